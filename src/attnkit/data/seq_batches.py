@@ -1,0 +1,67 @@
+"""Sequence-pair datasets and their collation into right-padded seq2seq batches.
+
+A batch is `{"source": (B, S) int64, "source_lengths": (B,) int64, "target_in": (B, T),
+"target_out": (B, T)}`, padded with id 0. `target_in` starts with `<s>`, `target_out` ends with
+`</s>`. With `reverse_source` (the book's trick) each source is reversed within its own length
+before padding, so the first real token sits at position length-1 and padding stays on the right;
+the torch and NumPy engines both see exactly this batch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+from torch import Tensor
+from torch.utils.data import Dataset
+
+from attnkit.data.char_vocab import CharVocabulary
+from attnkit.errors import AttnkitError
+
+Example = tuple[list[int], list[int]]
+
+
+class SequencePairs(Dataset):
+    """Encoded (source ids, target ids) pairs; `source_lengths` feeds the bucketed sampler."""
+
+    def __init__(self, vocab: CharVocabulary, sources: Sequence[str], targets: Sequence[str]):
+        if len(sources) != len(targets):
+            raise AttnkitError(f"{len(sources)} sources but {len(targets)} targets")
+        self.sources = [vocab.encode(text) for text in sources]
+        self.targets = [vocab.encode(text) for text in targets]
+        self.source_lengths = [len(ids) for ids in self.sources]
+
+    def __len__(self) -> int:
+        return len(self.sources)
+
+    def __getitem__(self, index: int) -> Example:
+        return self.sources[index], self.targets[index]
+
+
+def pad(rows: Sequence[Sequence[int]]) -> Tensor:
+    """Right-pad integer rows with 0 -> (B, longest) int64."""
+    batch = torch.zeros(len(rows), max(len(row) for row in rows), dtype=torch.long)
+    for i, row in enumerate(rows):
+        batch[i, : len(row)] = torch.as_tensor(row, dtype=torch.long)
+    return batch
+
+
+def encode_sources(sources: Sequence[Sequence[int]], reverse_source: bool) -> dict[str, Tensor]:
+    """Source ids -> {"source": (B, S), "source_lengths": (B,)}, reversed within length if asked."""
+    rows = [list(reversed(row)) if reverse_source else list(row) for row in sources]
+    lengths = torch.tensor([len(row) for row in rows], dtype=torch.long)
+    return {"source": pad(rows), "source_lengths": lengths}
+
+
+class PairCollator:
+    """Turns a list of examples into one batch dict (see module docstring)."""
+
+    def __init__(self, start_id: int, end_id: int, reverse_source: bool) -> None:
+        self.start_id, self.end_id, self.reverse_source = start_id, end_id, reverse_source
+
+    def __call__(self, examples: Sequence[Example]) -> dict[str, Tensor]:
+        sources, targets = zip(*examples, strict=True)
+        batch = encode_sources(sources, self.reverse_source)
+        batch["target_in"] = pad([[self.start_id, *target] for target in targets])
+        batch["target_out"] = pad([[*target, self.end_id] for target in targets])
+        return batch

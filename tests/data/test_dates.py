@@ -1,0 +1,90 @@
+import datetime
+import re
+
+import pytest
+
+from attnkit.data.dates import (
+    WEEKDAYS,
+    generate_date_pairs,
+    generate_date_splits,
+    ordinal,
+    write_date,
+)
+from attnkit.errors import AttnkitError
+
+
+def test_ordinals():
+    assert [ordinal(d) for d in (1, 2, 3, 4, 11, 12, 13, 21, 22, 23, 31)] == [
+        "1st", "2nd", "3rd", "4th", "11th", "12th", "13th", "21st", "22nd", "23rd", "31st"]
+
+
+def test_pairs_are_seeded_distinct_and_targets_are_iso():
+    sources, targets = generate_date_pairs(2000, seed=3)
+    assert (sources, targets) == generate_date_pairs(2000, seed=3)
+    assert sources != generate_date_pairs(2000, seed=4)[0]
+    assert len(set(sources)) == 2000
+    for target in targets:
+        assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", target)
+        datetime.date.fromisoformat(target)
+
+
+def test_splits_are_disjoint():
+    pairs = generate_date_splits(1000, 200, 200, seed=1)
+    train, val, test = map(set, (pairs.train_sources, pairs.val_sources, pairs.test_sources))
+    assert len(train) == 1000 and len(val) == 200 and len(test) == 200
+    assert not train & val and not train & test and not val & test
+
+
+def test_weekday_prefixes_are_the_true_weekday():
+    sources, targets = generate_date_pairs(3000, seed=0)
+    checked = 0
+    for source, target in zip(sources, targets, strict=True):
+        word = source.split(",")[0].split(" ")[0].rstrip(".").lower()
+        if word[:3] in {w[:3].lower() for w in WEEKDAYS}:
+            weekday = WEEKDAYS[datetime.date.fromisoformat(target).weekday()].lower()
+            assert weekday.startswith(word), (source, target)
+            checked += 1
+    assert checked > 200
+
+
+def test_formats_cover_the_families_people_write():
+    sources, _ = generate_date_pairs(5000, seed=0)
+    patterns = {
+        "title month": r"^[A-Z][a-z]+ \d{1,2}(st|nd|rd|th)?,? \d{4}$",
+        "upper month": r"^[A-Z]{3,9} \d{1,2},? \d{4}$",
+        "lower month": r"^[a-z]{3,9} \d{1,2},? \d{4}$",
+        "sept.": r"^Sept\. \d",
+        "ordinal": r"\d(st|nd|rd|th)\b",
+        "weekday upper": r"^(MONDAY|TUESDAY|WEDNESDAY|THURSDAY|FRIDAY|SATURDAY|SUNDAY),",
+        "numeric m/d/yy": r"^\d{1,2}/\d{1,2}/\d{2}$",
+        "iso": r"^\d{4}-\d{2}-\d{2}$",
+        "dotted": r"^\d{1,2}\.\d{1,2}\.\d{4}$",
+        "day month year": r"^\d{1,2} [A-Za-z]{3} \d{4}$",
+        "year slash": r"^\d{4}/\d{2}/\d{2}$",
+    }
+    for name, pattern in patterns.items():
+        assert any(re.search(pattern, s) for s in sources), name
+
+
+def test_two_digit_years_pivot_at_70():
+    sources, targets = generate_date_pairs(5000, seed=2)
+    for source, target in zip(sources, targets, strict=True):
+        match = re.fullmatch(r"(\d{1,2})/(\d{1,2})/(\d{2})", source)
+        if match:
+            month, day, year = map(int, match.groups())
+            expected_year = 1900 + year if year >= 70 else 2000 + year
+            assert target == f"{expected_year:04d}-{month:02d}-{day:02d}"
+
+
+def test_write_date_example_is_reproducible():
+    import random
+    date = datetime.date(1994, 9, 27)
+    texts = {write_date(date, random.Random(i)) for i in range(300)}
+    assert "27.09.1994" in texts or "27.9.1994" in texts
+    assert any(t.lower().startswith("tuesday") for t in texts)
+    assert not any(t.lower().startswith(("mon", "wed", "thu", "fri", "sat", "sun")) for t in texts)
+
+
+def test_bad_year_range():
+    with pytest.raises(AttnkitError, match="year range"):
+        generate_date_pairs(10, first_year=2000, last_year=1999)
