@@ -1,0 +1,1 @@
+"""Datasets, tokenisers, vocabularies, batching and generators; never imports models."""

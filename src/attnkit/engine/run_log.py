@@ -1,0 +1,25 @@
+"""What a run folder records each epoch: `metrics.jsonl` and a picture of the curves."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+
+def write_metrics(history: list[dict[str, float]], path: Path) -> None:
+    """Rewrite the whole log atomically, so it always matches the last checkpoint."""
+    temporary = path.with_name(f".{path.name}.tmp")
+    temporary.write_text("".join(json.dumps(record) + "\n" for record in history),
+                         encoding="utf-8")
+    os.replace(temporary, path)
+
+
+def read_metrics(path: Path) -> list[dict[str, float]]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+
+
+def write_curves(history: list[dict[str, float]], path: Path) -> None:
+    from attnkit.viz.curves import plot_curves
+
+    plot_curves(history, path)

@@ -1,0 +1,224 @@
+"""A model-agnostic trainer: the pipeline supplies the loss and the metrics, the trainer the loop.
+
+Each epoch trains with a progress bar, evaluates, logs to `metrics.jsonl`, and writes
+`last.safetensors` (and `best.safetensors` when the monitored metric improves). Data order
+depends only on (seed, epoch) and the random state is saved with each checkpoint, so a resumed
+run ends exactly where an uninterrupted one would.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal, Protocol
+
+import torch
+from torch import Tensor, nn
+from tqdm.auto import tqdm
+
+from attnkit.engine.checkpoint import load_checkpoint, save_checkpoint
+from attnkit.engine.device import resolve_device
+from attnkit.engine.distributed import (
+    DistributedContext,
+    average_across_ranks,
+    init_distributed,
+    wrap_model,
+)
+from attnkit.engine.run_log import write_curves, write_metrics
+from attnkit.engine.seeding import capture_rng, restore_rng
+from attnkit.errors import AttnkitError
+
+Batch = dict[str, Tensor]
+
+
+class TrainingTask(Protocol):
+    def loss(self, model: nn.Module, batch: Batch) -> tuple[Tensor, int]:
+        """Mean loss over the batch and the number of examples in it. Must call model(...)."""
+
+    def evaluate(self, model: nn.Module, loader: Iterable[Batch]) -> dict[str, float]:
+        """Held-out metrics; called under no_grad with the model in eval mode."""
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    epochs: int = 3
+    batch_size: int = 128
+    lr: float = 1e-3
+    optimizer: Literal["adam", "adamw"] = "adam"
+    weight_decay: float = 0.0
+    grad_clip: float = 5.0  # global norm; 0 turns clipping off
+    schedule: Literal["none", "cosine", "linear"] = "none"
+    warmup_steps: int = 0
+    early_stopping_patience: int = 0  # epochs without improvement; 0 turns it off
+    monitor: str = "val_loss"
+    monitor_mode: Literal["min", "max"] = "min"
+    seed: int = 0
+    device: str = "auto"
+    amp: bool = True  # mixed precision on CUDA only; CPU always trains in float32
+
+    def __post_init__(self) -> None:
+        if self.epochs < 1 or self.batch_size < 1 or self.lr <= 0:
+            raise ValueError("epochs, batch_size and lr must be positive")
+
+
+class Trainer:
+    def __init__(self, model: nn.Module, task: TrainingTask, config: TrainConfig,
+                 run_dir: Path, meta: dict[str, Any],
+                 context: DistributedContext | None = None) -> None:
+        self.context = context or init_distributed()
+        self.device = resolve_device(config.device)
+        if self.device.type == "cuda" and self.context.is_distributed:
+            self.device = torch.device("cuda", self.context.local_rank)
+        self.model = model.to(self.device)
+        self.wrapped = wrap_model(self.model, self.context, self.device)
+        self.task, self.config, self.run_dir, self.meta = task, config, Path(run_dir), meta
+        optimizer_class = torch.optim.AdamW if config.optimizer == "adamw" else torch.optim.Adam
+        self.optimizer = optimizer_class(self.model.parameters(), lr=config.lr,
+                                         weight_decay=config.weight_decay)
+        self.autocast_dtype = self._autocast_dtype()
+        self.scaler = torch.amp.GradScaler("cuda", enabled=self.autocast_dtype == torch.float16)
+        self.step = 0
+        self.history: list[dict[str, float]] = []
+        self.best: float | None = None
+        self.bad_epochs = 0
+
+    def fit(self, train_loader: Iterable[Batch], val_loader: Iterable[Batch] | None = None,
+            resume: bool = False) -> list[dict[str, float]]:
+        start = self._resume() if resume else 0
+        self.total_steps = self.config.epochs * len(train_loader)
+        for epoch in range(start, self.config.epochs):
+            for sampler in (getattr(train_loader, name, None) for name in ("batch_sampler", "sampler")):
+                if hasattr(sampler, "set_epoch"):
+                    sampler.set_epoch(epoch)
+            started = time.perf_counter()
+            record: dict[str, float] = {"epoch": epoch + 1}
+            record.update(self._train_epoch(train_loader, epoch))
+            record["train_seconds"] = time.perf_counter() - started
+            if val_loader is not None:
+                record.update({f"val_{k}": v for k, v in self._evaluate(val_loader).items()})
+            improved = self._track_best(record)
+            self.history.append(record)
+            if self.context.is_main:
+                self._save("last")
+                if improved:
+                    self._save("best")
+                write_metrics(self.history, self.run_dir / "metrics.jsonl")
+                tqdm.write(format_record(record))
+            if self.config.early_stopping_patience and \
+                    self.bad_epochs >= self.config.early_stopping_patience:
+                break
+        if self.context.is_main:
+            write_curves(self.history, self.run_dir / "curves.png")
+        return self.history
+
+    def _train_epoch(self, loader: Iterable[Batch], epoch: int) -> dict[str, float]:
+        self.wrapped.train()
+        total_loss, total_items, started = 0.0, 0, time.perf_counter()
+        bar = tqdm(loader, desc=f"epoch {epoch + 1}/{self.config.epochs}", leave=False,
+                   disable=not self.context.is_main or None, dynamic_ncols=True)
+        for batch in bar:
+            loss, items = self._train_step(move(batch, self.device))
+            total_loss += loss * items
+            total_items += items
+            rate = total_items / max(time.perf_counter() - started, 1e-9)
+            bar.set_postfix(loss=f"{total_loss / total_items:.4f}", items_per_s=f"{rate:.0f}")
+        mean = average_across_ranks(total_loss / max(total_items, 1), self.context, self.device)
+        return {"train_loss": mean,
+                "train_items_per_second": total_items / (time.perf_counter() - started)}
+
+    def _train_step(self, batch: Batch) -> tuple[float, int]:
+        self._set_learning_rate()
+        self.optimizer.zero_grad(set_to_none=True)
+        with self._autocast():
+            loss, items = self.task.loss(self.wrapped, batch)
+        if not torch.isfinite(loss):
+            raise AttnkitError(f"training diverged: loss is {loss.item()} at step {self.step}; "
+                               "try a lower train.lr or train.grad_clip")
+        self.scaler.scale(loss).backward()
+        if self.config.grad_clip > 0:
+            self.scaler.unscale_(self.optimizer)
+            nn.utils.clip_grad_norm_(self.model.parameters(), self.config.grad_clip)
+        self.scaler.step(self.optimizer)
+        self.scaler.update()
+        self.step += 1
+        return loss.item(), items
+
+    def _evaluate(self, loader: Iterable[Batch]) -> dict[str, float]:
+        self.model.eval()
+        with torch.no_grad(), self._autocast():
+            return self.task.evaluate(self.model, (move(b, self.device) for b in loader))
+
+    def _set_learning_rate(self) -> None:
+        self.optimizer.param_groups[0]["lr"] = self.config.lr * learning_rate_factor(
+            self.step, self.total_steps, self.config.schedule, self.config.warmup_steps)
+
+    def _track_best(self, record: dict[str, float]) -> bool:
+        if self.config.monitor not in record:
+            raise AttnkitError(f"train.monitor {self.config.monitor!r} is not a logged metric; "
+                               f"logged: {', '.join(k for k in record if k != 'epoch')}")
+        value = record[self.config.monitor]
+        better = self.best is None or (value < self.best if self.config.monitor_mode == "min"
+                                       else value > self.best)
+        if better:
+            self.best, self.bad_epochs = value, 0
+        else:
+            self.bad_epochs += 1
+        return better
+
+    def _autocast(self) -> contextlib.AbstractContextManager:
+        if self.autocast_dtype is None:
+            return contextlib.nullcontext()
+        return torch.autocast(device_type="cuda", dtype=self.autocast_dtype)
+
+    def _autocast_dtype(self) -> torch.dtype | None:
+        if not (self.config.amp and self.device.type == "cuda"):
+            return None
+        return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+
+    def _save(self, name: str) -> None:
+        rng_tensors, rng = capture_rng()
+        header = {"meta": self.meta, "epoch": len(self.history), "metrics": self.history[-1],
+                  "history": self.history, "rng": rng,
+                  "trainer": {"step": self.step, "best": self.best, "bad_epochs": self.bad_epochs}}
+        save_checkpoint(self.run_dir / f"{name}.safetensors", self.model.state_dict(), header,
+                        self.optimizer.state_dict(), rng_tensors)
+
+    def _resume(self) -> int:
+        checkpoint = load_checkpoint(self.run_dir / "last.safetensors")
+        self.model.load_state_dict(checkpoint.model_state)
+        if checkpoint.optimizer_state is not None:
+            self.optimizer.load_state_dict(checkpoint.optimizer_state)
+        trainer = checkpoint.header["trainer"]
+        self.step, self.best, self.bad_epochs = trainer["step"], trainer["best"], \
+            trainer["bad_epochs"]
+        self.history = checkpoint.header["history"]
+        restore_rng(checkpoint.extra_tensors, checkpoint.header["rng"])
+        return checkpoint.header["epoch"]
+
+
+def learning_rate_factor(step: int, total: int, schedule: str, warmup: int) -> float:
+    """Multiplier of the base learning rate: warm-up, then constant, cosine or linear decay."""
+    if warmup and step < warmup:
+        return (step + 1) / warmup
+    if schedule == "none" or total <= warmup:
+        return 1.0
+    progress = min((step - warmup) / max(total - warmup, 1), 1.0)
+    if schedule == "cosine":
+        return 0.5 * (1.0 + math.cos(math.pi * progress))
+    return 1.0 - progress
+
+
+def move(batch: Batch, device: torch.device) -> Batch:
+    non_blocking = device.type == "cuda"
+    return {k: v.to(device, non_blocking=non_blocking) if isinstance(v, Tensor) else v
+            for k, v in batch.items()}
+
+
+def format_record(record: dict[str, float]) -> str:
+    parts = [f"epoch {int(record['epoch'])}"]
+    parts += [f"{k} {v:.4g}" for k, v in record.items() if k != "epoch"]
+    return " | ".join(parts)

@@ -1,0 +1,1 @@
+"""One module per pipeline: builds data and model from a recipe, trains, evaluates, predicts."""

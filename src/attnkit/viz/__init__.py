@@ -1,0 +1,1 @@
+"""Pictures of what models attend to and how training went."""

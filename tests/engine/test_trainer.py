@@ -1,0 +1,87 @@
+import json
+
+import pytest
+import torch
+
+from attnkit.engine import TrainConfig, Trainer, load_checkpoint
+from attnkit.engine.seeding import seed_everything
+from attnkit.engine.trainer import learning_rate_factor
+from attnkit.errors import AttnkitError
+
+from .tiny_task import ClusterTask, build_model, loaders
+
+META = {"task": "tiny", "recipe": {}}
+
+
+def train(run_dir, epochs, resume=False, **options):
+    config = TrainConfig(epochs=epochs, lr=0.01, seed=3, monitor="val_accuracy",
+                         monitor_mode="max", **options)
+    seed_everything(config.seed)
+    model = build_model()
+    train_loader, val_loader = loaders()
+    trainer = Trainer(model, ClusterTask(), config, run_dir, META)
+    return trainer.fit(train_loader, val_loader, resume=resume), model
+
+
+def test_trains_and_writes_the_run_folder(tmp_path):
+    history, _ = train(tmp_path, epochs=3)
+    assert history[-1]["val_accuracy"] > 0.85
+    assert history[-1]["train_loss"] < history[0]["train_loss"]
+    for name in ("last.safetensors", "best.safetensors", "metrics.jsonl", "curves.png"):
+        assert (tmp_path / name).is_file(), name
+    logged = [json.loads(line) for line in (tmp_path / "metrics.jsonl").read_text().splitlines()]
+    assert [r["epoch"] for r in logged] == [1, 2, 3]
+    assert load_checkpoint(tmp_path / "last.safetensors").header["epoch"] == 3
+
+
+def test_resume_after_one_epoch_ends_like_an_uninterrupted_run(tmp_path):
+    full, full_model = train(tmp_path / "full", epochs=3)
+    train(tmp_path / "cut", epochs=1)
+    resumed, resumed_model = train(tmp_path / "cut", epochs=3, resume=True)
+    assert [r["epoch"] for r in resumed] == [1, 2, 3]
+    for a, b in zip(full, resumed, strict=True):
+        assert a["train_loss"] == pytest.approx(b["train_loss"], abs=1e-7)
+        assert a["val_loss"] == pytest.approx(b["val_loss"], abs=1e-7)
+    for a, b in zip(full_model.state_dict().values(), resumed_model.state_dict().values(),
+                    strict=True):
+        torch.testing.assert_close(a, b, rtol=0, atol=0)
+
+
+def test_best_checkpoint_holds_the_best_monitored_epoch(tmp_path):
+    history, _ = train(tmp_path, epochs=4)
+    best = load_checkpoint(tmp_path / "best.safetensors").header
+    assert best["metrics"]["val_accuracy"] == max(r["val_accuracy"] for r in history)
+
+
+def test_early_stopping_stops_after_patience(tmp_path):
+    history, _ = train(tmp_path, epochs=30, early_stopping_patience=1)
+    assert len(history) < 30
+    assert history[-1]["val_accuracy"] <= max(r["val_accuracy"] for r in history[:-1])
+
+
+def test_unknown_monitor_is_a_clear_error(tmp_path):
+    with pytest.raises(AttnkitError, match="val_accuracy"):
+        config = TrainConfig(epochs=1, monitor="val_bleu")
+        train_loader, val_loader = loaders()
+        Trainer(build_model(), ClusterTask(), config, tmp_path, META).fit(train_loader, val_loader)
+
+
+def test_divergence_is_reported_not_trained_through(tmp_path):
+    class Exploding(ClusterTask):
+        def loss(self, model, batch):
+            loss, n = super().loss(model, batch)
+            return loss * float("nan"), n
+
+    train_loader, val_loader = loaders()
+    trainer = Trainer(build_model(), Exploding(), TrainConfig(epochs=1), tmp_path, META)
+    with pytest.raises(AttnkitError, match="diverged"):
+        trainer.fit(train_loader, val_loader)
+    assert not (tmp_path / "last.safetensors").exists()
+
+
+def test_learning_rate_schedules():
+    assert learning_rate_factor(0, 100, "none", 10) == pytest.approx(0.1)
+    assert learning_rate_factor(50, 100, "none", 0) == 1.0
+    assert learning_rate_factor(0, 100, "cosine", 0) == pytest.approx(1.0)
+    assert learning_rate_factor(50, 100, "cosine", 0) == pytest.approx(0.5)
+    assert learning_rate_factor(100, 100, "linear", 0) == pytest.approx(0.0)
