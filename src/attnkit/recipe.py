@@ -131,6 +131,11 @@ def convert(hint: Any, value: Any, key: str) -> Any:
 def convert_scalar(hint: Any, value: Any, key: str) -> Any:
     if hint is float and isinstance(value, int) and not isinstance(value, bool):
         return float(value)
+    if hint is float and isinstance(value, str):
+        try:  # YAML 1.1 reads `3e-4` (no dot) as a string
+            return float(value)
+        except ValueError:
+            pass
     if hint is Any or (isinstance(value, hint) and not (hint is int and isinstance(value, bool))):
         return value
     raise AttnkitError(f"recipe key {key!r}: expected {hint_name(hint)}, got {value!r}")

@@ -1,0 +1,101 @@
+import json
+
+import pytest
+import torch
+from safetensors.torch import save_file
+
+from attnkit.engine.checkpoint import (
+    load_checkpoint,
+    load_model_state,
+    read_header,
+    resolve_checkpoint,
+    save_checkpoint,
+)
+from attnkit.errors import AttnkitError
+
+
+def make_optimizer_state():
+    model = torch.nn.Linear(3, 2)
+    optimizer = torch.optim.Adam(model.parameters(), lr=0.1)
+    model(torch.randn(4, 3)).sum().backward()
+    optimizer.step()
+    return model, optimizer
+
+
+def test_round_trip_weights_optimizer_and_header(tmp_path):
+    model, optimizer = make_optimizer_state()
+    path = tmp_path / "last.safetensors"
+    meta = {"task": "t", "recipe": {"a": 1}, "vocab": ["<pad>", "a", "é"]}
+    save_checkpoint(path, model.state_dict(), {"meta": meta, "epoch": 2},
+                    optimizer.state_dict())
+    checkpoint = load_checkpoint(path)
+    assert checkpoint.meta == meta and checkpoint.header["epoch"] == 2
+    for key, value in model.state_dict().items():
+        torch.testing.assert_close(checkpoint.model_state[key], value, rtol=0, atol=0)
+    restored = torch.optim.Adam(model.parameters(), lr=0.1)
+    restored.load_state_dict(checkpoint.optimizer_state)
+    for before, after in zip(optimizer.state.values(), restored.state.values(), strict=True):
+        torch.testing.assert_close(before["exp_avg"], after["exp_avg"])
+        torch.testing.assert_close(before["step"], after["step"])
+    assert restored.param_groups[0]["lr"] == 0.1
+
+
+def test_written_atomically_no_leftovers(tmp_path):
+    model, _ = make_optimizer_state()
+    path = tmp_path / "best.safetensors"
+    for epoch in range(3):
+        save_checkpoint(path, model.state_dict(), {"meta": {"task": "t"}, "epoch": epoch})
+    assert [p.name for p in tmp_path.iterdir()] == ["best.safetensors"]
+    assert read_header(path)["epoch"] == 2
+
+
+def test_failed_write_keeps_the_previous_checkpoint(tmp_path):
+    model, _ = make_optimizer_state()
+    path = tmp_path / "last.safetensors"
+    save_checkpoint(path, model.state_dict(), {"meta": {"task": "t"}, "epoch": 1})
+    with pytest.raises(TypeError):
+        save_checkpoint(path, model.state_dict(), {"meta": {"task": "t"}, "bad": object()})
+    assert read_header(path)["epoch"] == 1
+    assert [p.name for p in tmp_path.iterdir()] == ["last.safetensors"]
+
+
+def test_run_folder_resolves_best_then_last(tmp_path):
+    model, _ = make_optimizer_state()
+    save_checkpoint(tmp_path / "last.safetensors", model.state_dict(), {"meta": {}})
+    assert resolve_checkpoint(tmp_path).name == "last.safetensors"
+    save_checkpoint(tmp_path / "best.safetensors", model.state_dict(), {"meta": {}})
+    assert resolve_checkpoint(tmp_path).name == "best.safetensors"
+
+
+@pytest.mark.parametrize("content, message", [
+    (b"", "not a readable"),
+    (b"\x80\x04\x95 this is a pickle, not safetensors", "not a readable"),
+])
+def test_corrupt_files_are_clear_errors(tmp_path, content, message):
+    path = tmp_path / "bad.safetensors"
+    path.write_bytes(content)
+    with pytest.raises(AttnkitError, match=message):
+        load_checkpoint(path)
+
+
+def test_foreign_and_future_files_are_refused(tmp_path):
+    foreign = tmp_path / "foreign.safetensors"
+    save_file({"w": torch.zeros(2)}, str(foreign))
+    with pytest.raises(AttnkitError, match="not an attnkit checkpoint"):
+        read_header(foreign)
+    future = tmp_path / "future.safetensors"
+    save_file({"w": torch.zeros(2)}, str(future),
+              metadata={"attnkit": json.dumps({"format_version": 99, "meta": {}})})
+    with pytest.raises(AttnkitError, match="format 99"):
+        read_header(future)
+    with pytest.raises(AttnkitError, match="not found"):
+        load_checkpoint(tmp_path / "missing.safetensors")
+    with pytest.raises(AttnkitError, match="no checkpoint in run folder"):
+        resolve_checkpoint(tmp_path / "empty" if (tmp_path / "empty").mkdir() is None else "")
+
+
+def test_mismatched_weights_are_a_clear_error(tmp_path):
+    model, _ = make_optimizer_state()
+    save_checkpoint(tmp_path / "c.safetensors", model.state_dict(), {"meta": {}})
+    with pytest.raises(AttnkitError, match="do not fit"):
+        load_model_state(torch.nn.Linear(3, 5), load_checkpoint(tmp_path / "c.safetensors"))

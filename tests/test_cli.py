@@ -1,0 +1,62 @@
+import subprocess
+import sys
+
+import pytest
+
+from attnkit.cli import main
+from attnkit.engine import TrainConfig, Trainer
+
+from .engine.tiny_task import ClusterTask, build_model, loaders
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("run")
+    train_loader, val_loader = loaders()
+    meta = {"task": "tiny", "recipe": {"train": {"lr": 0.01}}, "vocab": ["a", "b", "c"]}
+    Trainer(build_model(), ClusterTask(), TrainConfig(epochs=1), folder, meta).fit(
+        train_loader, val_loader)
+    return folder
+
+
+def test_info_shows_what_the_checkpoint_holds(run_dir, capsys):
+    assert main(["info", str(run_dir)]) == 0
+    out = capsys.readouterr().out
+    assert "task            tiny" in out
+    assert "vocab           3 entries" in out
+    assert "parameters      114 in 4 tensors" in out
+    assert '"lr": 0.01' in out
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["info", "no/such/run"], "checkpoint not found: no/such/run"),
+    (["eval", "no/such/run"], "checkpoint not found"),
+    (["predict", "RUN"], "checkpoint not found: RUN"),
+])
+def test_user_mistakes_are_one_line_and_exit_1(argv, message, capsys):
+    assert main(argv) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and message in err and "Traceback" not in err
+    assert err.count("\n") == 1
+
+
+def test_checkpoint_of_an_unknown_task_is_refused(run_dir, capsys):
+    assert main(["eval", str(run_dir)]) == 1
+    assert "task 'tiny'" in capsys.readouterr().err
+
+
+def test_not_a_checkpoint(tmp_path, capsys):
+    fake = tmp_path / "model.safetensors"
+    fake.write_text("hello")
+    assert main(["info", str(fake)]) == 1
+    assert "not a readable attnkit checkpoint" in capsys.readouterr().err
+
+
+def test_console_script_help_and_exit_codes():
+    ok = subprocess.run([sys.executable, "-m", "attnkit.cli", "--help"], capture_output=True,
+                        text=True)
+    assert ok.returncode == 0 and "train" in ok.stdout and "predict" in ok.stdout
+    bad = subprocess.run([sys.executable, "-m", "attnkit.cli", "info", "missing.safetensors"],
+                         capture_output=True, text=True)
+    assert bad.returncode == 1 and bad.stderr.strip() == "error: checkpoint not found: " \
+        "missing.safetensors"
