@@ -1,0 +1,31 @@
+import re
+
+from attnkit.data.text_tokenizer import TextTokenizer
+from attnkit.viz.highlight import highlight_html, highlight_terminal
+
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def test_terminal_colours_keep_the_original_text():
+    text = "A <b>great</b> movie!"
+    spans = TextTokenizer().token_spans(text)
+    weights = [0.1, 0.0, 0.8, 0.0, 0.1]
+    coloured = highlight_terminal(text, spans, weights)
+    assert ANSI.sub("", coloured) == text
+    assert "48;2;255;80;30mgreat" in coloured  # the top token gets the strongest colour
+    assert highlight_terminal(text, spans, weights, color=False) == text
+
+
+def test_unseen_front_of_a_truncated_text_becomes_an_ellipsis():
+    text = "cut off words then kept words"
+    spans = TextTokenizer().token_spans(text)[-2:]
+    assert highlight_terminal(text, spans, [0.5, 0.5], color=False) == "\u2026 kept words"
+
+
+def test_html_page_escapes_text_and_shows_weights():
+    text = 'Tom & "Jerry" <script>'
+    spans = TextTokenizer().token_spans(text)
+    page = highlight_html(text, spans, [0.25, 0.5, 0.25], title="pos 0.9")
+    assert "<script>" not in page and "&lt;" in page and "&amp;" in page
+    assert 'title="0.5000">Jerry</span>' in page
+    assert page.startswith("<!DOCTYPE html>") and "<title>pos 0.9</title>" in page
