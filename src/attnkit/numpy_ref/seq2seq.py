@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from attnkit.errors import AttnkitError
 from attnkit.numpy_ref.initializers import (
     affine_weights,
     embedding_weight,
@@ -45,10 +46,16 @@ class NamedParameters:
         """Copies arrays into the parameters in place; names and shapes must match exactly."""
         if set(arrays) != set(self.named):
             missing, unexpected = set(self.named) - set(arrays), set(arrays) - set(self.named)
-            raise ValueError(f"missing {sorted(missing)}, unexpected {sorted(unexpected)}")
+            raise AttnkitError(
+                f"weights do not fit the model: missing {sorted(missing)}, "
+                f"unexpected {sorted(unexpected)}"
+            )
         for name, (param, _) in self.named.items():
             if arrays[name].shape != param.shape:
-                raise ValueError(f"{name}: shape {arrays[name].shape} != {param.shape}")
+                raise AttnkitError(
+                    f"weights do not fit the model: {name} has shape "
+                    f"{arrays[name].shape}, the model needs {param.shape}"
+                )
             param[...] = arrays[name]
 
 

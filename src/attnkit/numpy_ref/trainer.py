@@ -1,0 +1,132 @@
+"""A small model-agnostic trainer for the NumPy seq2seq models.
+
+A batch is a dict of NumPy arrays: "source" (B, S), "source_lengths" (B,), "target_in" (B, T),
+"target_out" (B, T), right-padded with 0 (the same dict the torch engine gets, as arrays).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Iterator
+from typing import Protocol
+
+import numpy as np
+
+from attnkit.numpy_ref.layers import TimeSoftmaxWithLoss
+from attnkit.numpy_ref.optimizers import clip_grads_by_global_norm
+
+Batch = dict[str, np.ndarray]
+
+
+class TrainableModel(Protocol):
+    params: list[np.ndarray]
+    grads: list[np.ndarray]
+
+    def forward(self, source, source_lengths, target_in) -> np.ndarray: ...
+    def backward(self, dlogits: np.ndarray) -> None: ...
+    def generate(self, source, source_lengths, start_id: int, max_length: int) -> np.ndarray: ...
+
+
+class Optimizer(Protocol):
+    def update(self, params: list[np.ndarray], grads: list[np.ndarray]) -> None: ...
+
+
+def no_progress(batches: Iterable[Batch]) -> Iterable[Batch]:
+    return batches
+
+
+class Trainer:
+    """Teacher-forced training with a masked mean cross-entropy and global-norm clipping.
+
+    `progress` wraps each epoch's batch iterable (pass e.g. a tqdm partial for a progress bar).
+    """
+
+    def __init__(self, model: TrainableModel, optimizer: Optimizer, grad_clip: float = 0.0,
+                 pad_id: int = 0,
+                 progress: Callable[[Iterable[Batch]], Iterable[Batch]] = no_progress) -> None:
+        self.model, self.optimizer, self.grad_clip = model, optimizer, grad_clip
+        self.loss_layer = TimeSoftmaxWithLoss(pad_id)
+        self.progress = progress
+
+    def train_step(self, batch: Batch) -> float:
+        """One update; -> the batch's mean token loss."""
+        logits = self.model.forward(batch["source"], batch["source_lengths"], batch["target_in"])
+        loss = self.loss_layer.forward(logits, batch["target_out"])
+        self.model.backward(self.loss_layer.backward())
+        if self.grad_clip > 0:
+            clip_grads_by_global_norm(self.model.grads, self.grad_clip)
+        self.optimizer.update(self.model.params, self.model.grads)
+        return loss
+
+    def train_epoch(self, batches: Iterable[Batch]) -> float:
+        """-> mean training loss over the epoch's batches, weighted by examples."""
+        total, count = 0.0, 0
+        for batch in self.progress(batches):
+            size = len(batch["source"])
+            total += self.train_step(batch) * size
+            count += size
+        return total / max(count, 1)
+
+    def fit(self, epochs: int, train_batches: Callable[[int], Iterable[Batch]],
+            evaluate: Callable[[TrainableModel], dict[str, float]] | None = None,
+            on_epoch_end: Callable[[dict[str, float]], bool | None] | None = None):
+        """train_batches(epoch) gives that epoch's batches (epoch counts from 0). -> per-epoch
+        records {"epoch" (from 1), "train_loss", "train_seconds", "val_<name>"...};
+        on_epoch_end(record) is called after each epoch and stops training by returning True."""
+        history = []
+        for epoch in range(epochs):
+            started = time.perf_counter()
+            record = {"epoch": epoch + 1, "train_loss": self.train_epoch(train_batches(epoch))}
+            record["train_seconds"] = time.perf_counter() - started
+            if evaluate is not None:
+                record.update({f"val_{k}": v for k, v in evaluate(self.model).items()})
+            history.append(record)
+            if on_epoch_end is not None and on_epoch_end(record):
+                break
+        return history
+
+
+def strip_after_end(ids: np.ndarray, end_id: int) -> list[tuple[int, ...]]:
+    """ids (B, L) -> one tuple per row, cut before the first end_id (padding 0 dropped)."""
+    rows = []
+    for row in ids.tolist():
+        row = row[: row.index(end_id)] if end_id in row else row
+        rows.append(tuple(token for token in row if token != 0))
+    return rows
+
+
+def evaluate_seq2seq(model: TrainableModel, batches: Iterable[Batch], start_id: int,
+                     end_id: int, pad_id: int = 0) -> dict[str, float]:
+    """Held-out {"loss": mean token loss, "exact_match": fraction of greedy outputs equal to
+    the target}; greedy search runs for the target length (B, T) of each batch."""
+    loss_layer = TimeSoftmaxWithLoss(pad_id)
+    loss_sum, tokens, correct, examples = 0.0, 0, 0, 0
+    for batch in batches:
+        source, lengths = batch["source"], batch["source_lengths"]
+        target_out = batch["target_out"]
+        count = int((target_out != pad_id).sum())
+        loss_sum += loss_layer.forward(model.forward(source, lengths, batch["target_in"]),
+                                       target_out) * count
+        tokens += count
+        predicted = model.generate(source, lengths, start_id, target_out.shape[1])
+        pairs = zip(strip_after_end(predicted, end_id), strip_after_end(target_out, end_id),
+                    strict=True)
+        correct += sum(guess == truth for guess, truth in pairs)
+        examples += len(source)
+    return {"loss": loss_sum / max(tokens, 1), "exact_match": correct / max(examples, 1)}
+
+
+def batches_of(arrays: Batch, batch_size: int, order: np.ndarray | None = None) -> Iterator[Batch]:
+    """Slice equally long arrays into batches (in `order` if given), each trimmed to its own
+    longest source and target so that no step is spent on all-padding columns."""
+    count = len(arrays["source"])
+    order = np.arange(count) if order is None else order
+    for start in range(0, count, batch_size):
+        index = order[start : start + batch_size]
+        batch = {name: array[index] for name, array in arrays.items()}
+        source_length = int(batch["source_lengths"].max())
+        target_length = int((batch["target_out"] != 0).sum(axis=1).max())
+        batch["source"] = batch["source"][:, :source_length]
+        batch["target_in"] = batch["target_in"][:, :target_length]
+        batch["target_out"] = batch["target_out"][:, :target_length]
+        yield batch

@@ -1,0 +1,221 @@
+"""Glue between the NumPy engine and the seq2seq pipeline: `attnkit train dates --engine numpy`.
+
+The NumPy models keep the book's layout (Wx (D, 4H), Wh (H, 4H), one bias b (4H,), W (D, K));
+checkpoints always hold the torch state_dict names and layouts, so a NumPy-trained run is loaded,
+evaluated and decoded by the torch pipeline unchanged, and a torch run loads into NumPy.
+Torch's two LSTM biases are summed on the way in; on the way out b_ih = b and b_hh = 0.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch import Tensor
+
+from attnkit.engine.checkpoint import save_checkpoint
+from attnkit.engine.run_log import write_curves, write_metrics
+from attnkit.engine.trainer import TrainConfig, format_record
+from attnkit.errors import AttnkitError
+from attnkit.models.seq2seq import Seq2seqConfig
+from attnkit.numpy_ref import AttentionSeq2seq, PeekySeq2seq, Seq2seq
+from attnkit.numpy_ref.optimizers import SGD, Adam
+from attnkit.numpy_ref.trainer import Trainer, evaluate_seq2seq
+
+NUMPY_MODELS = {"attention": AttentionSeq2seq, "peeky": PeekySeq2seq, "plain": Seq2seq}
+# NumPy layer name -> torch module name, per model part
+TORCH_LAYER_NAMES = {
+    "encoder.embedding": "encoder.embedding",
+    "encoder.lstm": "encoder.rnn.rnn",
+    "decoder.embedding": "decoder.embedding",
+    "decoder.lstm": "decoder.lstm",
+    "decoder.affine": "decoder.output",
+}
+NumpyModel = Seq2seq | PeekySeq2seq | AttentionSeq2seq
+
+
+def check_numpy_supports(config: Seq2seqConfig) -> None:
+    """The NumPy engine implements the book's models: one unidirectional layer, dot attention,
+    no dropout. Anything else is an AttnkitError naming the recipe key."""
+    unsupported = [
+        (config.num_layers != 1, f"model.num_layers={config.num_layers} (only 1)"),
+        (config.bidirectional, "model.bidirectional=true (only a unidirectional encoder)"),
+        (config.dropout > 0, f"model.dropout={config.dropout} (no dropout)"),
+        (config.kind == "attention" and config.attention != "dot",
+         f"model.attention={config.attention!r} (only 'dot')"),
+        (config.kind not in NUMPY_MODELS, f"model.kind={config.kind!r}"),
+    ]
+    reasons = [reason for failed, reason in unsupported if failed]
+    if reasons:
+        raise AttnkitError(f"the NumPy engine does not support {', '.join(reasons)}; "
+                           "use --engine torch or change the recipe")
+
+
+def build_numpy_model(vocab_size: int, config: Seq2seqConfig, seed: int = 0,
+                      dtype: type = np.float32) -> NumpyModel:
+    check_numpy_supports(config)
+    model_class = NUMPY_MODELS[config.kind]
+    return model_class(vocab_size, config.embedding_size, config.hidden_size, seed, dtype)
+
+
+def numpy_to_torch_state(model: NumpyModel) -> dict[str, Tensor]:
+    """NumPy parameters -> the torch model's state_dict (names, layouts, two LSTM biases)."""
+    state: dict[str, Tensor] = {}
+    arrays = model.state_dict()
+    for layer, torch_layer in TORCH_LAYER_NAMES.items():
+        if f"{layer}.weight" in arrays:
+            state[f"{torch_layer}.weight"] = torch.from_numpy(arrays[f"{layer}.weight"].copy())
+        elif f"{layer}.Wx" in arrays:
+            bias = arrays[f"{layer}.b"]
+            state[f"{torch_layer}.weight_ih_l0"] = torch.from_numpy(arrays[f"{layer}.Wx"].T.copy())
+            state[f"{torch_layer}.weight_hh_l0"] = torch.from_numpy(arrays[f"{layer}.Wh"].T.copy())
+            state[f"{torch_layer}.bias_ih_l0"] = torch.from_numpy(bias.copy())
+            state[f"{torch_layer}.bias_hh_l0"] = torch.zeros(bias.shape, dtype=_dtype(bias))
+        else:
+            state[f"{torch_layer}.weight"] = torch.from_numpy(arrays[f"{layer}.W"].T.copy())
+            state[f"{torch_layer}.bias"] = torch.from_numpy(arrays[f"{layer}.b"].copy())
+    return state
+
+
+def torch_to_numpy_state(state: dict[str, Tensor], model: NumpyModel) -> dict[str, np.ndarray]:
+    """A torch state_dict -> arrays under the NumPy model's names, in its dtype."""
+    dtype = model.params[0].dtype
+    expected = set(numpy_to_torch_state(model))
+    if set(state) != expected:
+        missing, unexpected = sorted(expected - set(state)), sorted(set(state) - expected)
+        raise AttnkitError(f"checkpoint weights do not fit the NumPy model: missing {missing}, "
+                           f"unexpected {unexpected}")
+
+    def get(name: str) -> np.ndarray:
+        return state[name].detach().cpu().double().numpy()
+
+    arrays: dict[str, np.ndarray] = {}
+    for name in model.state_dict():
+        layer, param = name.rsplit(".", 1)
+        prefix = TORCH_LAYER_NAMES[layer]
+        if param == "weight":
+            arrays[name] = get(f"{prefix}.weight")
+        elif param in ("Wx", "Wh"):
+            arrays[name] = get(f"{prefix}.weight_{'ih' if param == 'Wx' else 'hh'}_l0").T
+        elif param == "W":
+            arrays[name] = get(f"{prefix}.weight").T
+        elif layer.endswith("lstm"):
+            arrays[name] = get(f"{prefix}.bias_ih_l0") + get(f"{prefix}.bias_hh_l0")
+        else:
+            arrays[name] = get(f"{prefix}.bias")
+    return {name: array.astype(dtype) for name, array in arrays.items()}
+
+
+def _dtype(array: np.ndarray) -> torch.dtype:
+    return torch.from_numpy(array[:0]).dtype
+
+
+def batch_to_numpy(batch: dict[str, Tensor]) -> dict[str, np.ndarray]:
+    return {name: value.numpy() for name, value in batch.items()}
+
+
+def numpy_batches(loader: Iterable[dict[str, Tensor]], epoch: int) -> Iterable[dict]:
+    """The loader's batches as arrays, after telling a bucketing sampler the epoch."""
+    for sampler in (getattr(loader, name, None) for name in ("batch_sampler", "sampler")):
+        if hasattr(sampler, "set_epoch"):
+            sampler.set_epoch(epoch)
+    return (batch_to_numpy(batch) for batch in loader)
+
+
+def build_optimizer(config: TrainConfig) -> Adam | SGD:
+    if config.optimizer != "adam" or config.weight_decay or config.schedule != "none" \
+            or config.warmup_steps:
+        raise AttnkitError("the NumPy engine trains with plain Adam: set train.optimizer=adam, "
+                           "train.weight_decay=0, train.schedule=none, train.warmup_steps=0")
+    return Adam(lr=config.lr)
+
+
+class RunRecorder:
+    """Writes the run folder like the torch Trainer: last/best checkpoints (torch names),
+    metrics.jsonl each epoch, curves.png at the end; tracks the monitored metric."""
+
+    def __init__(self, model: NumpyModel, config: TrainConfig, run_dir: Path, meta: dict):
+        self.model, self.config, self.run_dir, self.meta = model, config, Path(run_dir), meta
+        self.history: list[dict[str, float]] = []
+        self.best: float | None = None
+        self.bad_epochs = 0
+
+    def __call__(self, record: dict[str, float]) -> bool:
+        """Record one epoch; -> True when early stopping says to stop."""
+        if self.config.monitor not in record:
+            raise AttnkitError(f"train.monitor {self.config.monitor!r} is not a logged metric; "
+                               f"logged: {', '.join(k for k in record if k != 'epoch')}")
+        self.history.append(record)
+        value = record[self.config.monitor]
+        improved = self.best is None or (
+            value < self.best if self.config.monitor_mode == "min" else value > self.best)
+        self.best, self.bad_epochs = (value, 0) if improved else (self.best, self.bad_epochs + 1)
+        self.save("last")
+        if improved:
+            self.save("best")
+        write_metrics(self.history, self.run_dir / "metrics.jsonl")
+        print(format_record(record), flush=True)
+        patience = self.config.early_stopping_patience
+        return bool(patience) and self.bad_epochs >= patience
+
+    def save(self, name: str) -> None:
+        header: dict[str, Any] = {
+            "meta": self.meta, "epoch": len(self.history), "metrics": self.history[-1],
+            "history": self.history, "rng": {},
+            "trainer": {"engine": "numpy", "best": self.best, "bad_epochs": self.bad_epochs}}
+        save_checkpoint(self.run_dir / f"{name}.safetensors", numpy_to_torch_state(self.model),
+                        header)
+
+
+def train_numpy(model_config: Seq2seqConfig, train_config: TrainConfig, vocab: Any,
+                train_loader: Iterable[dict[str, Tensor]],
+                val_loader: Iterable[dict[str, Tensor]] | None, run_dir: Path,
+                meta: dict[str, Any], show_progress: bool = True) -> list[dict[str, float]]:
+    """Train the recipe's model with the NumPy engine; the run folder and checkpoints are the
+    torch Trainer's (`last`/`best.safetensors` with torch names, `metrics.jsonl`, `curves.png`).
+
+    vocab: has `len()`, `pad_id`, `start_id`, `end_id`. The loaders yield the torch pipeline's
+    batch dicts (reversed, right-padded sources); they are turned into arrays batch by batch.
+    meta: the checkpoint meta ({"task", "recipe", "vocab", ...}), stored unchanged.
+    Uses train.epochs, lr, grad_clip, seed, monitor, monitor_mode, early_stopping_patience;
+    train.device is ignored (NumPy runs on the CPU). -> the per-epoch records.
+    """
+    model = build_numpy_model(len(vocab), model_config, seed=train_config.seed)
+    optimizer = build_optimizer(train_config)
+    trainer = Trainer(model, optimizer, train_config.grad_clip, vocab.pad_id,
+                      progress=_progress_bar(train_loader) if show_progress else _no_bar)
+    recorder = RunRecorder(model, train_config, run_dir, meta)
+
+    def evaluate(trained: NumpyModel) -> dict[str, float]:
+        batches = (batch_to_numpy(batch) for batch in val_loader)
+        return evaluate_seq2seq(trained, batches, vocab.start_id, vocab.end_id, vocab.pad_id)
+
+    trainer.fit(train_config.epochs, lambda epoch: numpy_batches(train_loader, epoch),
+                evaluate if val_loader is not None else None, recorder)
+    write_curves(recorder.history, recorder.run_dir / "curves.png")
+    return recorder.history
+
+
+def _no_bar(batches: Iterable) -> Iterable:
+    return batches
+
+
+def _progress_bar(loader: Iterable):
+    from tqdm.auto import tqdm
+
+    total = len(loader) if hasattr(loader, "__len__") else None
+    return lambda batches: tqdm(batches, total=total, leave=False, dynamic_ncols=True,
+                                desc="numpy epoch")
+
+
+def load_numpy_model(checkpoint: Any, model_config: Seq2seqConfig,
+                     dtype: type = np.float32) -> NumpyModel:
+    """A NumPy model holding a checkpoint's weights (`attnkit.engine.checkpoint.Checkpoint`,
+    from either engine). Its vocabulary size is read off the embedding."""
+    vocab_size = checkpoint.model_state["encoder.embedding.weight"].shape[0]
+    model = build_numpy_model(vocab_size, model_config, dtype=dtype)
+    model.load_state_dict(torch_to_numpy_state(checkpoint.model_state, model))
+    return model
