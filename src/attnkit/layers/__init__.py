@@ -1,0 +1,28 @@
+
+from attnkit.layers.additive import AdditiveAttention
+from attnkit.layers.attention import Attention
+from attnkit.layers.factory import ATTENTION_KINDS, build_attention
+from attnkit.layers.luong import ConcatAttention, DotAttention, GeneralAttention
+from attnkit.layers.masks import lengths_to_mask, masked_softmax
+from attnkit.layers.multihead import MultiHeadAttention
+from attnkit.layers.scaled_dot import (
+    ScaledDotAttention,
+    fused_scaled_dot_product,
+    scaled_dot_product,
+)
+
+__all__ = [
+    "ATTENTION_KINDS",
+    "AdditiveAttention",
+    "Attention",
+    "ConcatAttention",
+    "DotAttention",
+    "GeneralAttention",
+    "MultiHeadAttention",
+    "ScaledDotAttention",
+    "build_attention",
+    "fused_scaled_dot_product",
+    "lengths_to_mask",
+    "masked_softmax",
+    "scaled_dot_product",
+]
