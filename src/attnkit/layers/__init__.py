@@ -1,3 +1,4 @@
+"""Attention layers, masks and attention pooling. Every attention returns (context, weights)."""
 
 from attnkit.layers.additive import AdditiveAttention
 from attnkit.layers.attention import Attention
@@ -5,6 +6,7 @@ from attnkit.layers.factory import ATTENTION_KINDS, build_attention
 from attnkit.layers.luong import ConcatAttention, DotAttention, GeneralAttention
 from attnkit.layers.masks import lengths_to_mask, masked_softmax
 from attnkit.layers.multihead import MultiHeadAttention
+from attnkit.layers.pooling import AttentionPooling
 from attnkit.layers.scaled_dot import (
     ScaledDotAttention,
     fused_scaled_dot_product,
@@ -15,6 +17,7 @@ __all__ = [
     "ATTENTION_KINDS",
     "AdditiveAttention",
     "Attention",
+    "AttentionPooling",
     "ConcatAttention",
     "DotAttention",
     "GeneralAttention",
