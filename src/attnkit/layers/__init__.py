@@ -7,6 +7,7 @@ from attnkit.layers.luong import ConcatAttention, DotAttention, GeneralAttention
 from attnkit.layers.masks import lengths_to_mask, masked_softmax
 from attnkit.layers.multihead import MultiHeadAttention
 from attnkit.layers.pooling import AttentionPooling
+from attnkit.layers.recurrent import MaskedRNN
 from attnkit.layers.scaled_dot import (
     ScaledDotAttention,
     fused_scaled_dot_product,
@@ -21,6 +22,7 @@ __all__ = [
     "ConcatAttention",
     "DotAttention",
     "GeneralAttention",
+    "MaskedRNN",
     "MultiHeadAttention",
     "ScaledDotAttention",
     "build_attention",
