@@ -1,0 +1,21 @@
+import pytest
+
+from attnkit.engine.sequence_metrics import character_accuracy, exact_match
+from attnkit.errors import AttnkitError
+
+
+def test_exact_match():
+    assert exact_match(["1994-09-27", "2000-01-01"], ["1994-09-27", "2000-01-02"]) == 0.5
+
+
+def test_character_accuracy_counts_missing_and_extra_characters():
+    assert character_accuracy(["abcd"], ["abXd"]) == pytest.approx(3 / 4)
+    assert character_accuracy(["ab"], ["abcd"]) == pytest.approx(2 / 4)
+    assert character_accuracy(["abcdef", "x"], ["abcd", "x"]) == pytest.approx(5 / 7)
+
+
+def test_mismatched_lengths():
+    with pytest.raises(AttnkitError):
+        exact_match(["a"], ["a", "b"])
+    with pytest.raises(AttnkitError):
+        character_accuracy([], [])
