@@ -1,4 +1,7 @@
-"""Attention layers, masks and attention pooling. Every attention returns (context, weights)."""
+"""Attention layers, masks, attention pooling and the masked recurrent encoder.
+
+Every attention returns (context, weights).
+"""
 
 from attnkit.layers.additive import AdditiveAttention
 from attnkit.layers.attention import Attention
