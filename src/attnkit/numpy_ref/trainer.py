@@ -7,7 +7,7 @@ A batch is a dict of NumPy arrays: "source" (B, S), "source_lengths" (B,), "targ
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from typing import Protocol
 
 import numpy as np
@@ -114,19 +114,3 @@ def evaluate_seq2seq(model: TrainableModel, batches: Iterable[Batch], start_id: 
         correct += sum(guess == truth for guess, truth in pairs)
         examples += len(source)
     return {"loss": loss_sum / max(tokens, 1), "exact_match": correct / max(examples, 1)}
-
-
-def batches_of(arrays: Batch, batch_size: int, order: np.ndarray | None = None) -> Iterator[Batch]:
-    """Slice equally long arrays into batches (in `order` if given), each trimmed to its own
-    longest source and target so that no step is spent on all-padding columns."""
-    count = len(arrays["source"])
-    order = np.arange(count) if order is None else order
-    for start in range(0, count, batch_size):
-        index = order[start : start + batch_size]
-        batch = {name: array[index] for name, array in arrays.items()}
-        source_length = int(batch["source_lengths"].max())
-        target_length = int((batch["target_out"] != 0).sum(axis=1).max())
-        batch["source"] = batch["source"][:, :source_length]
-        batch["target_in"] = batch["target_in"][:, :target_length]
-        batch["target_out"] = batch["target_out"][:, :target_length]
-        yield batch
