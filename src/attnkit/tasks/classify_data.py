@@ -1,0 +1,162 @@
+"""Data for the classifier: IMDB or a user's labelled file, encoded, split and batched.
+
+A batch is ``{"tokens": (B, S) int64 right-padded with 0, "lengths": (B,) int64,
+"labels": (B,) int64}``; S is the batch's own longest text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import Tensor
+from torch.utils.data import DataLoader, Dataset
+
+from attnkit.data.bucketing import BucketBatchSampler
+from attnkit.data.imdb import LABEL_NAMES, load_imdb_corpus
+from attnkit.data.text_files import read_labelled_texts
+from attnkit.data.text_tokenizer import TextTokenizer
+from attnkit.data.token_corpus import EncodedTexts, TokenCorpus, encode_corpus
+from attnkit.data.word_vocab import PAD_ID, WordVocabulary
+from attnkit.engine.distributed import init_distributed
+from attnkit.errors import AttnkitError
+from attnkit.tasks.classify_recipe import ClassifyDataConfig
+
+Batch = dict[str, Tensor]
+
+
+class EncodedDataset(Dataset):
+    """Token-id sequences (1-D int64 arrays, at least one id each) and their class ids."""
+
+    def __init__(self, sequences: Sequence[np.ndarray], labels: Sequence[int]) -> None:
+        if len(sequences) != len(labels):
+            raise AttnkitError(f"{len(sequences)} texts but {len(labels)} labels")
+        # An empty text (e.g. only punctuation) is one <oov>, so every length is >= 1.
+        self.sequences = [ids if len(ids) else np.ones(1, dtype=np.int64) for ids in sequences]
+        self.labels = np.asarray(labels, dtype=np.int64)
+        self.lengths = [len(ids) for ids in self.sequences]
+
+    def __len__(self) -> int:
+        return len(self.sequences)
+
+    def __getitem__(self, index: int) -> tuple[np.ndarray, int]:
+        return self.sequences[index], int(self.labels[index])
+
+
+def collate(items: Sequence[tuple[np.ndarray, int]]) -> Batch:
+    """[(ids, label), ...] -> batch dict (see module docstring)."""
+    lengths = np.array([len(ids) for ids, _ in items], dtype=np.int64)
+    tokens = np.full((len(items), int(lengths.max())), PAD_ID, dtype=np.int64)
+    for row, (ids, _) in enumerate(items):
+        tokens[row, : len(ids)] = ids
+    labels = torch.tensor([label for _, label in items], dtype=torch.long)
+    return {"tokens": torch.from_numpy(tokens), "lengths": torch.from_numpy(lengths),
+            "labels": labels}
+
+
+def train_loader(dataset: EncodedDataset, batch_size: int, seed: int,
+                 bucket_size_multiplier: int) -> DataLoader:
+    """Shuffled batches of similar length (order depends on seed and epoch only)."""
+    context = init_distributed()
+    sampler = BucketBatchSampler(dataset.lengths, batch_size, shuffle=True, seed=seed,
+                                 bucket_size_multiplier=bucket_size_multiplier,
+                                 num_replicas=context.world_size, rank=context.rank)
+    return DataLoader(dataset, batch_sampler=sampler, collate_fn=collate)
+
+
+def eval_loader(dataset: EncodedDataset, batch_size: int) -> DataLoader:
+    """Length-sorted batches in a fixed order: little padding, deterministic metrics."""
+    order = np.argsort(dataset.lengths, kind="stable").tolist()
+    batches = [order[start:start + batch_size] for start in range(0, len(order), batch_size)]
+    return DataLoader(dataset, batch_sampler=batches, collate_fn=collate)
+
+
+@dataclass
+class PreparedData:
+    """Everything training needs; ``test`` is None when there is no test split."""
+
+    train: EncodedDataset
+    validation: EncodedDataset | None
+    test: EncodedDataset | None
+    vocabulary: WordVocabulary
+    tokenizer: TextTokenizer
+    class_names: list[str]
+
+
+def split_validation(
+    texts: EncodedTexts, fraction: float, seed: int
+) -> tuple[EncodedTexts, EncodedTexts | None]:
+    """Hold out ``fraction`` of ``texts`` (a seeded random choice) for validation."""
+    if fraction <= 0:
+        return texts, None
+    count = len(texts)
+    held_out = max(1, round(fraction * count))
+    if held_out >= count:
+        raise AttnkitError(f"{count} training texts are too few to hold out "
+                           f"data.validation_fraction={fraction} of them")
+    order = np.random.default_rng(seed).permutation(count)
+    return texts.subset(np.sort(order[held_out:])), texts.subset(np.sort(order[:held_out]))
+
+
+def _datasets(corpus: TokenCorpus, config: ClassifyDataConfig, seed: int,
+              tokenizer: TextTokenizer, class_names: list[str]) -> PreparedData:
+    train, validation = corpus.splits["train"], corpus.splits.get("validation")
+    if validation is None:
+        train, validation = split_validation(train, config.validation_fraction, seed)
+
+    def dataset(texts: EncodedTexts | None) -> EncodedDataset | None:
+        if texts is None:
+            return None
+        return EncodedDataset(texts.sequences(config.vocab_size, config.max_length), texts.labels)
+
+    return PreparedData(dataset(train), dataset(validation), dataset(corpus.splits.get("test")),
+                        corpus.vocabulary(config.vocab_size), tokenizer, class_names)
+
+
+def prepare_imdb(config: ClassifyDataConfig, data_dir: Path, seed: int,
+                 per_class_limit: int | None = None) -> PreparedData:
+    """IMDB train (minus a validation share) and test, tokenised as the recipe says."""
+    tokenizer = config.tokenizer()
+    corpus = load_imdb_corpus(data_dir, tokenizer, per_class_limit=per_class_limit,
+                              download_if_missing=True)
+    return _datasets(corpus, config, seed, tokenizer, list(LABEL_NAMES))
+
+
+def class_order(labels: Sequence[str]) -> list[str]:
+    """Distinct labels in natural order ("2" before "10"; "neg" before "pos")."""
+    def key(label: str) -> tuple:
+        return tuple(int(part) if part.isdigit() else part for part in re.split(r"(\d+)", label))
+    return sorted(set(labels), key=key)
+
+
+def prepare_files(config: ClassifyDataConfig, train_file: Path, validation_file: Path | None,
+                  text_column: str, label_column: str, seed: int) -> PreparedData:
+    """A user's labelled file (and optional validation file); classes are the labels found."""
+    train = read_labelled_texts(train_file, text_column, label_column)
+    class_names = class_order(train.labels)
+    if len(class_names) < 2:
+        raise AttnkitError(f"{train_file}: label column {label_column!r} has only one class "
+                           f"({class_names[0]!r}); a classifier needs at least two")
+    texts, labels = {"train": train.texts}, {"train": class_ids(train.labels, class_names,
+                                                                train_file)}
+    if validation_file is not None:
+        validation = read_labelled_texts(validation_file, text_column, label_column)
+        texts["validation"] = validation.texts
+        labels["validation"] = class_ids(validation.labels, class_names, validation_file)
+    tokenizer = config.tokenizer()
+    corpus = encode_corpus(texts, labels, tokenizer)
+    return _datasets(corpus, config, seed, tokenizer, class_names)
+
+
+def class_ids(labels: Sequence[str], class_names: Sequence[str], where: Path) -> list[int]:
+    """Class ids of ``labels``; a label the model does not know is an error naming it."""
+    index = {name: position for position, name in enumerate(class_names)}
+    unknown = sorted(set(labels) - set(index))
+    if unknown:
+        raise AttnkitError(f"{where}: labels {unknown[:5]} are not among the model's classes "
+                           f"{list(class_names)}")
+    return [index[label] for label in labels]

@@ -1,0 +1,58 @@
+"""The text-classification recipe (``configs/imdb.yaml``, ``configs/imdb_plus.yaml``).
+
+``model.vocab_size`` and ``model.num_classes`` are filled in from the data when training
+(the vocabulary actually built, the classes actually found); the recipe sets the vocabulary
+size it asks for in ``data.vocab_size``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from attnkit.data.text_tokenizer import TextTokenizer
+from attnkit.engine.trainer import TrainConfig
+from attnkit.models.classifier import ClassifierConfig
+
+TASK_NAME = "classify"
+
+
+@dataclass(frozen=True)
+class ClassifyDataConfig:
+    """vocab_size: entries including ``<pad>`` and ``<oov>`` (Keras ``num_words``).
+    max_length: longer texts keep their last max_length tokens (Keras ``pad_sequences``).
+    validation_fraction: share of the training data held out for model selection (used when
+    no validation file is given). bucket_size_multiplier: batches are drawn from shuffled
+    chunks of batch_size * this many texts sorted by length (less padding, some randomness).
+    """
+
+    vocab_size: int = 10000
+    max_length: int = 500
+    lowercase: bool = True
+    strip_html_breaks: bool = False
+    validation_fraction: float = 0.1
+    bucket_size_multiplier: int = 20
+    eval_batch_size: int = 256
+
+    def __post_init__(self) -> None:
+        if self.vocab_size < 3 or self.max_length < 1 or self.eval_batch_size < 1:
+            raise ValueError("vocab_size must be >= 3, max_length and eval_batch_size >= 1")
+        if not 0.0 <= self.validation_fraction < 1.0:
+            raise ValueError(f"validation_fraction must be in [0, 1), "
+                             f"got {self.validation_fraction}")
+        if self.bucket_size_multiplier < 1:
+            raise ValueError("bucket_size_multiplier must be >= 1")
+
+    def tokenizer(self) -> TextTokenizer:
+        return TextTokenizer(lowercase=self.lowercase, strip_html_breaks=self.strip_html_breaks)
+
+
+def default_train() -> TrainConfig:
+    return TrainConfig(epochs=3, batch_size=256, lr=1e-3, grad_clip=0.0,
+                       monitor="val_accuracy", monitor_mode="max")
+
+
+@dataclass(frozen=True)
+class ClassifyRecipe:
+    data: ClassifyDataConfig = field(default_factory=ClassifyDataConfig)
+    model: ClassifierConfig = field(default_factory=ClassifierConfig)
+    train: TrainConfig = field(default_factory=default_train)

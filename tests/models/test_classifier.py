@@ -1,0 +1,95 @@
+import pytest
+import torch
+
+from attnkit.errors import AttnkitError
+from attnkit.models.classifier import AttentionClassifier, ClassifierConfig, SharedDropout
+
+SMALL = dict(vocab_size=50, embedding_size=16, hidden_size=8, attention_units=8, dense_size=8)
+
+
+def random_batch(lengths, vocab_size=50, seed=0):
+    generator = torch.Generator().manual_seed(seed)
+    lengths = torch.tensor(lengths)
+    tokens = torch.randint(2, vocab_size, (len(lengths), int(lengths.max())), generator=generator)
+    tokens[torch.arange(tokens.shape[1]) >= lengths[:, None]] = 0
+    return tokens, lengths
+
+
+@pytest.mark.parametrize("pooling", ["attention", "attention_mean_max"])
+@pytest.mark.parametrize("query", ["final_state", "learned"])
+def test_shapes_and_attention_is_zero_at_padding(pooling, query):
+    torch.manual_seed(0)
+    model = AttentionClassifier(ClassifierConfig(**SMALL, pooling=pooling, query=query)).eval()
+    tokens, lengths = random_batch([7, 3, 1, 5])
+    logits, weights = model(tokens, lengths)
+    assert logits.shape == (4,) and weights.shape == (4, 7)
+    torch.testing.assert_close(weights.sum(dim=1), torch.ones(4))
+    padding = torch.arange(7) >= lengths[:, None]
+    assert (weights[padding] == 0).all()
+
+
+@pytest.mark.parametrize("pooling", ["attention", "attention_mean_max"])
+def test_padding_never_changes_a_prediction(pooling):
+    torch.manual_seed(1)
+    model = AttentionClassifier(ClassifierConfig(**SMALL, pooling=pooling)).eval()
+    tokens, lengths = random_batch([9, 4, 2, 6], seed=3)
+    batched_logits, batched_weights = model(tokens, lengths)
+    for row in range(4):
+        length = int(lengths[row])
+        alone_logits, alone_weights = model(tokens[row:row + 1, :length], lengths[row:row + 1])
+        torch.testing.assert_close(batched_logits[row], alone_logits[0], atol=1e-6, rtol=1e-5)
+        torch.testing.assert_close(batched_weights[row, :length], alone_weights[0],
+                                   atol=1e-6, rtol=1e-5)
+        extra = torch.cat([tokens[row:row + 1, :length], torch.zeros(1, 5, dtype=torch.long)], 1)
+        padded_logits, _ = model(extra, lengths[row:row + 1])
+        torch.testing.assert_close(padded_logits[0], alone_logits[0], atol=1e-6, rtol=1e-5)
+
+
+def test_multiclass_head_and_gradients_reach_every_parameter():
+    torch.manual_seed(2)
+    model = AttentionClassifier(ClassifierConfig(**SMALL, num_classes=3))
+    tokens, lengths = random_batch([5, 2, 4])
+    logits, _ = model(tokens, lengths)
+    assert logits.shape == (3, 3)
+    torch.nn.functional.cross_entropy(logits, torch.tensor([0, 1, 2])).backward()
+    for name, parameter in model.named_parameters():
+        assert parameter.grad is not None and parameter.grad.abs().sum() > 0, name
+
+
+def test_tiny_overfit():
+    """16 random 'reviews' whose label is whether token 7 occurs: learnt to 100 %."""
+    torch.manual_seed(3)
+    tokens, lengths = random_batch([6, 9, 3, 8, 5, 7, 4, 9] * 2, vocab_size=20, seed=4)
+    tokens[tokens == 7] = 8
+    tokens[::2, 0] = 7
+    labels = torch.tensor([1.0, 0.0] * 8)
+    config = ClassifierConfig(**{**SMALL, "vocab_size": 20}, input_dropout=0.0, dense_dropout=0.0)
+    model = AttentionClassifier(config)
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-2)
+    for _ in range(60):
+        optimizer.zero_grad()
+        logits, _ = model(tokens, lengths)
+        loss = torch.nn.functional.binary_cross_entropy_with_logits(logits, labels)
+        loss.backward()
+        optimizer.step()
+    model.eval()
+    logits, weights = model(tokens, lengths)
+    assert loss.item() < 0.05
+    assert ((logits > 0).float() == labels).all()
+
+
+def test_shared_dropout_mask_is_constant_over_time():
+    torch.manual_seed(4)
+    dropout = SharedDropout(0.5).train()
+    out = dropout(torch.ones(3, 10, 6))
+    assert ((out == 0) == (out[:, :1] == 0)).all()
+    assert set(out.unique().tolist()) <= {0.0, 2.0}
+    assert torch.equal(dropout.eval()(torch.ones(2, 3, 4)), torch.ones(2, 3, 4))
+
+
+def test_bad_configs_are_user_errors():
+    for bad in ({"pooling": "sum"}, {"query": "first"}, {"num_classes": 1}, {"hidden_size": 0}):
+        with pytest.raises(AttnkitError):
+            AttentionClassifier(ClassifierConfig(**{**SMALL, **bad}))
+    with pytest.raises(AttnkitError, match="dropout"):
+        AttentionClassifier(ClassifierConfig(**SMALL, input_dropout=1.0))
