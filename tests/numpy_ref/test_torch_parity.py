@@ -80,7 +80,7 @@ def greedy_ids(model: torch.nn.Module, data: dict[str, torch.Tensor]) -> list[li
 
 
 def numpy_greedy_ids(twin, data: dict[str, torch.Tensor]) -> list[list[int]]:
-    ids = twin.generate(data["source"].numpy(), data["source_lengths"].numpy(), START, 7)
+    ids = twin.generate(data["source"].numpy(), data["source_lengths"].numpy(), START, 7, END)
     return [row[: row.index(END)] if END in row else row for row in ids.tolist()]
 
 

@@ -18,7 +18,7 @@ from attnkit.numpy_ref.initializers import (
 )
 from attnkit.numpy_ref.layers import Embedding, TimeAffine
 from attnkit.numpy_ref.recurrent import TimeLSTM
-from attnkit.numpy_ref.seq2seq import Encoder, NamedParameters, length_mask
+from attnkit.numpy_ref.seq2seq import Encoder, NamedParameters, greedy_loop, length_mask
 
 
 class AttentionEncoder(Encoder):
@@ -64,17 +64,15 @@ class AttentionDecoder(NamedParameters):
         self.embedding.backward(self.lstm.backward(dout))
         return dencoder_outputs, self.lstm.dh
 
-    def generate(self, encoder_outputs, h, mask, start_id: int, max_length: int):
-        """Greedy search -> ids (B, max_length), attention weights (B, max_length, S)."""
+    def generate(self, encoder_outputs, h, mask, start_id: int, max_length: int,
+                 end_id: int | None = None):
+        """Greedy search -> ids (B, L), attention weights (B, L, S)."""
         self.lstm.set_state(h)
-        ids = np.full((h.shape[0], 1), start_id)
-        generated, all_weights = [], []
-        for _ in range(max_length):
-            logits, weights = self.scores(ids, encoder_outputs, mask)
-            ids = logits.argmax(axis=2)
-            generated.append(ids[:, 0])
-            all_weights.append(weights[:, 0])
-        return np.stack(generated, axis=1), np.stack(all_weights, axis=1)
+
+        def step(ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+            return self.scores(ids, encoder_outputs, mask)
+
+        return greedy_loop(step, h.shape[0], start_id, max_length, end_id)
 
 
 class AttentionSeq2seq(NamedParameters):
@@ -94,12 +92,16 @@ class AttentionSeq2seq(NamedParameters):
     def backward(self, dlogits: np.ndarray) -> None:
         self.encoder.backward(*self.decoder.backward(dlogits))
 
-    def generate_with_weights(self, source, source_lengths, start_id: int, max_length: int):
-        """Greedy search -> ids (B, max_length), attention weights (B, max_length, S)."""
+    def generate_with_weights(self, source, source_lengths, start_id: int, max_length: int,
+                              end_id: int | None = None):
+        """Greedy search -> ids (B, L), attention weights (B, L, S); L = max_length, or less
+        once every row produced end_id."""
         encoder_outputs, h = self.encoder.forward(source, source_lengths)
         mask = length_mask(source_lengths, source.shape[1])
-        return self.decoder.generate(encoder_outputs, h, mask, start_id, max_length)
+        return self.decoder.generate(encoder_outputs, h, mask, start_id, max_length, end_id)
 
-    def generate(self, source, source_lengths, start_id: int, max_length: int) -> np.ndarray:
-        """Greedy search -> ids (B, max_length)."""
-        return self.generate_with_weights(source, source_lengths, start_id, max_length)[0]
+    def generate(self, source, source_lengths, start_id: int, max_length: int,
+                 end_id: int | None = None) -> np.ndarray:
+        """Greedy search -> ids (B, L)."""
+        return self.generate_with_weights(source, source_lengths, start_id, max_length,
+                                          end_id)[0]

@@ -8,6 +8,8 @@ final state at each sequence's last real token, h = encoder h and c = zeros.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from attnkit.errors import AttnkitError
@@ -24,6 +26,27 @@ from attnkit.numpy_ref.recurrent import TimeLSTM
 def length_mask(lengths: np.ndarray, S: int) -> np.ndarray:
     """lengths (B,) -> mask (B, S), True at real tokens."""
     return np.arange(S)[None, :] < np.asarray(lengths)[:, None]
+
+
+def greedy_loop(step: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray | None]], B: int,
+                start_id: int, max_length: int, end_id: int | None = None):
+    """Feed each step its own argmax: step(ids (B, 1)) -> logits (B, 1, V), weights (B, 1, S)
+    | None. Stops after max_length tokens, or once every row has produced end_id.
+    -> ids (B, L), weights (B, L, S) | None."""
+    ids = np.full((B, 1), start_id)
+    generated, all_weights = [], []
+    finished = np.zeros(B, dtype=bool)
+    for _ in range(max_length):
+        logits, weights = step(ids)
+        ids = logits.argmax(axis=2)
+        generated.append(ids[:, 0])
+        if weights is not None:
+            all_weights.append(weights[:, 0])
+        if end_id is not None:
+            finished |= ids[:, 0] == end_id
+            if finished.all():
+                break
+    return np.stack(generated, axis=1), np.stack(all_weights, axis=1) if all_weights else None
 
 
 class NamedParameters:
@@ -98,16 +121,15 @@ class Decoder(NamedParameters):
         self.embedding.backward(self.lstm.backward(self.affine.backward(dlogits)))
         return self.lstm.dh
 
-    def generate(self, h: np.ndarray, start_id: int, max_length: int) -> np.ndarray:
-        """Greedy search -> ids (B, max_length)."""
+    def generate(self, h: np.ndarray, start_id: int, max_length: int,
+                 end_id: int | None = None) -> np.ndarray:
+        """Greedy search from the encoder state h (B, H) -> ids (B, L <= max_length)."""
         self.lstm.set_state(h)
-        ids = np.full((h.shape[0], 1), start_id)
-        generated = []
-        for _ in range(max_length):
-            out = self.lstm.forward(self.embedding.forward(ids))
-            ids = self.affine.forward(out).argmax(axis=2)
-            generated.append(ids[:, 0])
-        return np.stack(generated, axis=1)
+
+        def step(ids: np.ndarray) -> tuple[np.ndarray, None]:
+            return self.affine.forward(self.lstm.forward(self.embedding.forward(ids))), None
+
+        return greedy_loop(step, h.shape[0], start_id, max_length, end_id)[0]
 
 
 class PeekyDecoder(Decoder):
@@ -141,14 +163,14 @@ class PeekyDecoder(Decoder):
         self.embedding.backward(dlstm_in[:, :, H:])
         return self.lstm.dh + daffine_in[:, :, :H].sum(axis=1) + dlstm_in[:, :, :H].sum(axis=1)
 
-    def generate(self, h: np.ndarray, start_id: int, max_length: int) -> np.ndarray:
+    def generate(self, h: np.ndarray, start_id: int, max_length: int,
+                 end_id: int | None = None) -> np.ndarray:
         self.lstm.set_state(h)
-        ids = np.full((h.shape[0], 1), start_id)
-        generated = []
-        for _ in range(max_length):
-            ids = self.scores(ids, h).argmax(axis=2)
-            generated.append(ids[:, 0])
-        return np.stack(generated, axis=1)
+
+        def step(ids: np.ndarray) -> tuple[np.ndarray, None]:
+            return self.scores(ids, h), None
+
+        return greedy_loop(step, h.shape[0], start_id, max_length, end_id)[0]
 
 
 class Seq2seq(NamedParameters):
@@ -168,10 +190,11 @@ class Seq2seq(NamedParameters):
     def backward(self, dlogits: np.ndarray) -> None:
         self.encoder.backward(self.decoder.backward(dlogits))
 
-    def generate(self, source, source_lengths, start_id: int, max_length: int) -> np.ndarray:
-        """Greedy search -> ids (B, max_length)."""
+    def generate(self, source, source_lengths, start_id: int, max_length: int,
+                 end_id: int | None = None) -> np.ndarray:
+        """Greedy search -> ids (B, L): max_length tokens, fewer once every row produced end_id."""
         h = self.encoder.forward(source, source_lengths)
-        return self.decoder.generate(h, start_id, max_length)
+        return self.decoder.generate(h, start_id, max_length, end_id)
 
 
 class PeekySeq2seq(Seq2seq):

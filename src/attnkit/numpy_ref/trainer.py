@@ -24,7 +24,8 @@ class TrainableModel(Protocol):
 
     def forward(self, source, source_lengths, target_in) -> np.ndarray: ...
     def backward(self, dlogits: np.ndarray) -> None: ...
-    def generate(self, source, source_lengths, start_id: int, max_length: int) -> np.ndarray: ...
+    def generate(self, source, source_lengths, start_id: int, max_length: int,
+                 end_id: int | None = None) -> np.ndarray: ...
 
 
 class Optimizer(Protocol):
@@ -108,7 +109,7 @@ def evaluate_seq2seq(model: TrainableModel, batches: Iterable[Batch], start_id: 
         loss_sum += loss_layer.forward(model.forward(source, lengths, batch["target_in"]),
                                        target_out) * count
         tokens += count
-        predicted = model.generate(source, lengths, start_id, target_out.shape[1])
+        predicted = model.generate(source, lengths, start_id, target_out.shape[1], end_id)
         pairs = zip(strip_after_end(predicted, end_id), strip_after_end(target_out, end_id),
                     strict=True)
         correct += sum(guess == truth for guess, truth in pairs)

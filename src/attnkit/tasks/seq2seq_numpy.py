@@ -18,12 +18,14 @@ from torch import Tensor
 
 from attnkit.engine.checkpoint import save_checkpoint
 from attnkit.engine.run_log import write_curves, write_metrics
+from attnkit.engine.sequence_metrics import character_accuracy, exact_match
 from attnkit.engine.trainer import TrainConfig, format_record
 from attnkit.errors import AttnkitError
 from attnkit.models.seq2seq import Seq2seqConfig
 from attnkit.numpy_ref import AttentionSeq2seq, PeekySeq2seq, Seq2seq
+from attnkit.numpy_ref.layers import TimeSoftmaxWithLoss
 from attnkit.numpy_ref.optimizers import SGD, Adam
-from attnkit.numpy_ref.trainer import Trainer, evaluate_seq2seq
+from attnkit.numpy_ref.trainer import Trainer
 
 NUMPY_MODELS = {"attention": AttentionSeq2seq, "peeky": PeekySeq2seq, "plain": Seq2seq}
 # NumPy layer name -> torch module name, per model part
@@ -190,13 +192,41 @@ def train_numpy(model_config: Seq2seqConfig, train_config: TrainConfig, vocab: A
     recorder = RunRecorder(model, train_config, run_dir, meta)
 
     def evaluate(trained: NumpyModel) -> dict[str, float]:
-        batches = (batch_to_numpy(batch) for batch in val_loader)
-        return evaluate_seq2seq(trained, batches, vocab.start_id, vocab.end_id, vocab.pad_id)
+        return evaluate_numpy(trained, val_loader, vocab, search_length(meta))
 
     trainer.fit(train_config.epochs, lambda epoch: numpy_batches(train_loader, epoch),
                 evaluate if val_loader is not None else None, recorder)
     write_curves(recorder.history, recorder.run_dir / "curves.png")
     return recorder.history
+
+
+def search_length(meta: dict[str, Any]) -> int:
+    """Longest greedy output at evaluation, as the torch pipeline sets it: the longest training
+    target plus the recipe's decode.extra_length."""
+    extra = meta.get("recipe", {}).get("decode", {}).get("extra_length", 10)
+    return int(meta.get("max_target_length", 50)) + int(extra)
+
+
+def evaluate_numpy(model: NumpyModel, loader: Iterable[dict[str, Tensor]], vocab: Any,
+                   max_length: int) -> dict[str, float]:
+    """The torch pipeline's held-out metrics with the NumPy model: loss per target token,
+    exact match and character accuracy of greedy outputs."""
+    loss_layer = TimeSoftmaxWithLoss(vocab.pad_id)
+    total_loss, tokens = 0.0, 0
+    predictions: list[str] = []
+    references: list[str] = []
+    for batch in map(batch_to_numpy, loader):
+        source, lengths, target_out = batch["source"], batch["source_lengths"], batch["target_out"]
+        count = int((target_out != vocab.pad_id).sum())
+        logits = model.forward(source, lengths, batch["target_in"])
+        total_loss += loss_layer.forward(logits, target_out) * count
+        tokens += count
+        found = model.generate(source, lengths, vocab.start_id, max_length, vocab.end_id)
+        predictions += [vocab.decode(row) for row in found.tolist()]
+        references += [vocab.decode(row) for row in target_out.tolist()]
+    return {"loss": total_loss / max(tokens, 1),
+            "exact_match": exact_match(predictions, references),
+            "char_accuracy": character_accuracy(predictions, references)}
 
 
 def _no_bar(batches: Iterable) -> Iterable:

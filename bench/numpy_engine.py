@@ -1,0 +1,99 @@
+"""Benchmark the NumPy engine on the date task with the book's settings; prints one JSON object.
+
+45,000 generated training pairs, 5,000 held out, embedding 16, hidden 256, batch 128, reversed
+input, Adam (lr 1e-3), global-norm clip 5.0, AttentionSeq2seq with dot attention; batches are
+bucketed by source length and padded to their own longest row. Reports seconds per epoch (wall
+and process CPU) and held-out greedy exact match after each epoch.
+
+    .venv/bin/python bench/numpy_engine.py                    # 4 epochs
+    .venv/bin/python bench/numpy_engine.py --epochs 1 --blas-threads 1
+
+Wall times on a shared machine are noisy; the load average before and after is reported.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--epochs", type=int, default=4)
+    parser.add_argument("--train-pairs", type=int, default=45_000)
+    parser.add_argument("--held-out-pairs", type=int, default=5_000)
+    parser.add_argument("--batch-size", type=int, default=128)
+    parser.add_argument("--embedding", type=int, default=16)
+    parser.add_argument("--hidden", type=int, default=256)
+    parser.add_argument("--model", choices=("attention", "peeky", "plain"), default="attention")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--blas-threads", type=int,
+                        help="OpenBLAS threads (set before NumPy loads; default: its own choice)")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    if args.blas_threads:
+        os.environ["OPENBLAS_NUM_THREADS"] = str(args.blas_threads)
+    import numpy as np
+
+    from attnkit.data.char_vocab import CharVocabulary
+    from attnkit.data.dates import generate_date_splits
+    from attnkit.numpy_ref import AttentionSeq2seq, PeekySeq2seq, Seq2seq
+    from attnkit.numpy_ref.batching import (
+        batches_of,
+        bucketed_order,
+        pad_pairs,
+        sequential_batches,
+    )
+    from attnkit.numpy_ref.optimizers import Adam
+    from attnkit.numpy_ref.trainer import Trainer, evaluate_seq2seq
+
+    load_before = os.getloadavg()
+    pairs = generate_date_splits(args.train_pairs, 0, args.held_out_pairs, seed=args.seed)
+    vocab = CharVocabulary.build(pairs.train_sources + pairs.train_targets)
+
+    def encode(sources: list[str], targets: list[str]) -> dict[str, np.ndarray]:
+        return pad_pairs([vocab.encode(text) for text in sources],
+                         [vocab.encode(text) for text in targets], vocab.start_id, vocab.end_id,
+                         reverse_source=True)
+
+    train = encode(pairs.train_sources, pairs.train_targets)
+    held_out = encode(pairs.test_sources, pairs.test_targets)
+    model_class = {"attention": AttentionSeq2seq, "peeky": PeekySeq2seq, "plain": Seq2seq}
+    model = model_class[args.model](len(vocab), args.embedding, args.hidden, seed=args.seed)
+    trainer = Trainer(model, Adam(lr=1e-3), grad_clip=5.0, pad_id=vocab.pad_id)
+    epochs = []
+    for epoch in range(args.epochs):
+        order = bucketed_order(train["source_lengths"], args.batch_size, args.seed, epoch)
+        started, cpu_started = time.perf_counter(), time.process_time()
+        loss = trainer.train_epoch(batches_of(train, order))
+        seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu_started
+        metrics = evaluate_seq2seq(model, sequential_batches(held_out, 500), vocab.start_id,
+                                   vocab.end_id, vocab.pad_id)
+        epochs.append({"epoch": epoch + 1, "seconds": round(seconds, 2),
+                       "cpu_seconds": round(cpu_seconds, 2), "train_loss": round(loss, 5),
+                       "held_out_loss": round(metrics["loss"], 5),
+                       "held_out_exact_match": metrics["exact_match"]})
+        print(json.dumps(epochs[-1]), file=sys.stderr, flush=True)
+    seconds = [record["seconds"] for record in epochs]
+    print(json.dumps({
+        "benchmark": "numpy_engine", "model": args.model, "train_pairs": args.train_pairs,
+        "held_out_pairs": args.held_out_pairs, "embedding": args.embedding,
+        "hidden": args.hidden, "batch_size": args.batch_size, "optimizer": "adam lr 1e-3",
+        "grad_clip": 5.0, "reversed_input": True, "dtype": "float32",
+        "blas_threads": os.environ.get("OPENBLAS_NUM_THREADS", "default"),
+        "cpu_count": os.cpu_count(), "load_average_before": [round(x, 2) for x in load_before],
+        "load_average_after": [round(x, 2) for x in os.getloadavg()],
+        "seconds_per_epoch_mean": round(sum(seconds) / len(seconds), 2),
+        "seconds_per_epoch_min": min(seconds),
+        "best_held_out_exact_match": max(r["held_out_exact_match"] for r in epochs),
+        "epochs": epochs}, indent=1))
+
+
+if __name__ == "__main__":
+    main()
