@@ -16,8 +16,8 @@ from __future__ import annotations
 import datetime
 import random
 from collections.abc import Callable
-from dataclasses import dataclass
 
+from attnkit.data.seq_files import PairSplits
 from attnkit.errors import AttnkitError
 
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
@@ -25,18 +25,6 @@ MONTHS = ("January", "February", "March", "April", "May", "June", "July", "Augus
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 WEEKDAY_SHORT = {"Tuesday": ("Tue", "Tues"), "Thursday": ("Thu", "Thur", "Thurs")}
 PIVOT_YEARS = range(1970, 2070)
-
-
-@dataclass(frozen=True)
-class DatePairs:
-    """Train/validation/test sources and targets, with no source shared between splits."""
-
-    train_sources: list[str]
-    train_targets: list[str]
-    val_sources: list[str]
-    val_targets: list[str]
-    test_sources: list[str]
-    test_targets: list[str]
 
 
 def iso_date(date: datetime.date) -> str:
@@ -193,7 +181,7 @@ def generate_date_pairs(count: int, seed: int = 0, first_year: int = 1900,
 
 
 def generate_date_splits(train: int, val: int, test: int, seed: int = 0, first_year: int = 1900,
-                         last_year: int = 2099) -> DatePairs:
+                         last_year: int = 2099) -> PairSplits:
     """Disjoint splits: every source string appears in exactly one of them."""
     sources, targets = generate_date_pairs(train + val + test, seed, first_year, last_year)
     order = list(range(len(sources)))
@@ -201,5 +189,5 @@ def generate_date_splits(train: int, val: int, test: int, seed: int = 0, first_y
     sources = [sources[i] for i in order]
     targets = [targets[i] for i in order]
     cut_val, cut_test = train, train + val
-    return DatePairs(sources[:cut_val], targets[:cut_val], sources[cut_val:cut_test],
+    return PairSplits(sources[:cut_val], targets[:cut_val], sources[cut_val:cut_test],
                      targets[cut_val:cut_test], sources[cut_test:], targets[cut_test:])

@@ -9,12 +9,25 @@ Blank lines are skipped. A malformed line raises `AttnkitError` naming the file 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
 from attnkit.errors import AttnkitError
 
 FileFormat = Literal["auto", "tsv", "fixed"]
+
+
+@dataclass(frozen=True)
+class PairSplits:
+    """Train/validation/test sources and targets (a split may be empty)."""
+
+    train_sources: list[str]
+    train_targets: list[str]
+    val_sources: list[str]
+    val_targets: list[str]
+    test_sources: list[str]
+    test_targets: list[str]
 
 
 def read_lines(path: Path) -> list[str]:

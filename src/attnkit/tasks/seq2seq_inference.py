@@ -1,0 +1,109 @@
+"""Running a trained seq2seq model: checked inputs in, translations with attention out."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch import Tensor
+
+from attnkit.data.char_vocab import CharVocabulary
+from attnkit.data.seq_batches import encode_sources
+from attnkit.decoding import Hypothesis, beam_search, greedy_search
+from attnkit.engine.checkpoint import load_checkpoint, load_model_state
+from attnkit.engine.device import resolve_device
+from attnkit.errors import AttnkitError
+from attnkit.models.seq2seq import Seq2seq, build_seq2seq
+from attnkit.recipe import recipe_from_dict
+from attnkit.tasks.seq2seq_recipe import TASK_NAME, DecodeConfig, Seq2seqRecipe
+
+
+@dataclass
+class Translation:
+    """source text -> output text; attention (T, S): row per output token (`output_tokens`,
+    which may hold special tokens that `output` leaves out), column per source character in
+    the order the user wrote them; None for models without attention."""
+
+    source: str
+    output: str
+    output_tokens: list[str]
+    score: float
+    attention: np.ndarray | None
+
+
+def search(model: Seq2seq, source: Tensor, source_lengths: Tensor, vocab: CharVocabulary,
+           decode: DecodeConfig, max_length: int) -> list[Hypothesis]:
+    """Greedy search for beam width 1, beam search otherwise."""
+    if decode.beam_width == 1:
+        return greedy_search(model, source, source_lengths, vocab.start_id, vocab.end_id,
+                             max_length)
+    return beam_search(model, source, source_lengths, vocab.start_id, vocab.end_id, max_length,
+                       decode.beam_width, decode.length_penalty)
+
+
+class Translator:
+    """A model with its vocabulary, recipe and training limits, ready to translate text."""
+
+    def __init__(self, model: Seq2seq, vocab: CharVocabulary, recipe: Seq2seqRecipe,
+                 meta: dict[str, Any], device: torch.device) -> None:
+        self.model, self.vocab, self.recipe, self.device = model.eval(), vocab, recipe, device
+        self.max_source_length = int(meta["max_source_length"])
+        self.max_length = int(meta["max_target_length"]) + recipe.decode.extra_length
+
+    @classmethod
+    def from_checkpoint(cls, path: str | Path, device: str = "cpu") -> Translator:
+        checkpoint = load_checkpoint(path)
+        meta = checkpoint.meta
+        if meta.get("task") != TASK_NAME:
+            raise AttnkitError(f"{path} holds a {meta.get('task')!r} model, not a seq2seq one")
+        missing = [key for key in ("recipe", "vocab", "max_source_length", "max_target_length")
+                   if key not in meta]
+        if missing:
+            raise AttnkitError(f"{path} lacks {', '.join(missing)} in its seq2seq description")
+        recipe = recipe_from_dict(Seq2seqRecipe, meta["recipe"])
+        vocab = CharVocabulary.from_list(meta["vocab"])
+        target = resolve_device(device)
+        model = build_seq2seq(len(vocab), recipe.model)
+        load_model_state(model, checkpoint)
+        return cls(model.to(target), vocab, recipe, meta, target)
+
+    def check(self, text: str) -> list[int]:
+        """Character ids of `text`, or an AttnkitError saying what is wrong with it."""
+        if not text.strip():
+            raise AttnkitError("cannot translate an empty input")
+        if len(text) > self.max_source_length:
+            raise AttnkitError(f"input of {len(text)} characters is longer than any the model "
+                               f"saw in training ({self.max_source_length}): {text[:40]!r}...")
+        return self.vocab.encode(text)
+
+    def translate(self, texts: Sequence[str], beam_width: int | None = None,
+                  batch_size: int = 1000) -> list[Translation]:
+        """Translations of `texts`, in their order, searched in length-sorted batches."""
+        ids = [self.check(text) for text in texts]
+        decode = self.recipe.decode
+        if beam_width is not None:
+            decode = DecodeConfig(beam_width, decode.length_penalty, decode.extra_length)
+        order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
+        results: list[Translation | None] = [None] * len(ids)
+        for start in range(0, len(order), batch_size):
+            chunk = order[start : start + batch_size]
+            batch = encode_sources([ids[i] for i in chunk], self.recipe.model.reverse_source)
+            with torch.no_grad():
+                found = search(self.model, batch["source"].to(self.device),
+                               batch["source_lengths"].to(self.device), self.vocab, decode,
+                               self.max_length)
+            for i, hypothesis in zip(chunk, found, strict=True):
+                results[i] = self.translation(texts[i], hypothesis)
+        return results  # type: ignore[return-value]
+
+    def translation(self, text: str, hypothesis: Hypothesis) -> Translation:
+        attention = hypothesis.attention
+        if attention is not None and self.recipe.model.reverse_source:
+            attention = attention[:, ::-1].copy()  # columns back in the user's order
+        tokens = [self.vocab.tokens[i] for i in hypothesis.tokens]
+        return Translation(text, self.vocab.decode(hypothesis.tokens), tokens, hypothesis.score,
+                           attention)

@@ -1,0 +1,53 @@
+"""A labelled attention heatmap as a PNG: source tokens across, output tokens down."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from attnkit.errors import AttnkitError
+from attnkit.viz.text_heatmap import visible
+
+
+def plot_attention_heatmap(weights: np.ndarray, source_labels: Sequence[str],
+                           target_labels: Sequence[str], path: str | Path,
+                           title: str | None = None) -> Path:
+    """weights (T, S) -> a PNG at `path` (written to a temporary file, then renamed)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    T, S = weights.shape
+    if (len(target_labels), len(source_labels)) != (T, S):
+        raise ValueError(f"weights {weights.shape} do not match {len(target_labels)} output and "
+                         f"{len(source_labels)} source labels")
+    path = Path(path)
+    if path.suffix.lower() != ".png":
+        raise AttnkitError(f"heatmap file must end in .png, got {path}")
+    figure, axis = plt.subplots(figsize=(max(3.0, 0.35 * S + 1.5), max(2.5, 0.35 * T + 1.2)))
+    image = axis.imshow(weights, cmap="Greys", vmin=0.0, vmax=1.0, aspect="auto")
+    axis.set_xticks(range(S), [visible(label) for label in source_labels])
+    axis.set_yticks(range(T), [visible(label) for label in target_labels])
+    axis.set_xlabel("source")
+    axis.set_ylabel("output")
+    axis.tick_params(length=0)
+    if title:
+        axis.set_title(title)
+    figure.colorbar(image, ax=axis, fraction=0.046, pad=0.04)
+    figure.tight_layout()
+    temporary = path.with_name(f".{path.stem}.tmp.png")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        figure.savefig(temporary, dpi=120)
+        os.replace(temporary, path)
+    except OSError as error:
+        raise AttnkitError(f"cannot write heatmap {path}: {error}") from None
+    finally:
+        plt.close(figure)
+        if temporary.exists():
+            temporary.unlink()
+    return path
