@@ -1,0 +1,149 @@
+"""Image-to-sequence: CNN grid encoder and a GRU (or LSTM) decoder with attention over the grid.
+
+The seed's layout: CNN features (B, P, C) -> Linear + ReLU + dropout (the projection, D wide),
+plus a learned position embedding per grid cell. Each decoder step attends over the P positions
+with the PREVIOUS hidden state as the query, feeds [context; embedding(token)] to the recurrent
+cell, and scores the vocabulary with fc1 -> dropout -> fc2 on the new hidden state.
+
+Attention depends on the previous hidden state, so teacher forcing is a loop over T steps; the
+keys' projection (W1 k of additive attention) is computed once per image (`GridMemory.keys`),
+so each step only projects the query. `forward` is teacher-forced scoring; search lives in
+`attnkit.decoding`, which drives `encode`, `initial_state`, `decode_step`, `select_state`,
+`select_memory` (the "source" is the image, its "length" the P positions).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal, NamedTuple
+
+import torch
+from torch import Tensor, nn
+
+from attnkit.layers import AdditiveAttention, build_attention
+from attnkit.layers.additive import tanh_scores
+from attnkit.layers.masks import masked_softmax
+from attnkit.models.cnn_encoder import CNNEncoder
+
+State = tuple[Tensor, ...]  # (h,) for a GRU, (h, c) for an LSTM, each (B, H)
+
+
+@dataclass(frozen=True)
+class Img2SeqConfig:
+    """Sizes of the encoder and decoder; `attention` is any kind `build_attention` knows."""
+
+    image_size: int = 128
+    encoder_channels: tuple[int, ...] = (32, 64, 128, 256)
+    blocks_per_stage: int = 1
+    projection_size: int = 256
+    projection_dropout: float = 0.25
+    embedding_size: int = 64
+    hidden_size: int = 256
+    rnn: Literal["gru", "lstm"] = "gru"
+    attention: str = "additive"
+    attention_units: int = 256
+    output_size: int = 256
+    output_dropout: float = 0.25
+
+    def __post_init__(self) -> None:
+        sizes = (self.projection_size, self.embedding_size, self.hidden_size,
+                 self.attention_units, self.output_size, self.blocks_per_stage)
+        if min(sizes) < 1 or not self.encoder_channels or min(self.encoder_channels) < 1:
+            raise ValueError("all sizes and encoder_channels must be positive")
+        if self.image_size < 2 ** len(self.encoder_channels):
+            raise ValueError(f"image_size {self.image_size} is too small for "
+                             f"{len(self.encoder_channels)} stride-2 stages")
+        for name in ("projection_dropout", "output_dropout"):
+            if not 0 <= getattr(self, name) < 1:
+                raise ValueError(f"{name} must be in [0, 1)")
+
+
+class GridMemory(NamedTuple):
+    """features (B, P, D): projected grid; keys (B, P, A): additive attention's W1 features
+    (the features themselves for other kinds)."""
+
+    features: Tensor
+    keys: Tensor
+
+
+class Img2Seq(nn.Module):
+    def __init__(self, vocab_size: int, config: Img2SeqConfig) -> None:
+        super().__init__()
+        self.config = config
+        self.encoder = CNNEncoder(config.encoder_channels, config.blocks_per_stage)
+        positions = self.encoder.grid_size(config.image_size) ** 2
+        self.projection = nn.Sequential(
+            nn.Linear(self.encoder.output_size, config.projection_size), nn.ReLU(),
+            nn.Dropout(config.projection_dropout))
+        self.position_embedding = nn.Parameter(torch.zeros(positions, config.projection_size))
+        self.embedding = nn.Embedding(vocab_size, config.embedding_size)
+        self.attention = build_attention(config.attention, config.hidden_size,
+                                         config.projection_size, config.attention_units)
+        cell = nn.GRUCell if config.rnn == "gru" else nn.LSTMCell
+        self.cell = cell(config.embedding_size + config.projection_size, config.hidden_size)
+        self.initial_hidden = nn.Linear(config.projection_size, config.hidden_size)
+        self.fc1 = nn.Linear(config.hidden_size, config.output_size)
+        self.output_dropout = nn.Dropout(config.output_dropout)
+        self.fc2 = nn.Linear(config.output_size, vocab_size)
+
+    @property
+    def positions(self) -> int:
+        return self.position_embedding.shape[0]
+
+    def encode(self, source: Tensor, source_lengths: Tensor | None = None) -> GridMemory:
+        """source: images (B, S, S); source_lengths is ignored (every image has P positions)."""
+        features = self.projection(self.encoder(source)) + self.position_embedding
+        if isinstance(self.attention, AdditiveAttention):
+            return GridMemory(features, self.attention.key_layer(features))
+        return GridMemory(features, features)
+
+    def initial_state(self, memory: GridMemory) -> State:
+        """h0 = tanh(W mean(features)) (Show, Attend and Tell); c0 = 0 for an LSTM."""
+        hidden = torch.tanh(self.initial_hidden(memory.features.mean(dim=1)))
+        return (hidden,) if self.config.rnn == "gru" else (hidden, torch.zeros_like(hidden))
+
+    def attend(self, query: Tensor, memory: GridMemory) -> tuple[Tensor, Tensor]:
+        """query (B, H) -> context (B, D), weights (B, P); additive attention reuses the
+        precomputed keys (tested equal to calling the attention module)."""
+        if not isinstance(self.attention, AdditiveAttention):
+            return self.attention(query, memory.features)
+        scores = tanh_scores(self.attention.query_layer(query).unsqueeze(1), memory.keys,
+                             self.attention.energy_layer).squeeze(1)  # (B, P)
+        weights = masked_softmax(scores, None)
+        return (weights.unsqueeze(1) @ memory.features).squeeze(1), weights
+
+    def step(self, embedded: Tensor, state: State, memory: GridMemory) -> \
+            tuple[Tensor, State, Tensor]:
+        """embedded (B, E) -> new hidden (B, H), state, weights (B, P)."""
+        context, weights = self.attend(state[0], memory)
+        inputs = torch.cat([context, embedded], dim=-1)
+        new_state = (self.cell(inputs, state[0]),) if len(state) == 1 else self.cell(inputs, state)
+        return new_state[0], tuple(new_state), weights
+
+    def scores(self, hidden: Tensor) -> Tensor:
+        """hidden (..., H) -> logits (..., V): fc1 -> dropout -> fc2, as the seed."""
+        return self.fc2(self.output_dropout(self.fc1(hidden)))
+
+    def forward(self, images: Tensor, target_in: Tensor) -> Tensor:
+        """images (B, S, S), target_in (B, T) starting with `<` -> logits (B, T, V)."""
+        B, T = target_in.shape
+        memory = self.encode(images)
+        state = self.initial_state(memory)
+        embedded = self.embedding(target_in)
+        hidden = []
+        for t in range(T):
+            output, state, _ = self.step(embedded[:, t], state, memory)
+            hidden.append(output)
+        return self.scores(torch.stack(hidden, dim=1))
+
+    def decode_step(self, tokens: Tensor, state: State,
+                    memory: GridMemory) -> tuple[Tensor, State, Tensor]:
+        """tokens (B,) -> log_probs (B, V), new state, weights (B, P)."""
+        output, state, weights = self.step(self.embedding(tokens), state, memory)
+        return torch.log_softmax(self.scores(output).float(), dim=-1), state, weights
+
+    def select_state(self, state: State, indices: Tensor) -> State:
+        return tuple(part.index_select(0, indices) for part in state)
+
+    def select_memory(self, memory: GridMemory, indices: Tensor) -> GridMemory:
+        return GridMemory(*(part.index_select(0, indices) for part in memory))
