@@ -1,0 +1,115 @@
+import json
+import os
+from pathlib import Path
+
+import pytest
+import torch
+from PIL import Image
+
+from attnkit.cli import main
+from attnkit.data.molecule_render import RenderConfig, render_smiles
+from attnkit.engine.checkpoint import read_header
+
+DATA = os.environ.get("ATTNKIT_DATA", "")
+pytestmark = pytest.mark.skipif(not (Path(DATA) / "moses" / "train.csv.gz").is_file(),
+                                reason="MOSES not found under $ATTNKIT_DATA")
+TINY = ["model.image_size=64", "render.image_size=64", "model.encoder_channels=[8,16,16,16]",
+        "model.projection_size=16", "model.embedding_size=8", "model.hidden_size=16",
+        "model.attention_units=8", "model.output_size=16", "train.batch_size=16",
+        "train.epochs=1", "data.eval_batch_size=8"]
+
+
+def overrides(*values: str) -> list[str]:
+    return [part for value in [*TINY, *values] for part in ("--set", value)]
+
+
+@pytest.fixture(scope="module")
+def one_thread():
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # per-step decoder ops only lose from threads on shared cores
+    yield
+    torch.set_num_threads(threads)
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory, one_thread):
+    folder = tmp_path_factory.mktemp("molecules")
+    cache = tmp_path_factory.mktemp("cache")
+    argv = ["train", "molecules", "--run-dir", str(folder / "run"), "--data-dir", DATA,
+            "--device", "cpu", *overrides("data.train_size=48", "data.val_size=8",
+                                          f"data.cache_dir={cache}")]
+    assert main(argv) == 0
+    return folder / "run"
+
+
+def molecule_png(path: Path, smiles: str = "CC(=O)Nc1ccc(O)cc1") -> Path:
+    Image.fromarray(render_smiles(smiles, RenderConfig(image_size=200))).save(path)
+    return path
+
+
+def test_train_writes_a_run_that_rebuilds_itself(run):
+    assert {"best.safetensors", "last.safetensors", "metrics.jsonl", "curves.png"} <= \
+        {p.name for p in run.iterdir()}
+    meta = read_header(run / "best.safetensors")["meta"]
+    assert meta["task"] == "img2seq" and meta["vocab"][:4] == ["<pad>", "<unk>", "<", ">"]
+    assert 20 < meta["max_length"] < 80  # 99.9 % of the training SMILES, end token included
+    assert meta["recipe"]["model"]["image_size"] == 64
+
+
+def test_predict_prints_smiles_and_confidence_and_draws_attention(run, tmp_path, capsys):
+    image = molecule_png(tmp_path / "paracetamol.png")
+    strip = tmp_path / "attention.png"
+    assert main(["predict", str(run), str(image), "--attention", str(strip)]) == 0
+    first = capsys.readouterr().out.splitlines()[0].split("\t")
+    assert first[0] == str(image) and 0.0 <= float(first[2]) <= 1.0
+    assert strip.is_file() and Image.open(strip).size[0] > 100
+    assert main(["predict", str(run), str(image), "--beam", "2", "--prefer-valid"]) == 0
+    assert capsys.readouterr().out.startswith(str(image))
+
+
+def test_eval_prints_molecule_metrics_as_json(run, capsys):
+    assert main(["eval", str(run), "--limit", "6", "--data-dir", DATA]) == 0
+    scores = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert scores["images"] == 6
+    assert {"exact_match", "validity", "tanimoto", "token_accuracy", "levenshtein",
+            "images_per_second"} <= set(scores)
+
+
+def test_bad_images_and_reruns_fail_in_one_line_without_overwriting(run, tmp_path, capsys):
+    text = tmp_path / "notes.png"
+    text.write_text("hello")
+    assert main(["predict", str(run), str(text)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and "not an image" in err and err.count("\n") == 1
+    stamp = (run / "best.safetensors").stat().st_mtime_ns
+    assert main(["train", "molecules", "--run-dir", str(run), "--data-dir", DATA,
+                 *overrides("data.train_size=8", "data.val_size=2")]) == 1
+    assert "already holds checkpoints" in capsys.readouterr().err
+    assert (run / "best.safetensors").stat().st_mtime_ns == stamp
+
+
+def user_table(folder: Path, bad_smiles: str) -> Path:
+    lines = ["file,target"]
+    for i, smiles in enumerate(["CCO", "c1ccccc1", "CC(=O)O", "CCN", "OCC(O)CO", "CCCl",
+                                "C1CCNCC1", "COC"]):
+        molecule_png(folder / f"m{i}.png", smiles)
+        lines.append(f"m{i}.png,{smiles}")
+    lines.append(f"m0.png,{bad_smiles}")
+    (folder / "labels.csv").write_text("\n".join(lines) + "\n")
+    return folder / "labels.csv"
+
+
+def test_user_csv_skips_unparsable_smiles_with_a_count_or_rejects_them(tmp_path, capsys,
+                                                                       one_thread):
+    table = user_table(tmp_path, "C1CC(")
+    run_dir = tmp_path / "user-run"
+    assert main(["train", "img2seq", "--csv", str(table), "--run-dir", str(run_dir),
+                 "--invalid-smiles", "reject", *overrides()]) == 1
+    err = capsys.readouterr().err
+    assert "labels.csv line 10: RDKit cannot parse the SMILES 'C1CC('" in err
+    assert not any(run_dir.glob("*.safetensors"))
+    assert main(["train", "img2seq", "--csv", str(table), "--run-dir", str(run_dir),
+                 *overrides()]) == 0
+    out = capsys.readouterr().out
+    assert "skipped 1 of 9 rows" in out and "1 invalid_smiles" in out
+    assert read_header(run_dir / "last.safetensors")["meta"]["skipped"]["invalid_smiles"] == 1
