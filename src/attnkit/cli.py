@@ -18,6 +18,7 @@ from attnkit import __version__
 from attnkit.errors import AttnkitError
 
 TASK_MODULES: tuple[str, ...] = (
+    "attnkit.tasks.img2seq",
     "attnkit.tasks.seq2seq",
     "attnkit.tasks.classify",
 )
