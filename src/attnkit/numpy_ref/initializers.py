@@ -1,26 +1,33 @@
-"""Initial weights as in the book: small normal embeddings, Xavier-scaled matrices, zero biases,
-and the naming that lets models list their parameters."""
+"""Initial weights drawn from PyTorch's default distributions, so that both engines start alike
+(the book's tiny embeddings, std 0.01, leave a long loss plateau at the start of training on the
+date task), and the naming that lets models list their parameters."""
 
 from __future__ import annotations
 
 import numpy as np
 
 
+def uniform(rng: np.random.Generator, bound: float, shape: tuple[int, ...], dtype) -> np.ndarray:
+    return rng.uniform(-bound, bound, shape).astype(dtype)
+
+
 def embedding_weight(rng: np.random.Generator, V: int, E: int, dtype) -> np.ndarray:
-    """(V, E) with standard deviation 0.01."""
-    return (rng.standard_normal((V, E)) / 100).astype(dtype)
+    """(V, E) standard normal, as nn.Embedding."""
+    return rng.standard_normal((V, E)).astype(dtype)
 
 
 def affine_weights(rng: np.random.Generator, D: int, K: int, dtype) -> tuple[np.ndarray, ...]:
-    """W (D, K) with standard deviation 1/sqrt(D), b (K,) zeros."""
-    return (rng.standard_normal((D, K)) / np.sqrt(D)).astype(dtype), np.zeros(K, dtype=dtype)
+    """W (D, K) and b (K,) uniform in +-1/sqrt(D), as nn.Linear."""
+    return uniform(rng, D**-0.5, (D, K), dtype), uniform(rng, D**-0.5, (K,), dtype)
 
 
 def lstm_weights(rng: np.random.Generator, D: int, H: int, dtype) -> tuple[np.ndarray, ...]:
-    """Wx (D, 4H), Wh (H, 4H), b (4H,) zeros."""
-    Wx = (rng.standard_normal((D, 4 * H)) / np.sqrt(D)).astype(dtype)
-    Wh = (rng.standard_normal((H, 4 * H)) / np.sqrt(H)).astype(dtype)
-    return Wx, Wh, np.zeros(4 * H, dtype=dtype)
+    """Wx (D, 4H), Wh (H, 4H) uniform in +-1/sqrt(H), as nn.LSTM; b (4H,) the sum of its two
+    biases b_ih + b_hh."""
+    bound = H**-0.5
+    bias = uniform(rng, bound, (4 * H,), np.float64) + uniform(rng, bound, (4 * H,), np.float64)
+    return (uniform(rng, bound, (D, 4 * H), dtype), uniform(rng, bound, (H, 4 * H), dtype),
+            bias.astype(dtype))
 
 
 PARAM_NAMES = {

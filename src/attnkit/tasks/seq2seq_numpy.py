@@ -25,17 +25,10 @@ from attnkit.models.seq2seq import Seq2seqConfig
 from attnkit.numpy_ref import AttentionSeq2seq, PeekySeq2seq, Seq2seq
 from attnkit.numpy_ref.layers import TimeSoftmaxWithLoss
 from attnkit.numpy_ref.optimizers import SGD, Adam
+from attnkit.numpy_ref.torch_layout import from_torch_layout, to_torch_layout
 from attnkit.numpy_ref.trainer import Trainer
 
 NUMPY_MODELS = {"attention": AttentionSeq2seq, "peeky": PeekySeq2seq, "plain": Seq2seq}
-# NumPy layer name -> torch module name, per model part
-TORCH_LAYER_NAMES = {
-    "encoder.embedding": "encoder.embedding",
-    "encoder.lstm": "encoder.rnn.rnn",
-    "decoder.embedding": "decoder.embedding",
-    "decoder.lstm": "decoder.lstm",
-    "decoder.affine": "decoder.output",
-}
 NumpyModel = Seq2seq | PeekySeq2seq | AttentionSeq2seq
 
 
@@ -65,54 +58,13 @@ def build_numpy_model(vocab_size: int, config: Seq2seqConfig, seed: int = 0,
 
 def numpy_to_torch_state(model: NumpyModel) -> dict[str, Tensor]:
     """NumPy parameters -> the torch model's state_dict (names, layouts, two LSTM biases)."""
-    state: dict[str, Tensor] = {}
-    arrays = model.state_dict()
-    for layer, torch_layer in TORCH_LAYER_NAMES.items():
-        if f"{layer}.weight" in arrays:
-            state[f"{torch_layer}.weight"] = torch.from_numpy(arrays[f"{layer}.weight"].copy())
-        elif f"{layer}.Wx" in arrays:
-            bias = arrays[f"{layer}.b"]
-            state[f"{torch_layer}.weight_ih_l0"] = torch.from_numpy(arrays[f"{layer}.Wx"].T.copy())
-            state[f"{torch_layer}.weight_hh_l0"] = torch.from_numpy(arrays[f"{layer}.Wh"].T.copy())
-            state[f"{torch_layer}.bias_ih_l0"] = torch.from_numpy(bias.copy())
-            state[f"{torch_layer}.bias_hh_l0"] = torch.zeros(bias.shape, dtype=_dtype(bias))
-        else:
-            state[f"{torch_layer}.weight"] = torch.from_numpy(arrays[f"{layer}.W"].T.copy())
-            state[f"{torch_layer}.bias"] = torch.from_numpy(arrays[f"{layer}.b"].copy())
-    return state
+    return {k: torch.from_numpy(v) for k, v in to_torch_layout(model.state_dict()).items()}
 
 
 def torch_to_numpy_state(state: dict[str, Tensor], model: NumpyModel) -> dict[str, np.ndarray]:
     """A torch state_dict -> arrays under the NumPy model's names, in its dtype."""
-    dtype = model.params[0].dtype
-    expected = set(numpy_to_torch_state(model))
-    if set(state) != expected:
-        missing, unexpected = sorted(expected - set(state)), sorted(set(state) - expected)
-        raise AttnkitError(f"checkpoint weights do not fit the NumPy model: missing {missing}, "
-                           f"unexpected {unexpected}")
-
-    def get(name: str) -> np.ndarray:
-        return state[name].detach().cpu().double().numpy()
-
-    arrays: dict[str, np.ndarray] = {}
-    for name in model.state_dict():
-        layer, param = name.rsplit(".", 1)
-        prefix = TORCH_LAYER_NAMES[layer]
-        if param == "weight":
-            arrays[name] = get(f"{prefix}.weight")
-        elif param in ("Wx", "Wh"):
-            arrays[name] = get(f"{prefix}.weight_{'ih' if param == 'Wx' else 'hh'}_l0").T
-        elif param == "W":
-            arrays[name] = get(f"{prefix}.weight").T
-        elif layer.endswith("lstm"):
-            arrays[name] = get(f"{prefix}.bias_ih_l0") + get(f"{prefix}.bias_hh_l0")
-        else:
-            arrays[name] = get(f"{prefix}.bias")
-    return {name: array.astype(dtype) for name, array in arrays.items()}
-
-
-def _dtype(array: np.ndarray) -> torch.dtype:
-    return torch.from_numpy(array[:0]).dtype
+    arrays = {k: v.detach().cpu().numpy() for k, v in state.items()}
+    return from_torch_layout(arrays, list(model.state_dict()), model.params[0].dtype)
 
 
 def batch_to_numpy(batch: dict[str, Tensor]) -> dict[str, np.ndarray]:

@@ -1,0 +1,71 @@
+"""NumPy parameters <-> the torch seq2seq models' state_dict names and layouts, in NumPy alone.
+
+The NumPy layers keep the book's layout: Wx (D, 4H), Wh (H, 4H), one bias b (4H,), W (D, K).
+torch stores weight_ih (4H, D), weight_hh (4H, H), two biases, and Linear weights (K, D); the
+gate order (i, f, g, o) is the same. Going to torch, b_ih = b and b_hh = 0; coming back, the two
+biases are summed, so a round trip keeps every output.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from attnkit.errors import AttnkitError
+
+# NumPy layer name -> torch module name (attnkit.models.seq2seq)
+TORCH_LAYER_NAMES = {
+    "encoder.embedding": "encoder.embedding",
+    "encoder.lstm": "encoder.rnn.rnn",
+    "decoder.embedding": "decoder.embedding",
+    "decoder.lstm": "decoder.lstm",
+    "decoder.affine": "decoder.output",
+}
+
+
+def to_torch_layout(arrays: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """NumPy-named parameters (a model's `state_dict()`) -> torch state_dict names and layouts."""
+    state: dict[str, np.ndarray] = {}
+    for name, value in arrays.items():
+        layer, param = name.rsplit(".", 1)
+        prefix = TORCH_LAYER_NAMES[layer]
+        if param == "weight":
+            state[f"{prefix}.weight"] = value.copy()
+        elif param == "W":
+            state[f"{prefix}.weight"] = np.ascontiguousarray(value.T)
+        elif param == "Wx":
+            state[f"{prefix}.weight_ih_l0"] = np.ascontiguousarray(value.T)
+        elif param == "Wh":
+            state[f"{prefix}.weight_hh_l0"] = np.ascontiguousarray(value.T)
+        elif layer.endswith("lstm"):
+            state[f"{prefix}.bias_ih_l0"] = value.copy()
+            state[f"{prefix}.bias_hh_l0"] = np.zeros_like(value)
+        else:
+            state[f"{prefix}.bias"] = value.copy()
+    return state
+
+
+def from_torch_layout(state: dict[str, np.ndarray], names: list[str],
+                      dtype=np.float32) -> dict[str, np.ndarray]:
+    """A torch state_dict (as arrays) -> the parameters `names` of a NumPy model, in `dtype`.
+    Keys must match exactly; a mismatch is an AttnkitError naming the keys."""
+    expected = set(to_torch_layout({name: np.zeros(1) for name in names}))
+    if set(state) != expected:
+        missing, unexpected = sorted(expected - set(state)), sorted(set(state) - expected)
+        raise AttnkitError(f"checkpoint weights do not fit the NumPy model: missing {missing}, "
+                           f"unexpected {unexpected}")
+    arrays: dict[str, np.ndarray] = {}
+    for name in names:
+        layer, param = name.rsplit(".", 1)
+        prefix = TORCH_LAYER_NAMES[layer]
+        if param == "weight":
+            value = state[f"{prefix}.weight"]
+        elif param == "W":
+            value = state[f"{prefix}.weight"].T
+        elif param in ("Wx", "Wh"):
+            value = state[f"{prefix}.weight_{'ih' if param == 'Wx' else 'hh'}_l0"].T
+        elif layer.endswith("lstm"):
+            value = state[f"{prefix}.bias_ih_l0"].astype(np.float64) + state[f"{prefix}.bias_hh_l0"]
+        else:
+            value = state[f"{prefix}.bias"]
+        arrays[name] = np.ascontiguousarray(value, dtype=dtype)
+    return arrays
