@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 import tarfile
 from dataclasses import dataclass
@@ -150,7 +149,7 @@ def load_imdb_corpus(
 
     The cache file name is a hash of the source's path, size and modification time, the
     tokenizer settings and the limit, so a changed archive or tokenizer is re-read. It goes
-    to ``cache_dir``, else ``<data_dir>/cache`` when writable, else ``~/.cache/attnkit/cache``.
+    to ``cache_dir``, else ``~/.cache/attnkit/cache`` (never into the data folder).
     """
     source = find_imdb_source(data_dir, download_if_missing)
     key = {
@@ -161,7 +160,7 @@ def load_imdb_corpus(
         "per_class_limit": per_class_limit,
     }
     digest = hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:20]
-    cache_file = _cache_folder(data_dir, cache_dir) / f"imdb-{digest}.npz"
+    cache_file = _cache_folder(cache_dir) / f"imdb-{digest}.npz"
     if cache_file.is_file():
         return load_corpus(cache_file)
     splits = read_imdb(source, per_class_limit)
@@ -189,10 +188,6 @@ def _source_stamp(source: Path) -> list[int]:
     return stamps
 
 
-def _cache_folder(data_dir: Path, cache_dir: Path | None) -> Path:
-    if cache_dir is not None:
-        return cache_dir
-    preferred = data_dir / "cache"
-    if os.access(preferred if preferred.exists() else data_dir, os.W_OK):
-        return preferred
-    return Path.home() / ".cache" / "attnkit" / "cache"
+def _cache_folder(cache_dir: Path | None) -> Path:
+    # Not the data folder: it is often shared or read-only (and root may write to it anyway).
+    return cache_dir if cache_dir is not None else Path.home() / ".cache" / "attnkit" / "cache"

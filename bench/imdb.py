@@ -1,0 +1,128 @@
+"""IMDB benchmark of a classify recipe: training time, test accuracy per epoch, inference speed.
+
+Trains the recipe from scratch on the IMDB train split (minus its validation share, which picks
+the best epoch), and after each epoch also reports test accuracy (reported only: nothing is
+selected on it). Then, with the best checkpoint: test accuracy, batched inference throughput at
+batch 256 (model only, on encoded reviews, and end to end from raw text), and single-review
+latency (end to end).
+
+Usage: ATTNKIT_DATA=../shared/data .venv/bin/python bench/imdb.py --recipe imdb [--set k=v]
+Prints one JSON object. Never part of the test run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import torch
+
+from attnkit.data.imdb import find_imdb_source, read_imdb
+from attnkit.data.sources import resolve_data_dir
+from attnkit.recipe import load_recipe, recipe_to_dict
+from attnkit.tasks.classify_data import PreparedData, eval_loader, prepare_imdb
+from attnkit.tasks.classify_inference import TextClassifier
+from attnkit.tasks.classify_recipe import ClassifyRecipe
+from attnkit.tasks.classify_training import ClassificationTraining, train_classifier
+
+BATCH = 256
+
+
+class TestReporting(ClassificationTraining):
+    """Adds test-set metrics to each epoch's validation metrics (logged as val_test_*)."""
+
+    def __init__(self, num_classes: int, test_loader) -> None:
+        super().__init__(num_classes)
+        self.test_loader = test_loader
+
+    def evaluate(self, model, loader):
+        metrics = super().evaluate(model, loader)
+        test = super().evaluate(model, self.test_loader)
+        return {**metrics, "test_accuracy": test["accuracy"], "test_loss": test["loss"]}
+
+
+def parse_arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--recipe", default="imdb", help="recipe name or YAML (imdb, imdb_plus)")
+    parser.add_argument("--set", dest="overrides", action="append", default=[])
+    parser.add_argument("--data-dir", help="data folder (default: $ATTNKIT_DATA)")
+    parser.add_argument("--run-dir", type=Path, help="keep the run here (default: a temp dir)")
+    parser.add_argument("--threads", type=int, help="torch CPU threads (default: torch's)")
+    return parser.parse_args()
+
+
+def inference_numbers(classifier: TextClassifier, data: PreparedData, raw_texts: list[str]):
+    sequences = data.test.sequences
+    classifier.predict_encoded(sequences[:BATCH], BATCH)  # warm-up
+    started = time.perf_counter()
+    predictions = classifier.predict_encoded(sequences, BATCH)
+    model_seconds = time.perf_counter() - started
+    correct = sum(classifier.class_names.index(p.label) == label
+                  for p, label in zip(predictions, data.test.labels, strict=True))
+    sample = raw_texts[::5]
+    started = time.perf_counter()
+    classifier.predict(sample, BATCH)
+    end_to_end_seconds = time.perf_counter() - started
+    latencies = []
+    for text in raw_texts[::500]:
+        started = time.perf_counter()
+        classifier.predict([text])
+        latencies.append(time.perf_counter() - started)
+    return {
+        "test_accuracy_best_checkpoint": correct / len(sequences),
+        "inference_reviews_per_second_model": len(sequences) / model_seconds,
+        "inference_reviews_per_second_end_to_end": len(sample) / end_to_end_seconds,
+        "end_to_end_reviews": len(sample),
+        "single_review_latency_ms_median": 1000 * statistics.median(latencies),
+        "single_review_latency_ms_max": 1000 * max(latencies),
+    }
+
+
+def main() -> None:
+    args = parse_arguments()
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    load_before = os.getloadavg()
+    recipe = load_recipe(ClassifyRecipe, args.recipe, args.overrides)
+    data_dir = resolve_data_dir(args.data_dir)
+    started = time.perf_counter()
+    data = prepare_imdb(recipe.data, data_dir, recipe.train.seed)
+    data_seconds = time.perf_counter() - started
+    run_dir = args.run_dir or Path(tempfile.mkdtemp(prefix="attnkit-bench-imdb-"))
+    task = TestReporting(len(data.class_names), eval_loader(data.test, BATCH))
+    started = time.perf_counter()
+    history = train_classifier(recipe, data, run_dir, {"kind": "imdb"}, task=task)
+    total_training_seconds = time.perf_counter() - started
+    classifier = TextClassifier.from_checkpoint(run_dir, "cpu")
+    raw_test = read_imdb(find_imdb_source(data_dir))["test"].texts
+    result = {
+        "recipe": args.recipe,
+        "overrides": args.overrides,
+        "train_reviews": len(data.train),
+        "validation_reviews": len(data.validation) if data.validation else 0,
+        "test_reviews": len(data.test),
+        "data_load_seconds": data_seconds,
+        "seconds_per_epoch": [record["train_seconds"] for record in history],
+        "test_accuracy_per_epoch": [record["val_test_accuracy"] for record in history],
+        "validation_accuracy_per_epoch": [record["val_accuracy"] for record in history],
+        "train_loss_per_epoch": [record["train_loss"] for record in history],
+        "total_training_seconds_with_evaluation": total_training_seconds,
+        **inference_numbers(classifier, data, raw_test),
+        "settings": recipe_to_dict(recipe),
+        "run_dir": str(run_dir),
+        "machine": {"platform": platform.platform(), "processor": platform.processor(),
+                    "cpu_count": os.cpu_count(), "torch": torch.__version__,
+                    "torch_threads": torch.get_num_threads(),
+                    "load_average_before": load_before, "load_average_after": os.getloadavg()},
+    }
+    print(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()
