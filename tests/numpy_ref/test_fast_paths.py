@@ -23,7 +23,8 @@ def normal(*shape: int, seed: int = 0, dtype=np.float32) -> np.ndarray:
 
 
 def lstm_weights(seed: int) -> tuple[np.ndarray, ...]:
-    return normal(D, 4 * H, seed=seed), normal(H, 4 * H, seed=seed + 1) / 3, normal(4 * H, seed=2)
+    return (normal(D, 4 * H, seed=seed), normal(H, 4 * H, seed=seed + 1) / 3,
+            normal(4 * H, seed=2), normal(4 * H, seed=3))
 
 
 def test_time_lstm_equals_a_loop_of_lstm_steps():

@@ -60,7 +60,8 @@ def check(layer, inputs: list[np.ndarray], run, backward) -> None:
 
 
 def lstm_weights(D: int, seed: int) -> tuple[np.ndarray, ...]:
-    return normal(D, 4 * H, seed=seed), normal(H, 4 * H, seed=seed + 1), normal(4 * H, seed=seed)
+    return (normal(D, 4 * H, seed=seed), normal(H, 4 * H, seed=seed + 1),
+            normal(4 * H, seed=seed), normal(4 * H, seed=seed + 2))
 
 
 def test_embedding_gradient_sums_repeated_ids():

@@ -52,6 +52,16 @@ def test_torch_pipeline_decodes_the_numpy_checkpoint_like_numpy(numpy_run, capsy
     assert json.loads(capsys.readouterr().out.strip().splitlines()[-1])["pairs"] == 32
 
 
+def test_numpy_engine_follows_the_torch_engine_step_for_step(numpy_run, tmp_path):
+    """Same initial weights, data order, Adam and clipping: the two engines' curves agree."""
+    torch_run = tmp_path / "torch"
+    assert main(["train", "dates", "--engine", "torch", "--run-dir", str(torch_run), *TINY]) == 0
+    for numpy_record, torch_record in zip(read_metrics(numpy_run / "metrics.jsonl"),
+                                          read_metrics(torch_run / "metrics.jsonl"), strict=True):
+        for key in ("train_loss", "val_loss"):
+            assert numpy_record[key] == pytest.approx(torch_record[key], rel=1e-4), key
+
+
 def test_unsupported_model_is_one_clear_error(tmp_path, capsys):
     argv = ["train", "dates", "--engine", "numpy", "--run-dir", str(tmp_path / "run"), *TINY,
             "--set", "model.bidirectional=true"]

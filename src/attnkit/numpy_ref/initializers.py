@@ -22,20 +22,18 @@ def affine_weights(rng: np.random.Generator, D: int, K: int, dtype) -> tuple[np.
 
 
 def lstm_weights(rng: np.random.Generator, D: int, H: int, dtype) -> tuple[np.ndarray, ...]:
-    """Wx (D, 4H), Wh (H, 4H) uniform in +-1/sqrt(H), as nn.LSTM; b (4H,) the sum of its two
-    biases b_ih + b_hh."""
+    """Wx (D, 4H), Wh (H, 4H), bx (4H,), bh (4H,) uniform in +-1/sqrt(H), as nn.LSTM."""
     bound = H**-0.5
-    bias = uniform(rng, bound, (4 * H,), np.float64) + uniform(rng, bound, (4 * H,), np.float64)
     return (uniform(rng, bound, (D, 4 * H), dtype), uniform(rng, bound, (H, 4 * H), dtype),
-            bias.astype(dtype))
+            uniform(rng, bound, (4 * H,), dtype), uniform(rng, bound, (4 * H,), dtype))
 
 
 PARAM_NAMES = {
     "Embedding": ("weight",),
     "Affine": ("W", "b"),
     "TimeAffine": ("W", "b"),
-    "LSTM": ("Wx", "Wh", "b"),
-    "TimeLSTM": ("Wx", "Wh", "b"),
+    "LSTM": ("Wx", "Wh", "bx", "bh"),
+    "TimeLSTM": ("Wx", "Wh", "bx", "bh"),
 }
 
 

@@ -1,8 +1,11 @@
 """LSTM layers of the NumPy engine with hand-written backward passes.
 
-Weights follow the book's layout, Wx (D, 4H), Wh (H, 4H), b (4H,), with PyTorch's gate order
-(input, forget, cell, output) so that converting to torch is a transpose (torch's two biases
-are summed into b). A boolean mask (B, T), True = real token, makes a layer skip padding
+Weights follow the book's layout, Wx (D, 4H), Wh (H, 4H), with PyTorch's gate order
+(input, forget, cell, output) so that converting to torch is a transpose. Like torch, an LSTM has
+two biases, bx and bh (4H,), whose sum is the book's b: the maths is the same, but Adam and
+global-norm clipping see two parameters, so keeping both makes training match torch step for step.
+
+A boolean mask (B, T), True = real token, makes a layer skip padding
 exactly: where the mask is False the state is carried (h_t = h_{t-1}, c_t = c_{t-1}) and the
 output is 0, so the final state is the state at each sequence's last real token.
 """
@@ -42,17 +45,17 @@ def gate_gradients(
 class LSTM:
     """One LSTM step: x (N, D), h_prev (N, H), c_prev (N, H) -> h_next (N, H), c_next (N, H)."""
 
-    def __init__(self, Wx: np.ndarray, Wh: np.ndarray, b: np.ndarray) -> None:
-        self.params = [Wx, Wh, b]
-        self.grads = [np.zeros_like(Wx), np.zeros_like(Wh), np.zeros_like(b)]
+    def __init__(self, Wx: np.ndarray, Wh: np.ndarray, bx: np.ndarray, bh: np.ndarray) -> None:
+        self.params = [Wx, Wh, bx, bh]
+        self.grads = [np.zeros_like(Wx), np.zeros_like(Wh), np.zeros_like(bx), np.zeros_like(bh)]
         self.cache: tuple[np.ndarray, ...] | None = None
 
     def forward(
         self, x: np.ndarray, h_prev: np.ndarray, c_prev: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray]:
-        Wx, Wh, b = self.params
+        Wx, Wh, bx, bh = self.params
         H = Wh.shape[0]
-        gates = activate_gates(x @ Wx + h_prev @ Wh + b)
+        gates = activate_gates(x @ Wx + h_prev @ Wh + (bx + bh))
         c_next = gates[:, H : 2 * H] * c_prev + gates[:, :H] * gates[:, 2 * H : 3 * H]
         tanh_c = np.tanh(c_next)
         h_next = gates[:, 3 * H :] * tanh_c
@@ -63,12 +66,12 @@ class LSTM:
         self, dh_next: np.ndarray, dc_next: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """-> dx (N, D), dh_prev (N, H), dc_prev (N, H)."""
-        Wx, Wh, _ = self.params
+        Wx, Wh, _, _ = self.params
         x, h_prev, c_prev, gates, tanh_c = self.cache
         dpre, dc_prev = gate_gradients(gates, tanh_c, c_prev, dh_next, dc_next)
         self.grads[0][...] = x.T @ dpre
         self.grads[1][...] = h_prev.T @ dpre
-        self.grads[2][...] = dpre.sum(axis=0)
+        self.grads[2][...] = self.grads[3][...] = dpre.sum(axis=0)
         return dpre @ Wx.T, dpre @ Wh.T, dc_prev
 
 
@@ -103,9 +106,10 @@ class TimeLSTM:
     hold the gradients with respect to the initial state.
     """
 
-    def __init__(self, Wx: np.ndarray, Wh: np.ndarray, b: np.ndarray, stateful: bool = False):
-        self.params = [Wx, Wh, b]
-        self.grads = [np.zeros_like(Wx), np.zeros_like(Wh), np.zeros_like(b)]
+    def __init__(self, Wx: np.ndarray, Wh: np.ndarray, bx: np.ndarray, bh: np.ndarray,
+                 stateful: bool = False) -> None:
+        self.params = [Wx, Wh, bx, bh]
+        self.grads = [np.zeros_like(Wx), np.zeros_like(Wh), np.zeros_like(bx), np.zeros_like(bh)]
         self.stateful = stateful
         self.h: np.ndarray | None = None
         self.c: np.ndarray | None = None
@@ -122,14 +126,14 @@ class TimeLSTM:
 
     def forward(self, xs: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
         B, T, D = xs.shape
-        Wx, Wh, b = self.params
+        Wx, Wh, bx, bh = self.params
         H, dtype = Wh.shape[0], Wh.dtype
         zero_start = not self.stateful or self.h is None
         if zero_start:
             self.set_state(np.zeros((B, H), dtype=dtype))
         scale = gate_scale(H, dtype)
         time_xs = np.ascontiguousarray(xs.transpose(1, 0, 2))
-        gates = (time_xs.reshape(T * B, D) @ (Wx * scale) + b * scale).reshape(T, B, 4 * H)
+        gates = (time_xs.reshape(T * B, D) @ (Wx * scale) + (bx + bh) * scale).reshape(T, B, 4 * H)
         scaled_Wh = Wh * scale
         states_h = np.empty((T + 1, B, H), dtype=dtype)
         states_c = np.empty((T + 1, B, H), dtype=dtype)
@@ -158,7 +162,7 @@ class TimeLSTM:
         """dhs (B, T, H), dh_last (B, H) | None into the final h -> dxs (B, T, D).
         `dh`, `dc` are left None when the forward pass started from the zero state."""
         B, T, H = dhs.shape
-        Wx, Wh, _ = self.params
+        Wx, Wh, _, _ = self.params
         time_xs, gates, states_h, states_c, tanh_cs, step_mask, zero_start = self.cache
         time_dhs = dhs.transpose(1, 0, 2)
         dpre = activation_derivatives(gates)
@@ -187,7 +191,7 @@ class TimeLSTM:
         first = B if zero_start else 0  # the zero state adds nothing to dWh
         self.grads[0][...] = time_xs.reshape(T * B, -1).T @ flat_dpre
         self.grads[1][...] = states_h[:T].reshape(T * B, H)[first:].T @ flat_dpre[first:]
-        self.grads[2][...] = flat_dpre.sum(axis=0)
+        self.grads[2][...] = self.grads[3][...] = flat_dpre.sum(axis=0)
         return (flat_dpre @ Wx.T).reshape(T, B, -1).transpose(1, 0, 2)
 
 

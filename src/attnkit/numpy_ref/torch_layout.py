@@ -1,9 +1,8 @@
 """NumPy parameters <-> the torch seq2seq models' state_dict names and layouts, in NumPy alone.
 
-The NumPy layers keep the book's layout: Wx (D, 4H), Wh (H, 4H), one bias b (4H,), W (D, K).
-torch stores weight_ih (4H, D), weight_hh (4H, H), two biases, and Linear weights (K, D); the
-gate order (i, f, g, o) is the same. Going to torch, b_ih = b and b_hh = 0; coming back, the two
-biases are summed, so a round trip keeps every output.
+The NumPy layers keep the book's layout: Wx (D, 4H), Wh (H, 4H), W (D, K); torch stores
+weight_ih (4H, D), weight_hh (4H, H) and Linear weights (K, D). The gate order (i, f, g, o) and
+the two LSTM biases (bx = bias_ih, bh = bias_hh) are the same, so a round trip is exact.
 """
 
 from __future__ import annotations
@@ -36,9 +35,8 @@ def to_torch_layout(arrays: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
             state[f"{prefix}.weight_ih_l0"] = np.ascontiguousarray(value.T)
         elif param == "Wh":
             state[f"{prefix}.weight_hh_l0"] = np.ascontiguousarray(value.T)
-        elif layer.endswith("lstm"):
-            state[f"{prefix}.bias_ih_l0"] = value.copy()
-            state[f"{prefix}.bias_hh_l0"] = np.zeros_like(value)
+        elif param in ("bx", "bh"):
+            state[f"{prefix}.bias_{'ih' if param == 'bx' else 'hh'}_l0"] = value.copy()
         else:
             state[f"{prefix}.bias"] = value.copy()
     return state
@@ -63,8 +61,8 @@ def from_torch_layout(state: dict[str, np.ndarray], names: list[str],
             value = state[f"{prefix}.weight"].T
         elif param in ("Wx", "Wh"):
             value = state[f"{prefix}.weight_{'ih' if param == 'Wx' else 'hh'}_l0"].T
-        elif layer.endswith("lstm"):
-            value = state[f"{prefix}.bias_ih_l0"].astype(np.float64) + state[f"{prefix}.bias_hh_l0"]
+        elif param in ("bx", "bh"):
+            value = state[f"{prefix}.bias_{'ih' if param == 'bx' else 'hh'}_l0"]
         else:
             value = state[f"{prefix}.bias"]
         arrays[name] = np.ascontiguousarray(value, dtype=dtype)

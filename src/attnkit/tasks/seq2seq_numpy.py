@@ -21,7 +21,7 @@ from attnkit.engine.run_log import write_curves, write_metrics
 from attnkit.engine.sequence_metrics import character_accuracy, exact_match
 from attnkit.engine.trainer import TrainConfig, format_record
 from attnkit.errors import AttnkitError
-from attnkit.models.seq2seq import Seq2seqConfig
+from attnkit.models.seq2seq import Seq2seqConfig, build_seq2seq
 from attnkit.numpy_ref import AttentionSeq2seq, PeekySeq2seq, Seq2seq
 from attnkit.numpy_ref.layers import TimeSoftmaxWithLoss
 from attnkit.numpy_ref.optimizers import SGD, Adam
@@ -54,6 +54,17 @@ def build_numpy_model(vocab_size: int, config: Seq2seqConfig, seed: int = 0,
     check_numpy_supports(config)
     model_class = NUMPY_MODELS[config.kind]
     return model_class(vocab_size, config.embedding_size, config.hidden_size, seed, dtype)
+
+
+def initial_numpy_model(vocab_size: int, config: Seq2seqConfig, seed: int) -> NumpyModel:
+    """The NumPy model holding exactly the weights the torch engine starts from for this seed
+    (`train_torch` seeds torch and builds the model the same way), so that runs of the two
+    engines can be compared epoch by epoch."""
+    model = build_numpy_model(vocab_size, config, seed=seed)
+    torch.manual_seed(seed)
+    torch_model = build_seq2seq(vocab_size, config)
+    model.load_state_dict(torch_to_numpy_state(torch_model.state_dict(), model))
+    return model
 
 
 def numpy_to_torch_state(model: NumpyModel) -> dict[str, Tensor]:
@@ -137,7 +148,7 @@ def train_numpy(model_config: Seq2seqConfig, train_config: TrainConfig, vocab: A
     Uses train.epochs, lr, grad_clip, seed, monitor, monitor_mode, early_stopping_patience;
     train.device is ignored (NumPy runs on the CPU). -> the per-epoch records.
     """
-    model = build_numpy_model(len(vocab), model_config, seed=train_config.seed)
+    model = initial_numpy_model(len(vocab), model_config, train_config.seed)
     optimizer = build_optimizer(train_config)
     trainer = Trainer(model, optimizer, train_config.grad_clip, vocab.pad_id,
                       progress=_progress_bar(train_loader) if show_progress else _no_bar)
