@@ -3,10 +3,11 @@
 45,000 generated training pairs, 5,000 held out, embedding 16, hidden 256, batch 128, reversed
 input, Adam (lr 1e-3), global-norm clip 5.0, AttentionSeq2seq with dot attention; batches are
 bucketed by source length and padded to their own longest row. Reports seconds per epoch (wall
-and process CPU) and held-out greedy exact match after each epoch.
+and process CPU) and held-out greedy exact match after each epoch. By default OpenBLAS runs on
+one thread and two threads each run half of every batch's rows through the LSTM time loops.
 
     .venv/bin/python bench/numpy_engine.py                    # 4 epochs
-    .venv/bin/python bench/numpy_engine.py --epochs 1 --blas-threads 1
+    .venv/bin/python bench/numpy_engine.py --epochs 1 --workers 1 --blas-threads 2
 
 Wall times on a shared machine are noisy; the load average before and after is reported.
 """
@@ -30,8 +31,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--hidden", type=int, default=256)
     parser.add_argument("--model", choices=("attention", "peeky", "plain"), default="attention")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--blas-threads", type=int,
-                        help="OpenBLAS threads (set before NumPy loads; default: its own choice)")
+    parser.add_argument("--blas-threads", type=int, default=1,
+                        help="OpenBLAS threads, set before NumPy loads (default 1; 0 = its own)")
+    parser.add_argument("--workers", type=int, default=2,
+                        help="threads running blocks of batch rows through the LSTMs (default 2)")
     return parser.parse_args(argv)
 
 
@@ -65,7 +68,8 @@ def main(argv: list[str] | None = None) -> None:
     train = encode(pairs.train_sources, pairs.train_targets)
     held_out = encode(pairs.test_sources, pairs.test_targets)
     model_class = {"attention": AttentionSeq2seq, "peeky": PeekySeq2seq, "plain": Seq2seq}
-    model = model_class[args.model](len(vocab), args.embedding, args.hidden, seed=args.seed)
+    model = model_class[args.model](len(vocab), args.embedding, args.hidden, seed=args.seed,
+                                    workers=args.workers)
     trainer = Trainer(model, Adam(lr=1e-3), grad_clip=5.0, pad_id=vocab.pad_id)
     epochs = []
     for epoch in range(args.epochs):
@@ -87,6 +91,7 @@ def main(argv: list[str] | None = None) -> None:
         "hidden": args.hidden, "batch_size": args.batch_size, "optimizer": "adam lr 1e-3",
         "grad_clip": 5.0, "reversed_input": True, "dtype": "float32",
         "blas_threads": os.environ.get("OPENBLAS_NUM_THREADS", "default"),
+        "lstm_row_workers": args.workers,
         "cpu_count": os.cpu_count(), "load_average_before": [round(x, 2) for x in load_before],
         "load_average_after": [round(x, 2) for x in os.getloadavg()],
         "seconds_per_epoch_mean": round(sum(seconds) / len(seconds), 2),

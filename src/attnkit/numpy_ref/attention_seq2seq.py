@@ -37,9 +37,10 @@ class AttentionEncoder(Encoder):
 class AttentionDecoder(NamedParameters):
     """target_in (B, T), encoder outputs (B, S, H), h (B, H), mask (B, S) -> logits (B, T, V)."""
 
-    def __init__(self, V: int, E: int, H: int, rng: np.random.Generator, dtype=np.float32):
+    def __init__(self, V: int, E: int, H: int, rng: np.random.Generator, dtype=np.float32,
+                 workers: int = 1) -> None:
         self.embedding = Embedding(embedding_weight(rng, V, E, dtype))
-        self.lstm = TimeLSTM(*lstm_weights(rng, E, H, dtype), stateful=True)
+        self.lstm = TimeLSTM(*lstm_weights(rng, E, H, dtype), stateful=True, workers=workers)
         self.attention = TimeAttention()
         self.affine = TimeAffine(*affine_weights(rng, H + H, V, dtype))
         layers = {"embedding": self.embedding, "lstm": self.lstm, "affine": self.affine}
@@ -78,10 +79,11 @@ class AttentionDecoder(NamedParameters):
 class AttentionSeq2seq(NamedParameters):
     """forward(source (B, S), source_lengths (B,), target_in (B, T)) -> logits (B, T, V)."""
 
-    def __init__(self, V: int, E: int, H: int, seed: int = 0, dtype=np.float32) -> None:
+    def __init__(self, V: int, E: int, H: int, seed: int = 0, dtype=np.float32,
+                 workers: int = 1) -> None:
         rng = np.random.default_rng(seed)
-        self.encoder = AttentionEncoder(V, E, H, rng, dtype)
-        self.decoder = AttentionDecoder(V, E, H, rng, dtype)
+        self.encoder = AttentionEncoder(V, E, H, rng, dtype, workers)
+        self.decoder = AttentionDecoder(V, E, H, rng, dtype, workers)
         self.named = {**self.encoder.named, **self.decoder.named}
 
     def forward(self, source, source_lengths, target_in) -> np.ndarray:

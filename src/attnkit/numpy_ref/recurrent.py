@@ -12,34 +12,20 @@ output is 0, so the final state is the state at each sequence's last real token.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
-from attnkit.numpy_ref.activations import sigmoid
-
-
-def activate_gates(preactivations: np.ndarray) -> np.ndarray:
-    """In place: sigmoid on the i, f, o blocks and tanh on the g block of (N, 4H)."""
-    H = preactivations.shape[-1] // 4
-    sigmoid(preactivations[:, : 2 * H], out=preactivations[:, : 2 * H])
-    np.tanh(preactivations[:, 2 * H : 3 * H], out=preactivations[:, 2 * H : 3 * H])
-    sigmoid(preactivations[:, 3 * H :], out=preactivations[:, 3 * H :])
-    return preactivations
-
-
-def gate_gradients(
-    gates: np.ndarray, tanh_c: np.ndarray, c_prev: np.ndarray, dh: np.ndarray, dc: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """One step of LSTM backward: gates (N, 4H) activated, dh and dc (N, H) into the new state
-    -> d pre-activations (N, 4H), dc_prev (N, H)."""
-    H = dh.shape[-1]
-    i, f, g, o = gates[:, :H], gates[:, H : 2 * H], gates[:, 2 * H : 3 * H], gates[:, 3 * H :]
-    dc = dc + dh * o * (1.0 - tanh_c * tanh_c)
-    dpre = np.empty_like(gates)
-    np.multiply(dc * g, i * (1.0 - i), out=dpre[:, :H])
-    np.multiply(dc * c_prev, f * (1.0 - f), out=dpre[:, H : 2 * H])
-    np.multiply(dc * i, 1.0 - g * g, out=dpre[:, 2 * H : 3 * H])
-    np.multiply(dh * tanh_c, o * (1.0 - o), out=dpre[:, 3 * H :])
-    return dpre, dc * f
+from attnkit.numpy_ref.lstm_cell import (
+    activate_gates,
+    activate_scaled_gates,
+    activation_derivatives,
+    gate_gradients,
+    gate_scale,
+    lstm_cell,
+    lstm_cell_backward,
+)
+from attnkit.numpy_ref.row_blocks import map_row_blocks
 
 
 class LSTM:
@@ -75,24 +61,20 @@ class LSTM:
         return dpre @ Wx.T, dpre @ Wh.T, dc_prev
 
 
-def gate_scale(H: int, dtype) -> np.ndarray:
-    """(4H,): -1 for the sigmoid gates i, f, o and -2 for g, so that one exp serves all four:
-    sigmoid(x) = 1 / (1 + exp(-x)) and tanh(x) = 2 / (1 + exp(-2x)) - 1 (np.tanh is several
-    times slower than np.exp). Scaling by -1 and -2 is exact in floating point."""
-    scale = np.full(4 * H, -1.0, dtype=dtype)
-    scale[2 * H : 3 * H] = -2.0
-    return scale
+@dataclass
+class Recurrence:
+    """What a TimeLSTM forward pass keeps for backward, time-major: gates (T, B, 4H) activated,
+    states_h and states_c (T + 1, B, H) with the initial state first, tanh_cs and outputs
+    (T, B, H), step_mask (T, B, 1) | None."""
 
-
-def tanh_via_exp(x: np.ndarray, out: np.ndarray) -> np.ndarray:
-    """tanh(x) = 2 / (1 + exp(-2x)) - 1, written into `out`; overflow to inf gives -1."""
-    np.multiply(x, -2.0, out=out)
-    np.exp(out, out=out)
-    out += 1.0
-    np.reciprocal(out, out=out)
-    out *= 2.0
-    out -= 1.0
-    return out
+    time_xs: np.ndarray
+    gates: np.ndarray
+    states_h: np.ndarray
+    states_c: np.ndarray
+    tanh_cs: np.ndarray
+    outputs: np.ndarray
+    step_mask: np.ndarray | None
+    zero_start: bool
 
 
 class TimeLSTM:
@@ -100,22 +82,23 @@ class TimeLSTM:
 
     The fast path of `LSTM` (tested equal to a loop of it): the input projection of all steps
     is one matrix product, only h @ Wh runs per step, one exp gives all four gates, and the
-    weight gradients are one matrix product each after the backward loop.
+    weight gradients are one matrix product each after the backward loop. With `workers` > 1
+    blocks of rows run their time loops on threads (see `row_blocks`).
     `stateful=True` keeps (h, c) between calls (set with `set_state`, cleared with
     `reset_state`); otherwise every call starts from zeros. After `backward`, `dh` and `dc`
-    hold the gradients with respect to the initial state.
+    hold the gradients with respect to the initial state (None after a zero start).
     """
 
     def __init__(self, Wx: np.ndarray, Wh: np.ndarray, bx: np.ndarray, bh: np.ndarray,
-                 stateful: bool = False) -> None:
+                 stateful: bool = False, workers: int = 1) -> None:
         self.params = [Wx, Wh, bx, bh]
         self.grads = [np.zeros_like(Wx), np.zeros_like(Wh), np.zeros_like(bx), np.zeros_like(bh)]
-        self.stateful = stateful
+        self.stateful, self.workers = stateful, workers
         self.h: np.ndarray | None = None
         self.c: np.ndarray | None = None
         self.dh: np.ndarray | None = None
         self.dc: np.ndarray | None = None
-        self.cache: tuple | None = None
+        self.cache: Recurrence | None = None
 
     def set_state(self, h: np.ndarray, c: np.ndarray | None = None) -> None:
         """h (B, H), c (B, H) | None (zeros)."""
@@ -134,115 +117,88 @@ class TimeLSTM:
         scale = gate_scale(H, dtype)
         time_xs = np.ascontiguousarray(xs.transpose(1, 0, 2))
         gates = (time_xs.reshape(T * B, D) @ (Wx * scale) + (bx + bh) * scale).reshape(T, B, 4 * H)
+        run = Recurrence(time_xs, gates, np.empty((T + 1, B, H), dtype=dtype),
+                         np.empty((T + 1, B, H), dtype=dtype), np.empty((T, B, H), dtype=dtype),
+                         np.empty((T, B, H), dtype=dtype),
+                         None if mask is None else np.ascontiguousarray(mask.T)[:, :, None],
+                         zero_start)
+        run.states_h[0], run.states_c[0] = self.h, self.c
         scaled_Wh = Wh * scale
-        states_h = np.empty((T + 1, B, H), dtype=dtype)
-        states_c = np.empty((T + 1, B, H), dtype=dtype)
-        tanh_cs = np.empty((T, B, H), dtype=dtype)
-        outputs = np.empty((T, B, H), dtype=dtype)
-        recurrent, product = np.empty((B, 4 * H), dtype=dtype), np.empty((B, H), dtype=dtype)
-        states_h[0], states_c[0] = self.h, self.c
-        step_mask = None if mask is None else np.ascontiguousarray(mask.T)[:, :, None]
-        with np.errstate(over="ignore"):
-            for t in range(T):
-                if t > 0 or not zero_start:  # h @ Wh is 0 from the zero state
-                    gates[t] += np.matmul(states_h[t], scaled_Wh, out=recurrent)
-                activate_scaled_gates(gates[t])
-                lstm_cell(gates[t], states_c[t], states_c[t + 1], tanh_cs[t], outputs[t], product)
-                states_h[t + 1] = outputs[t]
-                if step_mask is not None and not step_mask[t].all():
-                    keep = step_mask[t]
-                    np.copyto(states_h[t + 1], states_h[t], where=~keep)
-                    np.copyto(states_c[t + 1], states_c[t], where=~keep)
-                    outputs[t] *= keep
-        self.h, self.c = states_h[T], states_c[T]
-        self.cache = (time_xs, gates, states_h, states_c, tanh_cs, step_mask, zero_start)
-        return outputs.transpose(1, 0, 2)
+        map_row_blocks(lambda rows: forward_rows(run, scaled_Wh, rows), B, self.workers)
+        self.h, self.c = run.states_h[T], run.states_c[T]
+        self.cache = run
+        return run.outputs.transpose(1, 0, 2)
 
     def backward(self, dhs: np.ndarray, dh_last: np.ndarray | None = None) -> np.ndarray:
-        """dhs (B, T, H), dh_last (B, H) | None into the final h -> dxs (B, T, D).
-        `dh`, `dc` are left None when the forward pass started from the zero state."""
+        """dhs (B, T, H), dh_last (B, H) | None into the final h -> dxs (B, T, D)."""
         B, T, H = dhs.shape
         Wx, Wh, _, _ = self.params
-        time_xs, gates, states_h, states_c, tanh_cs, step_mask, zero_start = self.cache
+        run = self.cache
+        dpre = activation_derivatives(run.gates)
+        dh_last = np.zeros((B, H), dtype=Wh.dtype) if dh_last is None else dh_last
         time_dhs = dhs.transpose(1, 0, 2)
-        dpre = activation_derivatives(gates)
-        dh = np.zeros((B, H), dtype=Wh.dtype) if dh_last is None else dh_last.copy()
-        dc = np.zeros((B, H), dtype=Wh.dtype)
-        buffers = np.empty_like(dc), np.empty_like(dc)
-        for t in reversed(range(T)):
-            keep = None if step_mask is None or step_mask[t].all() else step_mask[t]
-            dh_new = dh + time_dhs[t]
-            dc_new = dc
-            if keep is not None:
-                dh_new *= keep
-                dc_new = dc * keep
-            dc_prev = lstm_cell_backward(dpre[t], gates[t], states_c[t], tanh_cs[t], dh_new,
-                                         dc_new, buffers)
-            if t == 0 and zero_start:
-                dh, dc = None, None
-                break
-            dh_prev = dpre[t] @ Wh.T
-            if keep is not None:
-                dh_prev += dh * ~keep
-                dc_prev += dc * ~keep
-            dh, dc = dh_prev, dc_prev
-        self.dh, self.dc = dh, dc
+        blocks = map_row_blocks(lambda rows: backward_rows(run, dpre, time_dhs, dh_last, Wh, rows),
+                                B, self.workers)
+        self.dh, self.dc = (None, None) if run.zero_start else (
+            np.concatenate([block[0] for block in blocks]),
+            np.concatenate([block[1] for block in blocks]))
         flat_dpre = dpre.reshape(T * B, 4 * H)
-        first = B if zero_start else 0  # the zero state adds nothing to dWh
-        self.grads[0][...] = time_xs.reshape(T * B, -1).T @ flat_dpre
-        self.grads[1][...] = states_h[:T].reshape(T * B, H)[first:].T @ flat_dpre[first:]
+        first = B if run.zero_start else 0  # the zero state adds nothing to dWh
+        self.grads[0][...] = run.time_xs.reshape(T * B, -1).T @ flat_dpre
+        self.grads[1][...] = run.states_h[:T].reshape(T * B, H)[first:].T @ flat_dpre[first:]
         self.grads[2][...] = self.grads[3][...] = flat_dpre.sum(axis=0)
         return (flat_dpre @ Wx.T).reshape(T, B, -1).transpose(1, 0, 2)
 
 
-def activate_scaled_gates(gates: np.ndarray) -> None:
-    """In place on (B, 4H) pre-activations scaled by `gate_scale`: 1 / (1 + exp(.)) gives
-    sigmoid for i, f, o and, rescaled to 2 s - 1, tanh for g."""
-    H = gates.shape[1] // 4
-    np.exp(gates, out=gates)
-    gates += 1.0
-    np.reciprocal(gates, out=gates)
-    g = gates[:, 2 * H : 3 * H]
-    g *= 2.0
-    g -= 1.0
+def forward_rows(run: Recurrence, scaled_Wh: np.ndarray, rows: slice) -> None:
+    """The time loop of a TimeLSTM forward pass for one block of rows, filling `run` in place."""
+    T, B, H = run.outputs.shape
+    b = rows.stop - rows.start
+    recurrent = np.empty((b, 4 * H), dtype=scaled_Wh.dtype)
+    product = np.empty((b, H), dtype=scaled_Wh.dtype)
+    states_h, states_c = run.states_h[:, rows], run.states_c[:, rows]
+    with np.errstate(over="ignore"):
+        for t in range(T):
+            gates = run.gates[t, rows]
+            if t > 0 or not run.zero_start:  # h @ Wh is 0 from the zero state
+                gates += np.matmul(states_h[t], scaled_Wh, out=recurrent)
+            activate_scaled_gates(gates)
+            output = run.outputs[t, rows]
+            lstm_cell(gates, states_c[t], states_c[t + 1], run.tanh_cs[t, rows], output, product)
+            states_h[t + 1] = output
+            keep = None if run.step_mask is None else run.step_mask[t, rows]
+            if keep is not None and not keep.all():
+                np.copyto(states_h[t + 1], states_h[t], where=~keep)
+                np.copyto(states_c[t + 1], states_c[t], where=~keep)
+                output *= keep
 
 
-def lstm_cell(gates, c_prev, c_next, tanh_c, h_next, product) -> None:
-    """c_next = f c_prev + i g, tanh_c = tanh(c_next), h_next = o tanh_c; all (B, H), written
-    into the given arrays; gates (B, 4H) activated."""
-    H = c_prev.shape[1]
-    np.multiply(gates[:, H : 2 * H], c_prev, out=c_next)
-    c_next += np.multiply(gates[:, :H], gates[:, 2 * H : 3 * H], out=product)
-    np.multiply(gates[:, 3 * H :], tanh_via_exp(c_next, tanh_c), out=h_next)
-
-
-def activation_derivatives(gates: np.ndarray) -> np.ndarray:
-    """(T, B, 4H) activated gates -> s (1 - s) for i, f, o and 1 - g^2 for g, all steps at once."""
-    H = gates.shape[2] // 4
-    derivatives = np.subtract(1.0, gates)
-    derivatives *= gates
-    g, dg = gates[:, :, 2 * H : 3 * H], derivatives[:, :, 2 * H : 3 * H]
-    np.multiply(g, g, out=dg)
-    np.subtract(1.0, dg, out=dg)
-    return derivatives
-
-
-def lstm_cell_backward(dpre, gates, c_prev, tanh_c, dh, dc, buffers) -> np.ndarray:
-    """In place: dpre (B, 4H) holding the activation derivatives becomes the gradient of the
-    pre-activations; dh, dc (B, H) reach the step's new state. -> dc_prev (B, H)."""
-    H = dh.shape[1]
-    dc_total, product = buffers
-    i, f, g, o = (gates[:, k * H : (k + 1) * H] for k in range(4))
-    np.multiply(tanh_c, tanh_c, out=dc_total)
-    np.subtract(1.0, dc_total, out=dc_total)
-    dc_total *= o
-    dc_total *= dh
-    dc_total += dc
-    dpre[:, :H] *= np.multiply(dc_total, g, out=product)
-    dpre[:, H : 2 * H] *= np.multiply(dc_total, c_prev, out=product)
-    dpre[:, 2 * H : 3 * H] *= np.multiply(dc_total, i, out=product)
-    dpre[:, 3 * H :] *= np.multiply(dh, tanh_c, out=product)
-    return dc_total * f
+def backward_rows(run: Recurrence, dpre: np.ndarray, time_dhs: np.ndarray, dh_last: np.ndarray,
+                  Wh: np.ndarray, rows: slice) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """The time loop of a TimeLSTM backward pass for one block of rows: turns dpre[:, rows]
+    (activation derivatives) into pre-activation gradients. -> dh, dc of the initial state."""
+    T = dpre.shape[0]
+    dh = dh_last[rows].copy()
+    dc = np.zeros_like(dh)
+    buffers = np.empty_like(dh), np.empty_like(dh)
+    for t in reversed(range(T)):
+        keep = None if run.step_mask is None else run.step_mask[t, rows]
+        keep = None if keep is None or keep.all() else keep
+        dh_new = dh + time_dhs[t, rows]
+        dc_new = dc
+        if keep is not None:
+            dh_new *= keep
+            dc_new = dc * keep
+        dc_prev = lstm_cell_backward(dpre[t, rows], run.gates[t, rows], run.states_c[t, rows],
+                                     run.tanh_cs[t, rows], dh_new, dc_new, buffers)
+        if t == 0 and run.zero_start:
+            return None, None
+        dh_prev = dpre[t, rows] @ Wh.T
+        if keep is not None:
+            dh_prev += dh * ~keep
+            dc_prev += dc * ~keep
+        dh, dc = dh_prev, dc_prev
+    return dh, dc
 
 
 def reverse_within_length(xs: np.ndarray, mask: np.ndarray | None) -> np.ndarray:

@@ -85,9 +85,10 @@ class NamedParameters:
 class Encoder(NamedParameters):
     """source (B, S), source_lengths (B,) -> h (B, H), the state at each last real token."""
 
-    def __init__(self, V: int, E: int, H: int, rng: np.random.Generator, dtype=np.float32):
+    def __init__(self, V: int, E: int, H: int, rng: np.random.Generator, dtype=np.float32,
+                 workers: int = 1) -> None:
         self.embedding = Embedding(embedding_weight(rng, V, E, dtype))
-        self.lstm = TimeLSTM(*lstm_weights(rng, E, H, dtype), stateful=False)
+        self.lstm = TimeLSTM(*lstm_weights(rng, E, H, dtype), stateful=False, workers=workers)
         self.named = named_params("encoder", {"embedding": self.embedding, "lstm": self.lstm})
 
     def forward(self, source: np.ndarray, source_lengths: np.ndarray) -> np.ndarray:
@@ -105,9 +106,10 @@ class Encoder(NamedParameters):
 class Decoder(NamedParameters):
     """target_in (B, T), h (B, H) -> logits (B, T, V)."""
 
-    def __init__(self, V: int, E: int, H: int, rng: np.random.Generator, dtype=np.float32):
+    def __init__(self, V: int, E: int, H: int, rng: np.random.Generator, dtype=np.float32,
+                 workers: int = 1) -> None:
         self.embedding = Embedding(embedding_weight(rng, V, E, dtype))
-        self.lstm = TimeLSTM(*lstm_weights(rng, E, H, dtype), stateful=True)
+        self.lstm = TimeLSTM(*lstm_weights(rng, E, H, dtype), stateful=True, workers=workers)
         self.affine = TimeAffine(*affine_weights(rng, H, V, dtype))
         layers = {"embedding": self.embedding, "lstm": self.lstm, "affine": self.affine}
         self.named = named_params("decoder", layers)
@@ -136,9 +138,10 @@ class PeekyDecoder(Decoder):
     """Like Decoder, but the encoder state peeks into every step: the LSTM reads [h; embedding]
     and the output layer reads [h; lstm output]."""
 
-    def __init__(self, V: int, E: int, H: int, rng: np.random.Generator, dtype=np.float32):
+    def __init__(self, V: int, E: int, H: int, rng: np.random.Generator, dtype=np.float32,
+                 workers: int = 1) -> None:
         self.embedding = Embedding(embedding_weight(rng, V, E, dtype))
-        self.lstm = TimeLSTM(*lstm_weights(rng, H + E, H, dtype), stateful=True)
+        self.lstm = TimeLSTM(*lstm_weights(rng, H + E, H, dtype), stateful=True, workers=workers)
         self.affine = TimeAffine(*affine_weights(rng, H + H, V, dtype))
         layers = {"embedding": self.embedding, "lstm": self.lstm, "affine": self.affine}
         self.named = named_params("decoder", layers)
@@ -178,10 +181,11 @@ class Seq2seq(NamedParameters):
 
     decoder_class = Decoder
 
-    def __init__(self, V: int, E: int, H: int, seed: int = 0, dtype=np.float32) -> None:
+    def __init__(self, V: int, E: int, H: int, seed: int = 0, dtype=np.float32,
+                 workers: int = 1) -> None:
         rng = np.random.default_rng(seed)
-        self.encoder = Encoder(V, E, H, rng, dtype)
-        self.decoder = self.decoder_class(V, E, H, rng, dtype)
+        self.encoder = Encoder(V, E, H, rng, dtype, workers)
+        self.decoder = self.decoder_class(V, E, H, rng, dtype, workers)
         self.named = {**self.encoder.named, **self.decoder.named}
 
     def forward(self, source, source_lengths, target_in) -> np.ndarray:
