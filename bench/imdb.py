@@ -58,10 +58,11 @@ def parse_arguments() -> argparse.Namespace:
 
 
 def inference_numbers(classifier: TextClassifier, data: PreparedData, raw_texts: list[str]):
-    sequences = data.test.sequences
-    classifier.predict_encoded(sequences[:BATCH], BATCH)  # warm-up
+    sequences, bigrams = data.test.sequences, data.test.bigram_sequences
+    classifier.predict_encoded(sequences[:BATCH], BATCH,
+                               bigram_sequences=bigrams[:BATCH] if bigrams else None)  # warm-up
     started = time.perf_counter()
-    predictions = classifier.predict_encoded(sequences, BATCH)
+    predictions = classifier.predict_encoded(sequences, BATCH, bigram_sequences=bigrams)
     model_seconds = time.perf_counter() - started
     correct = sum(classifier.class_names.index(p.label) == label
                   for p, label in zip(predictions, data.test.labels, strict=True))

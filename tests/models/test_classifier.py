@@ -28,20 +28,27 @@ def test_shapes_and_attention_is_zero_at_padding(pooling, query):
     assert (weights[padding] == 0).all()
 
 
-@pytest.mark.parametrize("pooling", ["attention", "attention_mean_max"])
-def test_padding_never_changes_a_prediction(pooling):
+@pytest.mark.parametrize(("pooling", "bigram_vocab_size"),
+                         [("attention", 0), ("attention_mean_max", 0), ("attention", 30)])
+def test_padding_never_changes_a_prediction(pooling, bigram_vocab_size):
     torch.manual_seed(1)
-    model = AttentionClassifier(ClassifierConfig(**SMALL, pooling=pooling)).eval()
+    config = ClassifierConfig(**SMALL, pooling=pooling, bigram_vocab_size=bigram_vocab_size)
+    model = AttentionClassifier(config).eval()
     tokens, lengths = random_batch([9, 4, 2, 6], seed=3)
-    batched_logits, batched_weights = model(tokens, lengths)
+    bigrams = tokens % 30 if bigram_vocab_size else None
+    batched_logits, batched_weights = model(tokens, lengths, bigrams)
     for row in range(4):
         length = int(lengths[row])
-        alone_logits, alone_weights = model(tokens[row:row + 1, :length], lengths[row:row + 1])
+        alone = tokens[row:row + 1, :length]
+        alone_bigrams = None if bigrams is None else bigrams[row:row + 1, :length]
+        alone_logits, alone_weights = model(alone, lengths[row:row + 1], alone_bigrams)
         torch.testing.assert_close(batched_logits[row], alone_logits[0], atol=1e-6, rtol=1e-5)
         torch.testing.assert_close(batched_weights[row, :length], alone_weights[0],
                                    atol=1e-6, rtol=1e-5)
-        extra = torch.cat([tokens[row:row + 1, :length], torch.zeros(1, 5, dtype=torch.long)], 1)
-        padded_logits, _ = model(extra, lengths[row:row + 1])
+        pad = torch.zeros(1, 5, dtype=torch.long)
+        padded_bigrams = None if bigrams is None else torch.cat([alone_bigrams, pad], 1)
+        padded_logits, _ = model(torch.cat([alone, pad], 1), lengths[row:row + 1],
+                                 padded_bigrams)
         torch.testing.assert_close(padded_logits[0], alone_logits[0], atol=1e-6, rtol=1e-5)
 
 

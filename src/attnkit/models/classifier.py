@@ -37,6 +37,8 @@ class ClassifierConfig:
     pooling: "attention" (context only) or "attention_mean_max" (context, masked mean and
         masked max of the BiLSTM outputs, concatenated).
     num_classes: 2 gives one sigmoid logit; more give a softmax over num_classes logits.
+    bigram_vocab_size: > 0 adds an embedding of each position's word pair (id 0 = padding)
+        to the word embedding; 0 turns it off.
     """
 
     vocab_size: int = 10000
@@ -53,6 +55,7 @@ class ClassifierConfig:
     dense_size: int = 20
     dense_dropout: float = 0.5
     num_classes: int = 2
+    bigram_vocab_size: int = 0
 
 
 class SharedDropout(nn.Module):
@@ -86,6 +89,10 @@ class AttentionClassifier(nn.Module):
         self.config = config
         state_size = 2 * config.hidden_size
         self.embedding = nn.Embedding(config.vocab_size, config.embedding_size, padding_idx=0)
+        self.bigram_embedding = None
+        if config.bigram_vocab_size > 0:
+            self.bigram_embedding = nn.Embedding(config.bigram_vocab_size, config.embedding_size,
+                                                 padding_idx=0)
         self.word_dropout = SharedDropout(config.word_dropout, per_word=True)
         self.input_dropout = SharedDropout(config.input_dropout)
         self.layer_dropout = SharedDropout(config.layer_dropout)
@@ -109,9 +116,11 @@ class AttentionClassifier(nn.Module):
 
     def reset_parameters(self) -> None:
         """Keras' initialisation (see the module docstring)."""
-        nn.init.uniform_(self.embedding.weight, -0.05, 0.05)
-        with torch.no_grad():
-            self.embedding.weight[0].zero_()
+        for embedding in (self.embedding, self.bigram_embedding):
+            if embedding is not None:
+                nn.init.uniform_(embedding.weight, -0.05, 0.05)
+                with torch.no_grad():
+                    embedding.weight[0].zero_()
         for encoder in self.encoders:
             for name, parameter in encoder.rnn.named_parameters():
                 if name.startswith("weight_ih"):
@@ -129,13 +138,20 @@ class AttentionClassifier(nn.Module):
                 nn.init.xavier_uniform_(layer.weight)
                 nn.init.zeros_(layer.bias)
 
-    def forward(self, tokens: Tensor, lengths: Tensor) -> tuple[Tensor, Tensor]:
-        """tokens (B, S) int64 right-padded with 0, lengths (B,) ->
+    def forward(self, tokens: Tensor, lengths: Tensor,
+                bigrams: Tensor | None = None) -> tuple[Tensor, Tensor]:
+        """tokens (B, S) int64 right-padded with 0, lengths (B,), bigrams (B, S) | None
+        (required when the model has a bigram embedding) ->
         logits (B,) for two classes (sigmoid) or (B, C) (softmax), weights (B, S)
         (attention over the tokens: probabilities, exactly 0 at padding)."""
         B, S = tokens.shape
         mask = lengths_to_mask(lengths.to(tokens.device), S)
-        states = self.input_dropout(self.word_dropout(self.embedding(tokens)))
+        embedded = self.embedding(tokens)
+        if self.bigram_embedding is not None:
+            if bigrams is None:
+                raise ValueError("this model embeds bigrams: pass bigrams (B, S)")
+            embedded = embedded + self.bigram_embedding(bigrams)
+        states = self.input_dropout(self.word_dropout(embedded))
         for position, encoder in enumerate(self.encoders):
             if position > 0:
                 states = self.layer_dropout(states)
@@ -166,6 +182,8 @@ def _check(config: ClassifierConfig) -> None:
         raise AttnkitError(f"model.query must be one of {QUERIES}, got {config.query!r}")
     if config.num_classes < 2:
         raise AttnkitError(f"a classifier needs at least 2 classes, got {config.num_classes}")
+    if config.bigram_vocab_size < 0:
+        raise AttnkitError(f"model.bigram_vocab_size must be >= 0, got {config.bigram_vocab_size}")
     for name in ("vocab_size", "embedding_size", "hidden_size", "num_layers",
                  "attention_units", "dense_size"):
         if getattr(config, name) < 1:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
+from attnkit.data.bigrams import split_like
 from attnkit.data.imdb import load_imdb_corpus
 from attnkit.data.sources import resolve_data_dir
 from attnkit.data.text_files import read_labelled_texts, read_lines
@@ -91,14 +92,18 @@ def evaluate(args: argparse.Namespace) -> int:
         texts = read_labelled_texts(args.data, args.text_col or source.get("text_column", "text"),
                                     args.label_col or source.get("label_column", "label"))
         labels = np.array(class_ids(texts.labels, classifier.class_names, args.data))
-        sequences = [classifier.encode_lenient(text) for text in texts.texts]
+        encoded = [classifier.encode_lenient(text) for text in texts.texts]
+        sequences = [ids for ids, _ in encoded]
+        bigrams = None if classifier.bigrams is None else [pairs for _, pairs in encoded]
         where = str(args.data)
     elif source.get("kind") == "imdb":
-        sequences, labels = imdb_test_sequences(classifier, resolve_data_dir(args.data_dir))
+        sequences, bigrams, labels = imdb_test_sequences(classifier,
+                                                         resolve_data_dir(args.data_dir))
         where = "IMDB test split"
     else:
         raise AttnkitError("this run was not trained on IMDB: pass --data FILE to evaluate on")
-    predictions = classifier.predict_encoded(sequences, args.batch_size, progress=True)
+    predictions = classifier.predict_encoded(sequences, args.batch_size, progress=True,
+                                             bigram_sequences=bigrams)
     guessed = np.array([classifier.class_names.index(p.label) for p in predictions])
     matrix = confusion_matrix(labels, guessed, len(classifier.class_names))
     print(f"evaluated {args.checkpoint} on {where}")
@@ -112,8 +117,10 @@ def classifier_source(checkpoint: Path) -> dict:
     return read_header(checkpoint)["meta"].get("source", {})
 
 
-def imdb_test_sequences(classifier: TextClassifier, data_dir: Path) -> tuple[list, np.ndarray]:
-    """The IMDB test split in the model's vocabulary (mapped word by word)."""
+def imdb_test_sequences(classifier: TextClassifier,
+                        data_dir: Path) -> tuple[list, list | None, np.ndarray]:
+    """The IMDB test split in the model's vocabulary (mapped word by word): ids, bigram ids
+    (None without bigrams) and labels."""
     corpus = load_imdb_corpus(data_dir, classifier.tokenizer, download_if_missing=True)
     lookup = np.ones(len(corpus.words) + 2, dtype=np.int64)
     lookup[0] = 0
@@ -121,7 +128,11 @@ def imdb_test_sequences(classifier: TextClassifier, data_dir: Path) -> tuple[lis
         lookup[rank + 2] = classifier.vocabulary.index.get(word, 1)
     test = corpus.splits["test"]
     sequences = test.sequences(len(lookup), classifier.max_length)
-    return [lookup[ids] for ids in sequences], test.labels
+    bigrams = None
+    if classifier.bigrams is not None:
+        flat = classifier.bigrams.corpus_ids(test, corpus.words)
+        bigrams = split_like(flat, test, classifier.max_length)
+    return [lookup[ids] for ids in sequences], bigrams, test.labels
 
 
 def add_predict_arguments(parser: argparse.ArgumentParser) -> None:

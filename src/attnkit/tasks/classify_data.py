@@ -16,6 +16,7 @@ import torch
 from torch import Tensor
 from torch.utils.data import DataLoader, Dataset
 
+from attnkit.data.bigrams import BigramTable, split_like
 from attnkit.data.bucketing import BucketBatchSampler
 from attnkit.data.imdb import LABEL_NAMES, load_imdb_corpus
 from attnkit.data.text_files import read_labelled_texts
@@ -30,32 +31,48 @@ Batch = dict[str, Tensor]
 
 
 class EncodedDataset(Dataset):
-    """Token-id sequences (1-D int64 arrays, at least one id each) and their class ids."""
+    """Token-id sequences (1-D int64 arrays), their class ids and, optionally, the bigram
+    ids of each position (same lengths)."""
 
-    def __init__(self, sequences: Sequence[np.ndarray], labels: Sequence[int]) -> None:
+    def __init__(self, sequences: Sequence[np.ndarray], labels: Sequence[int],
+                 bigram_sequences: Sequence[np.ndarray] | None = None) -> None:
         if len(sequences) != len(labels):
             raise AttnkitError(f"{len(sequences)} texts but {len(labels)} labels")
         # An empty text (e.g. only punctuation) is one <oov>, so every length is >= 1.
         self.sequences = [ids if len(ids) else np.ones(1, dtype=np.int64) for ids in sequences]
+        self.bigram_sequences = None
+        if bigram_sequences is not None:
+            self.bigram_sequences = [ids if len(ids) else np.ones(1, dtype=np.int64)
+                                     for ids in bigram_sequences]
         self.labels = np.asarray(labels, dtype=np.int64)
         self.lengths = [len(ids) for ids in self.sequences]
 
     def __len__(self) -> int:
         return len(self.sequences)
 
-    def __getitem__(self, index: int) -> tuple[np.ndarray, int]:
-        return self.sequences[index], int(self.labels[index])
+    def __getitem__(self, index: int) -> tuple[np.ndarray, int, np.ndarray | None]:
+        bigrams = None if self.bigram_sequences is None else self.bigram_sequences[index]
+        return self.sequences[index], int(self.labels[index]), bigrams
 
 
-def collate(items: Sequence[tuple[np.ndarray, int]]) -> Batch:
-    """[(ids, label), ...] -> batch dict (see module docstring)."""
-    lengths = np.array([len(ids) for ids, _ in items], dtype=np.int64)
-    tokens = np.full((len(items), int(lengths.max())), PAD_ID, dtype=np.int64)
-    for row, (ids, _) in enumerate(items):
-        tokens[row, : len(ids)] = ids
-    labels = torch.tensor([label for _, label in items], dtype=torch.long)
-    return {"tokens": torch.from_numpy(tokens), "lengths": torch.from_numpy(lengths),
-            "labels": labels}
+def _pad(rows: Sequence[np.ndarray], width: int) -> Tensor:
+    padded = np.full((len(rows), width), PAD_ID, dtype=np.int64)
+    for row, ids in enumerate(rows):
+        padded[row, : len(ids)] = ids
+    return torch.from_numpy(padded)
+
+
+def collate(items: Sequence[tuple[np.ndarray, int, np.ndarray | None]]) -> Batch:
+    """[(ids, label, bigram ids | None), ...] -> batch dict (see module docstring), with
+    "bigrams" (B, S) when the items have them."""
+    lengths = np.array([len(ids) for ids, _, _ in items], dtype=np.int64)
+    width = int(lengths.max())
+    batch = {"tokens": _pad([ids for ids, _, _ in items], width),
+             "lengths": torch.from_numpy(lengths),
+             "labels": torch.tensor([label for _, label, _ in items], dtype=torch.long)}
+    if items[0][2] is not None:
+        batch["bigrams"] = _pad([bigrams for _, _, bigrams in items], width)
+    return batch
 
 
 def train_loader(dataset: EncodedDataset, batch_size: int, seed: int,
@@ -85,6 +102,7 @@ class PreparedData:
     vocabulary: WordVocabulary
     tokenizer: TextTokenizer
     class_names: list[str]
+    bigrams: BigramTable | None = None
 
 
 def split_validation(
@@ -108,13 +126,22 @@ def _datasets(corpus: TokenCorpus, config: ClassifyDataConfig, seed: int,
     if validation is None:
         train, validation = split_validation(train, config.validation_fraction, seed)
 
+    bigrams = None
+    if config.bigram_vocab_size:
+        bigrams = BigramTable.build(train, corpus.words, config.bigram_vocab_size)
+
     def dataset(texts: EncodedTexts | None) -> EncodedDataset | None:
         if texts is None:
             return None
-        return EncodedDataset(texts.sequences(config.vocab_size, config.max_length), texts.labels)
+        bigram_sequences = None
+        if bigrams is not None:
+            flat = bigrams.corpus_ids(texts, corpus.words)
+            bigram_sequences = split_like(flat, texts, config.max_length)
+        return EncodedDataset(texts.sequences(config.vocab_size, config.max_length), texts.labels,
+                              bigram_sequences)
 
     return PreparedData(dataset(train), dataset(validation), dataset(corpus.splits.get("test")),
-                        corpus.vocabulary(config.vocab_size), tokenizer, class_names)
+                        corpus.vocabulary(config.vocab_size), tokenizer, class_names, bigrams)
 
 
 def prepare_imdb(config: ClassifyDataConfig, data_dir: Path, seed: int,

@@ -17,6 +17,7 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
+from attnkit.data.bigrams import BigramTable
 from attnkit.data.text_tokenizer import TextTokenizer
 from attnkit.data.word_vocab import OOV_ID, WordVocabulary
 from attnkit.engine.checkpoint import load_checkpoint, load_model_state
@@ -26,6 +27,8 @@ from attnkit.models.classifier import AttentionClassifier, ClassifierConfig
 from attnkit.tasks.classify_data import EncodedDataset, collate
 from attnkit.tasks.classify_recipe import TASK_NAME
 from attnkit.viz.highlight import highlight_html, highlight_terminal
+
+EncodedText = tuple[np.ndarray, np.ndarray | None]  # ids (S,), bigram ids (S,) | None
 
 
 @dataclass(frozen=True)
@@ -41,23 +44,25 @@ class Prediction:
 
 def checkpoint_meta(recipe: Any, model_config: ClassifierConfig, vocabulary: WordVocabulary,
                     tokenizer: TextTokenizer, class_names: list[str], max_length: int,
-                    source: dict[str, Any]) -> dict[str, Any]:
+                    source: dict[str, Any], bigrams: BigramTable | None = None) -> dict[str, Any]:
     """What a checkpoint needs to rebuild the classifier and its preprocessing alone."""
     from attnkit.recipe import recipe_to_dict
 
     return {"task": TASK_NAME, "recipe": recipe_to_dict(recipe),
             "model": dataclasses.asdict(model_config), "vocab": vocabulary.to_list(),
             "tokenizer": tokenizer.to_dict(), "classes": class_names,
-            "max_length": max_length, "source": source}
+            "max_length": max_length, "source": source,
+            "bigrams": bigrams.pairs if bigrams is not None else None}
 
 
 class TextClassifier:
     """Tokenises raw text exactly as in training, classifies it, and explains it."""
 
     def __init__(self, model: AttentionClassifier, vocabulary: WordVocabulary,
-                 tokenizer: TextTokenizer, class_names: Sequence[str], max_length: int) -> None:
+                 tokenizer: TextTokenizer, class_names: Sequence[str], max_length: int,
+                 bigrams: BigramTable | None = None) -> None:
         self.model = model.eval()
-        self.vocabulary, self.tokenizer = vocabulary, tokenizer
+        self.vocabulary, self.tokenizer, self.bigrams = vocabulary, tokenizer, bigrams
         self.class_names, self.max_length = list(class_names), max_length
 
     @classmethod
@@ -70,39 +75,50 @@ class TextClassifier:
         model = AttentionClassifier(ClassifierConfig(**meta["model"]))
         load_model_state(model, checkpoint)
         model.to(resolve_device(device))
+        bigrams = BigramTable(meta["bigrams"]) if meta.get("bigrams") is not None else None
         return cls(model, WordVocabulary.from_list(meta["vocab"]),
                    TextTokenizer.from_dict(meta["tokenizer"]), meta["classes"],
-                   meta["max_length"])
+                   meta["max_length"], bigrams)
 
-    def encode(self, text: str, where: str = "text") -> np.ndarray:
-        """Ids of the last ``max_length`` tokens; empty or all-unknown text is an error."""
+    def encode(self, text: str, where: str = "text") -> EncodedText:
+        """Ids (and bigram ids) of the last ``max_length`` tokens; empty or all-unknown text
+        is an error."""
         words = self.tokenizer.tokenize(text)
         if not words:
             raise AttnkitError(f"{where}: empty text (no words after tokenizing), "
                                "nothing to classify")
-        ids = np.asarray(self.vocabulary.encode(words[-self.max_length:]), dtype=np.int64)
+        ids, bigram_ids = self._encode_words(words)
         if (ids == OOV_ID).all():
             raise AttnkitError(f"{where}: none of the {len(ids)} words the model reads is in its "
                                f"{len(self.vocabulary)}-entry vocabulary; nothing to go on")
-        return ids
+        return ids, bigram_ids
 
-    def encode_lenient(self, text: str) -> np.ndarray:
-        """Ids of the last ``max_length`` tokens without the checks (for evaluation data)."""
-        words = self.tokenizer.tokenize(text)[-self.max_length:]
-        return np.asarray(self.vocabulary.encode(words), dtype=np.int64)
+    def encode_lenient(self, text: str) -> EncodedText:
+        """Like ``encode`` without the checks (for evaluation data)."""
+        return self._encode_words(self.tokenizer.tokenize(text))
+
+    def _encode_words(self, words: list[str]) -> EncodedText:
+        ids = np.asarray(self.vocabulary.encode(words[-self.max_length:]), dtype=np.int64)
+        if self.bigrams is None:
+            return ids, None
+        bigram_ids = self.bigrams.encode(words)[-self.max_length:]
+        return ids, np.asarray(bigram_ids, dtype=np.int64)
 
     def predict(self, texts: Sequence[str], batch_size: int = 256, progress: bool = False,
                 where: Sequence[str] | None = None) -> list[Prediction]:
         """One prediction per text, in order; ``where`` names each text in error messages."""
         names = where or [f"text {i + 1}" for i in range(len(texts))]
-        sequences = [self.encode(text, name) for text, name in zip(texts, names, strict=True)]
-        return self.predict_encoded(sequences, batch_size, progress)
+        encoded = [self.encode(text, name) for text, name in zip(texts, names, strict=True)]
+        bigrams = None if self.bigrams is None else [pair[1] for pair in encoded]
+        return self.predict_encoded([pair[0] for pair in encoded], batch_size, progress, bigrams)
 
     @torch.inference_mode()
     def predict_encoded(self, sequences: Sequence[np.ndarray], batch_size: int = 256,
-                        progress: bool = False) -> list[Prediction]:
-        """Predictions for id sequences; batches hold texts of similar length."""
-        dataset = EncodedDataset(sequences, [0] * len(sequences))
+                        progress: bool = False,
+                        bigram_sequences: Sequence[np.ndarray] | None = None) -> list[Prediction]:
+        """Predictions for id sequences (and their bigram ids when the model uses them);
+        batches hold texts of similar length."""
+        dataset = EncodedDataset(sequences, [0] * len(sequences), bigram_sequences)
         order = np.argsort(dataset.lengths, kind="stable")
         device = next(self.model.parameters()).device
         results: list[Prediction | None] = [None] * len(sequences)
@@ -110,7 +126,9 @@ class TextClassifier:
         for start in tqdm(starts, desc="classifying", disable=not progress, unit="batch"):
             chosen = order[start:start + batch_size]
             batch = collate([dataset[i] for i in chosen])
-            logits, weights = self.model(batch["tokens"].to(device), batch["lengths"].to(device))
+            bigrams = batch["bigrams"].to(device) if "bigrams" in batch else None
+            logits, weights = self.model(batch["tokens"].to(device), batch["lengths"].to(device),
+                                         bigrams)
             probabilities = self._probabilities(logits).cpu().numpy()
             weights = weights.float().cpu().numpy()
             for row, index in enumerate(chosen):

@@ -23,6 +23,8 @@ class ClassifyDataConfig:
     validation_fraction: share of the training data held out for model selection (used when
     no validation file is given). bucket_size_multiplier: batches are drawn from shuffled
     chunks of batch_size * this many texts sorted by length (less padding, some randomness).
+    bigram_vocab_size: entries of the word-pair table (padding and "other" included) whose
+    embeddings are added to the word embeddings; 0 turns bigrams off.
     """
 
     vocab_size: int = 10000
@@ -32,6 +34,7 @@ class ClassifyDataConfig:
     validation_fraction: float = 0.1
     bucket_size_multiplier: int = 20
     eval_batch_size: int = 256
+    bigram_vocab_size: int = 0
 
     def __post_init__(self) -> None:
         if self.vocab_size < 3 or self.max_length < 1 or self.eval_batch_size < 1:
@@ -41,6 +44,8 @@ class ClassifyDataConfig:
                              f"got {self.validation_fraction}")
         if self.bucket_size_multiplier < 1:
             raise ValueError("bucket_size_multiplier must be >= 1")
+        if self.bigram_vocab_size != 0 and self.bigram_vocab_size < 3:
+            raise ValueError("bigram_vocab_size must be 0 (off) or at least 3")
 
     def tokenizer(self) -> TextTokenizer:
         return TextTokenizer(lowercase=self.lowercase, strip_html_breaks=self.strip_html_breaks)

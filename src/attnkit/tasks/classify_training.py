@@ -44,13 +44,13 @@ class ClassificationTraining:
         self.num_classes = num_classes
 
     def loss(self, model: nn.Module, batch: Batch) -> tuple[Tensor, int]:
-        logits, _ = model(batch["tokens"], batch["lengths"])
+        logits, _ = model(batch["tokens"], batch["lengths"], batch.get("bigrams"))
         return classification_loss(logits, batch["labels"]), len(batch["labels"])
 
     def evaluate(self, model: nn.Module, loader: Iterable[Batch]) -> dict[str, float]:
         total_loss, labels, predictions = 0.0, [], []
         for batch in loader:
-            logits, _ = model(batch["tokens"], batch["lengths"])
+            logits, _ = model(batch["tokens"], batch["lengths"], batch.get("bigrams"))
             total_loss += float(classification_loss(logits, batch["labels"], reduction="sum"))
             labels.append(batch["labels"].cpu().numpy())
             predictions.append(predicted_classes(logits).cpu().numpy())
@@ -68,10 +68,11 @@ def train_classifier(recipe: ClassifyRecipe, data: PreparedData, run_dir: Path,
     """
     seed_everything(recipe.train.seed)
     model_config = replace(recipe.model, vocab_size=len(data.vocabulary),
-                           num_classes=len(data.class_names))
+                           num_classes=len(data.class_names),
+                           bigram_vocab_size=len(data.bigrams) if data.bigrams else 0)
     model = AttentionClassifier(model_config)
     meta = checkpoint_meta(recipe, model_config, data.vocabulary, data.tokenizer,
-                           data.class_names, recipe.data.max_length, source)
+                           data.class_names, recipe.data.max_length, source, data.bigrams)
     task = task or ClassificationTraining(len(data.class_names))
     trainer = Trainer(model, task, recipe.train, run_dir, meta)
     training = train_loader(data.train, recipe.train.batch_size, recipe.train.seed,
