@@ -12,6 +12,7 @@ from typing import Protocol
 
 import numpy as np
 
+from attnkit.errors import AttnkitError
 from attnkit.numpy_ref.layers import TimeSoftmaxWithLoss
 from attnkit.numpy_ref.optimizers import clip_grads_by_global_norm
 
@@ -53,6 +54,9 @@ class Trainer:
         """One update; -> the batch's mean token loss."""
         logits = self.model.forward(batch["source"], batch["source_lengths"], batch["target_in"])
         loss = self.loss_layer.forward(logits, batch["target_out"])
+        if not np.isfinite(loss):
+            raise AttnkitError(f"training diverged: loss is {loss}; try a lower train.lr or "
+                               "train.grad_clip")
         self.model.backward(self.loss_layer.backward())
         if self.grad_clip > 0:
             clip_grads_by_global_norm(self.model.grads, self.grad_clip)

@@ -8,6 +8,7 @@ Torch's two LSTM biases are summed on the way in; on the way out b_ih = b and b_
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ from typing import Any
 import numpy as np
 import torch
 from torch import Tensor
+from tqdm.auto import tqdm
 
 from attnkit.engine.checkpoint import save_checkpoint
 from attnkit.engine.run_log import write_curves, write_metrics
@@ -49,11 +51,20 @@ def check_numpy_supports(config: Seq2seqConfig) -> None:
                            "use --engine torch or change the recipe")
 
 
+def row_workers() -> int:
+    """Threads for the LSTM time loops: 2 when OpenBLAS is limited to one thread
+    (OPENBLAS_NUM_THREADS=1), else 1, because threaded OpenBLAS and row threads compete."""
+    if os.environ.get("OPENBLAS_NUM_THREADS") == "1":
+        return min(2, os.cpu_count() or 1)
+    return 1
+
+
 def build_numpy_model(vocab_size: int, config: Seq2seqConfig, seed: int = 0,
                       dtype: type = np.float32) -> NumpyModel:
     check_numpy_supports(config)
     model_class = NUMPY_MODELS[config.kind]
-    return model_class(vocab_size, config.embedding_size, config.hidden_size, seed, dtype)
+    return model_class(vocab_size, config.embedding_size, config.hidden_size, seed, dtype,
+                       workers=row_workers())
 
 
 def initial_numpy_model(vocab_size: int, config: Seq2seqConfig, seed: int) -> NumpyModel:
@@ -122,7 +133,7 @@ class RunRecorder:
         if improved:
             self.save("best")
         write_metrics(self.history, self.run_dir / "metrics.jsonl")
-        print(format_record(record), flush=True)
+        tqdm.write(format_record(record))
         patience = self.config.early_stopping_patience
         return bool(patience) and self.bad_epochs >= patience
 
@@ -197,8 +208,6 @@ def _no_bar(batches: Iterable) -> Iterable:
 
 
 def _progress_bar(loader: Iterable):
-    from tqdm.auto import tqdm
-
     total = len(loader) if hasattr(loader, "__len__") else None
     return lambda batches: tqdm(batches, total=total, leave=False, dynamic_ncols=True,
                                 desc="numpy epoch")
