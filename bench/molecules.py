@@ -21,7 +21,7 @@ from pathlib import Path
 
 import torch
 
-from attnkit.data.molecule_render import render_cache
+from attnkit.data.molecule_render import render_cache, render_smiles
 from attnkit.data.moses import load_moses
 from attnkit.recipe import load_recipe
 from attnkit.tasks.img2seq_data import build_splits, encode_targets
@@ -40,6 +40,19 @@ def curve(history: list[dict]) -> list[dict]:
                        "val_validity": record.get("val_validity"),
                        "val_loss": round(record.get("val_loss", float("nan")), 4)})
     return points
+
+
+def render_speed(recipe: Img2SeqRecipe, data_dir: str | None, count: int = 200) -> dict:
+    """Images/s of one process drawing molecules plainly and with augmentation."""
+    smiles = load_moses("test", data_dir, count)
+    rates = {}
+    for augment in (False, True):
+        started = time.perf_counter()
+        for i, text in enumerate(smiles):
+            render_smiles(text, recipe.render, augment, i)
+        rates["augmented" if augment else "plain"] = round(count / (time.perf_counter()
+                                                                    - started), 1)
+    return rates
 
 
 def test_scores(run_dir: Path, recipe: Img2SeqRecipe, args: argparse.Namespace) -> dict:
@@ -74,6 +87,7 @@ def main() -> None:
     if args.minutes is not None:
         overrides.append(f"time_limit_minutes={args.minutes}")
     recipe = load_recipe(Img2SeqRecipe, args.config, overrides)
+    render_rate = render_speed(recipe, args.data_dir)
     started = time.perf_counter()
     splits = build_splits(recipe, args.data_dir)
     render_seconds = time.perf_counter() - started
@@ -89,6 +103,7 @@ def main() -> None:
             "config": args.config, "overrides": overrides, "torch_threads": torch.get_num_threads(),
             "train_molecules": len(encoded.train_ids), "val_molecules": len(splits.val_targets),
             "max_length": encoded.max_length, "skipped": splits.skipped,
+            "render_images_per_second_one_process": render_rate,
             "render_or_cache_seconds": round(render_seconds, 1),
             "train_images_per_second": round(images_seen / trained, 1),
             "training_minutes": round(trained / 60, 2),

@@ -7,6 +7,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+import torch
 from torch import Tensor, nn
 from torch.utils.data import DataLoader
 
@@ -80,9 +81,20 @@ class BudgetSpent(Exception):
     """Raised by `TimeBudget` when an epoch would start after the budget is used up."""
 
 
+def agreed(stop: bool) -> bool:
+    """Under DDP every rank must stop at the same batch: stop if any rank's clock says so."""
+    if not (torch.distributed.is_available() and torch.distributed.is_initialized()):
+        return stop
+    device = "cuda" if torch.distributed.get_backend() == "nccl" else "cpu"
+    flag = torch.tensor([float(stop)], device=device)
+    torch.distributed.all_reduce(flag, op=torch.distributed.ReduceOp.MAX)
+    return bool(flag.item())
+
+
 class TimeBudget:
-    """A training loader that ends its epoch once `seconds` of iteration have passed, and
-    refuses to start another (BudgetSpent); the trainer sees a normal, shorter epoch."""
+    """A training loader that ends its epoch once `seconds` of iteration (training steps
+    included, validation not) have passed, and refuses to start another (BudgetSpent); the
+    trainer sees a normal, shorter epoch. The clock restarts with the process (on --resume)."""
 
     def __init__(self, loader: DataLoader, seconds: float) -> None:
         self.loader, self.seconds, self.used = loader, seconds, 0.0
@@ -95,12 +107,12 @@ class TimeBudget:
         return len(self.loader)
 
     def __iter__(self) -> Iterator[Batch]:
-        if self.used >= self.seconds:
+        if agreed(self.used >= self.seconds):
             raise BudgetSpent
         started = time.perf_counter()
         for batch in self.loader:
             yield batch
-            if self.used + time.perf_counter() - started >= self.seconds:
+            if agreed(self.used + time.perf_counter() - started >= self.seconds):
                 break
         self.used += time.perf_counter() - started
 
