@@ -1,10 +1,11 @@
 """Benchmark the NumPy engine on the date task with the book's settings; prints one JSON object.
 
 45,000 generated training pairs, 5,000 held out, embedding 16, hidden 256, batch 128, reversed
-input, Adam (lr 1e-3), global-norm clip 5.0, AttentionSeq2seq with dot attention; batches are
-bucketed by source length and padded to their own longest row. Reports seconds per epoch (wall
-and process CPU) and held-out greedy exact match after each epoch. By default OpenBLAS runs on
-one thread and two threads each run half of every batch's rows through the LSTM time loops.
+input, Adam (lr 1e-3 unless --lr), global-norm clip 5.0, AttentionSeq2seq with dot attention;
+batches are bucketed by source length and padded to their own longest row. Reports seconds per
+epoch (wall and process CPU) and held-out greedy exact match after each epoch. By default
+OpenBLAS runs on one thread and two threads each run half of every batch's rows through the LSTM
+time loops.
 
     .venv/bin/python bench/numpy_engine.py                    # 4 epochs
     .venv/bin/python bench/numpy_engine.py --epochs 1 --workers 1 --blas-threads 2
@@ -31,6 +32,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--hidden", type=int, default=256)
     parser.add_argument("--model", choices=("attention", "peeky", "plain"), default="attention")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--lr", type=float, default=1e-3, help="Adam learning rate (default 1e-3)")
     parser.add_argument("--blas-threads", type=int, default=1,
                         help="OpenBLAS threads, set before NumPy loads (default 1; 0 = its own)")
     parser.add_argument("--workers", type=int, default=2,
@@ -70,7 +72,7 @@ def main(argv: list[str] | None = None) -> None:
     model_class = {"attention": AttentionSeq2seq, "peeky": PeekySeq2seq, "plain": Seq2seq}
     model = model_class[args.model](len(vocab), args.embedding, args.hidden, seed=args.seed,
                                     workers=args.workers)
-    trainer = Trainer(model, Adam(lr=1e-3), grad_clip=5.0, pad_id=vocab.pad_id)
+    trainer = Trainer(model, Adam(lr=args.lr), grad_clip=5.0, pad_id=vocab.pad_id)
     epochs = []
     for epoch in range(args.epochs):
         order = bucketed_order(train["source_lengths"], args.batch_size, args.seed, epoch)
@@ -88,7 +90,7 @@ def main(argv: list[str] | None = None) -> None:
     print(json.dumps({
         "benchmark": "numpy_engine", "model": args.model, "train_pairs": args.train_pairs,
         "held_out_pairs": args.held_out_pairs, "embedding": args.embedding,
-        "hidden": args.hidden, "batch_size": args.batch_size, "optimizer": "adam lr 1e-3",
+        "hidden": args.hidden, "batch_size": args.batch_size, "optimizer": f"adam lr {args.lr:g}",
         "grad_clip": 5.0, "reversed_input": True, "dtype": "float32",
         "blas_threads": os.environ.get("OPENBLAS_NUM_THREADS", "default"),
         "lstm_row_workers": args.workers,

@@ -22,7 +22,8 @@ class AttentionWeight:
         self.grads: list[np.ndarray] = []
         self.cache: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
 
-    def forward(self, query: np.ndarray, keys: np.ndarray, mask: np.ndarray | None = None):
+    def forward(self, query: np.ndarray, keys: np.ndarray,
+                mask: np.ndarray | None = None) -> np.ndarray:
         B, S, H = keys.shape
         scores = (keys * query[:, None, :]).sum(axis=2)
         weights = softmax(mask_scores(scores, mask))
@@ -69,7 +70,8 @@ class Attention:
         self.weight_layer = AttentionWeight()
         self.sum_layer = WeightSum()
 
-    def forward(self, query: np.ndarray, keys: np.ndarray, mask: np.ndarray | None = None):
+    def forward(self, query: np.ndarray, keys: np.ndarray,
+                mask: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         weights = self.weight_layer.forward(query, keys, mask)
         return self.sum_layer.forward(weights, keys), weights
 
@@ -90,7 +92,8 @@ class StepwiseTimeAttention:
         self.grads: list[np.ndarray] = []
         self.layers: list[Attention] = []
 
-    def forward(self, queries: np.ndarray, keys: np.ndarray, mask: np.ndarray | None = None):
+    def forward(self, queries: np.ndarray, keys: np.ndarray,
+                mask: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         B, T, H = queries.shape
         self.layers = [Attention() for _ in range(T)]
         steps = [layer.forward(queries[:, t], keys, mask) for t, layer in enumerate(self.layers)]
@@ -117,7 +120,8 @@ class TimeAttention:
         self.grads: list[np.ndarray] = []
         self.cache: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
 
-    def forward(self, queries: np.ndarray, keys: np.ndarray, mask: np.ndarray | None = None):
+    def forward(self, queries: np.ndarray, keys: np.ndarray,
+                mask: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         B, S, H = keys.shape
         scores = queries @ keys.transpose(0, 2, 1)
         weights = softmax(mask_scores(scores, None if mask is None else mask[:, None, :]))

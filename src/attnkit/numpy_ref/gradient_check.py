@@ -7,7 +7,8 @@ from collections.abc import Callable
 import numpy as np
 
 
-def numerical_gradient(loss: Callable[[], float], array: np.ndarray, eps: float = 1e-6):
+def numerical_gradient(loss: Callable[[], float], array: np.ndarray,
+                       eps: float = 1e-6) -> np.ndarray:
     """Central differences of the scalar `loss()` with respect to every entry of `array`,
     which is perturbed in place and restored."""
     gradient = np.zeros_like(array)

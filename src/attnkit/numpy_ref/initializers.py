@@ -5,23 +5,27 @@ date task), and the naming that lets models list their parameters."""
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import DTypeLike
 
 
-def uniform(rng: np.random.Generator, bound: float, shape: tuple[int, ...], dtype) -> np.ndarray:
+def uniform(rng: np.random.Generator, bound: float, shape: tuple[int, ...],
+            dtype: DTypeLike) -> np.ndarray:
     return rng.uniform(-bound, bound, shape).astype(dtype)
 
 
-def embedding_weight(rng: np.random.Generator, V: int, E: int, dtype) -> np.ndarray:
+def embedding_weight(rng: np.random.Generator, V: int, E: int, dtype: DTypeLike) -> np.ndarray:
     """(V, E) standard normal, as nn.Embedding."""
     return rng.standard_normal((V, E)).astype(dtype)
 
 
-def affine_weights(rng: np.random.Generator, D: int, K: int, dtype) -> tuple[np.ndarray, ...]:
+def affine_weights(rng: np.random.Generator, D: int, K: int,
+                   dtype: DTypeLike) -> tuple[np.ndarray, ...]:
     """W (D, K) and b (K,) uniform in +-1/sqrt(D), as nn.Linear."""
     return uniform(rng, D**-0.5, (D, K), dtype), uniform(rng, D**-0.5, (K,), dtype)
 
 
-def lstm_weights(rng: np.random.Generator, D: int, H: int, dtype) -> tuple[np.ndarray, ...]:
+def lstm_weights(rng: np.random.Generator, D: int, H: int,
+                 dtype: DTypeLike) -> tuple[np.ndarray, ...]:
     """Wx (D, 4H), Wh (H, 4H), bx (4H,), bh (4H,) uniform in +-1/sqrt(H), as nn.LSTM."""
     bound = H**-0.5
     return (uniform(rng, bound, (D, 4 * H), dtype), uniform(rng, bound, (H, 4 * H), dtype),

@@ -5,6 +5,7 @@ readable forms used by `LSTM`; the scaled-exp forms are the fast path used by `T
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import DTypeLike
 
 from attnkit.numpy_ref.activations import sigmoid
 
@@ -34,7 +35,7 @@ def gate_gradients(
     return dpre, dc * f
 
 
-def gate_scale(H: int, dtype) -> np.ndarray:
+def gate_scale(H: int, dtype: DTypeLike) -> np.ndarray:
     """(4H,): -1 for the sigmoid gates i, f, o and -2 for g, so that one exp serves all four:
     sigmoid(x) = 1 / (1 + exp(-x)) and tanh(x) = 2 / (1 + exp(-2x)) - 1 (np.tanh is several
     times slower than np.exp). Scaling by -1 and -2 is exact in floating point."""
@@ -66,7 +67,8 @@ def activate_scaled_gates(gates: np.ndarray) -> None:
     g -= 1.0
 
 
-def lstm_cell(gates, c_prev, c_next, tanh_c, h_next, product) -> None:
+def lstm_cell(gates: np.ndarray, c_prev: np.ndarray, c_next: np.ndarray, tanh_c: np.ndarray,
+              h_next: np.ndarray, product: np.ndarray) -> None:
     """c_next = f c_prev + i g, tanh_c = tanh(c_next), h_next = o tanh_c; all (B, H), written
     into the given arrays; gates (B, 4H) activated."""
     H = c_prev.shape[1]
@@ -86,7 +88,9 @@ def activation_derivatives(gates: np.ndarray) -> np.ndarray:
     return derivatives
 
 
-def lstm_cell_backward(dpre, gates, c_prev, tanh_c, dh, dc, buffers) -> np.ndarray:
+def lstm_cell_backward(dpre: np.ndarray, gates: np.ndarray, c_prev: np.ndarray,
+                       tanh_c: np.ndarray, dh: np.ndarray, dc: np.ndarray,
+                       buffers: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
     """In place: dpre (B, 4H) holding the activation derivatives becomes the gradient of the
     pre-activations; dh, dc (B, H) reach the step's new state. -> dc_prev (B, H)."""
     H = dh.shape[1]

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
+from numpy.typing import DTypeLike
 
 from attnkit.errors import AttnkitError
 from attnkit.numpy_ref.initializers import (
@@ -29,7 +30,8 @@ def length_mask(lengths: np.ndarray, S: int) -> np.ndarray:
 
 
 def greedy_loop(step: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray | None]], B: int,
-                start_id: int, max_length: int, end_id: int | None = None):
+                start_id: int, max_length: int,
+                end_id: int | None = None) -> tuple[np.ndarray, np.ndarray | None]:
     """Feed each step its own argmax: step(ids (B, 1)) -> logits (B, 1, V), weights (B, 1, S)
     | None. Stops after max_length tokens, or once every row has produced end_id.
     -> ids (B, L), weights (B, L, S) | None."""
@@ -85,8 +87,8 @@ class NamedParameters:
 class Encoder(NamedParameters):
     """source (B, S), source_lengths (B,) -> h (B, H), the state at each last real token."""
 
-    def __init__(self, V: int, E: int, H: int, rng: np.random.Generator, dtype=np.float32,
-                 workers: int = 1) -> None:
+    def __init__(self, V: int, E: int, H: int, rng: np.random.Generator,
+                 dtype: DTypeLike = np.float32, workers: int = 1) -> None:
         self.embedding = Embedding(embedding_weight(rng, V, E, dtype))
         self.lstm = TimeLSTM(*lstm_weights(rng, E, H, dtype), stateful=False, workers=workers)
         self.named = named_params("encoder", {"embedding": self.embedding, "lstm": self.lstm})
@@ -106,8 +108,8 @@ class Encoder(NamedParameters):
 class Decoder(NamedParameters):
     """target_in (B, T), h (B, H) -> logits (B, T, V)."""
 
-    def __init__(self, V: int, E: int, H: int, rng: np.random.Generator, dtype=np.float32,
-                 workers: int = 1) -> None:
+    def __init__(self, V: int, E: int, H: int, rng: np.random.Generator,
+                 dtype: DTypeLike = np.float32, workers: int = 1) -> None:
         self.embedding = Embedding(embedding_weight(rng, V, E, dtype))
         self.lstm = TimeLSTM(*lstm_weights(rng, E, H, dtype), stateful=True, workers=workers)
         self.affine = TimeAffine(*affine_weights(rng, H, V, dtype))
@@ -138,8 +140,8 @@ class PeekyDecoder(Decoder):
     """Like Decoder, but the encoder state peeks into every step: the LSTM reads [h; embedding]
     and the output layer reads [h; lstm output]."""
 
-    def __init__(self, V: int, E: int, H: int, rng: np.random.Generator, dtype=np.float32,
-                 workers: int = 1) -> None:
+    def __init__(self, V: int, E: int, H: int, rng: np.random.Generator,
+                 dtype: DTypeLike = np.float32, workers: int = 1) -> None:
         self.embedding = Embedding(embedding_weight(rng, V, E, dtype))
         self.lstm = TimeLSTM(*lstm_weights(rng, H + E, H, dtype), stateful=True, workers=workers)
         self.affine = TimeAffine(*affine_weights(rng, H + H, V, dtype))
@@ -181,20 +183,22 @@ class Seq2seq(NamedParameters):
 
     decoder_class = Decoder
 
-    def __init__(self, V: int, E: int, H: int, seed: int = 0, dtype=np.float32,
+    def __init__(self, V: int, E: int, H: int, seed: int = 0, dtype: DTypeLike = np.float32,
                  workers: int = 1) -> None:
         rng = np.random.default_rng(seed)
         self.encoder = Encoder(V, E, H, rng, dtype, workers)
         self.decoder = self.decoder_class(V, E, H, rng, dtype, workers)
         self.named = {**self.encoder.named, **self.decoder.named}
 
-    def forward(self, source, source_lengths, target_in) -> np.ndarray:
+    def forward(self, source: np.ndarray, source_lengths: np.ndarray,
+                target_in: np.ndarray) -> np.ndarray:
         return self.decoder.forward(target_in, self.encoder.forward(source, source_lengths))
 
     def backward(self, dlogits: np.ndarray) -> None:
         self.encoder.backward(self.decoder.backward(dlogits))
 
-    def generate(self, source, source_lengths, start_id: int, max_length: int,
+    def generate(self, source: np.ndarray, source_lengths: np.ndarray, start_id: int,
+                 max_length: int,
                  end_id: int | None = None) -> np.ndarray:
         """Greedy search -> ids (B, L): max_length tokens, fewer once every row produced end_id."""
         h = self.encoder.forward(source, source_lengths)

@@ -8,6 +8,7 @@ the two LSTM biases (bx = bias_ih, bh = bias_hh) are the same, so a round trip i
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import DTypeLike
 
 from attnkit.errors import AttnkitError
 
@@ -43,7 +44,7 @@ def to_torch_layout(arrays: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
 
 
 def from_torch_layout(state: dict[str, np.ndarray], names: list[str],
-                      dtype=np.float32) -> dict[str, np.ndarray]:
+                      dtype: DTypeLike = np.float32) -> dict[str, np.ndarray]:
     """A torch state_dict (as arrays) -> the parameters `names` of a NumPy model, in `dtype`.
     Keys must match exactly; a mismatch is an AttnkitError naming the keys."""
     expected = set(to_torch_layout({name: np.zeros(1) for name in names}))

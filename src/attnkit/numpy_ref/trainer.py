@@ -23,9 +23,11 @@ class TrainableModel(Protocol):
     params: list[np.ndarray]
     grads: list[np.ndarray]
 
-    def forward(self, source, source_lengths, target_in) -> np.ndarray: ...
+    def forward(self, source: np.ndarray, source_lengths: np.ndarray,
+                target_in: np.ndarray) -> np.ndarray: ...
     def backward(self, dlogits: np.ndarray) -> None: ...
-    def generate(self, source, source_lengths, start_id: int, max_length: int,
+    def generate(self, source: np.ndarray, source_lengths: np.ndarray, start_id: int,
+                 max_length: int,
                  end_id: int | None = None) -> np.ndarray: ...
 
 
@@ -74,7 +76,8 @@ class Trainer:
 
     def fit(self, epochs: int, train_batches: Callable[[int], Iterable[Batch]],
             evaluate: Callable[[TrainableModel], dict[str, float]] | None = None,
-            on_epoch_end: Callable[[dict[str, float]], bool | None] | None = None):
+            on_epoch_end: Callable[[dict[str, float]], bool | None] | None = None,
+            ) -> list[dict[str, float]]:
         """train_batches(epoch) gives that epoch's batches (epoch counts from 0). -> per-epoch
         records {"epoch" (from 1), "train_loss", "train_seconds", "val_<name>"...};
         on_epoch_end(record) is called after each epoch and stops training by returning True."""
