@@ -76,11 +76,11 @@ def test_eval_scores_the_generated_test_split_and_files(date_run, tmp_path, caps
 
 @pytest.mark.parametrize("arguments, message", [
     (["translate", "{run}", ""], "empty input"),
-    (["translate", "{run}", "x" * 80], "longer than any the model saw"),
+    (["translate", "{run}", "x" * 80], "too long for this model"),
     (["translate", "{run}", "Sept. 27 \u00e9"], "never seen in training: '\u00e9'"),
     (["translate", "{missing}", "2/10/93"], "checkpoint not found"),
     (["translate", "{corrupt}", "2/10/93"], "not a readable attnkit checkpoint"),
-    (["train", "dates", "--run-dir", "{run}"], "already holds checkpoints"),
+    (["train", "dates", "--run-dir", "{run}", *TINY], "already holds checkpoints"),
     (["train", "dates", "--run-dir", "{missing}", "--set", "model.kind=big"], "model.kind"),
 ])
 def test_bad_input_is_one_line_and_exit_1(date_run, tmp_path, capsys, arguments, message):
@@ -130,8 +130,7 @@ def test_demo_writes_a_fresh_run_with_heatmaps(tmp_path, capsys, monkeypatch):
     assert "held-out exact match:" in out and "September 27, 1994 -> " in out
     (first,) = (tmp_path / "runs").iterdir()
     assert first.name.startswith("demo-") and len(list(first.glob("heatmaps/*.png"))) == 8
-    assert main(["demo", *TINY]) == 0
-    assert len(list((tmp_path / "runs").iterdir())) == 2
+    assert f"Saved in {first.relative_to(tmp_path)}/" in out
 
 
 def test_numpy_engine_checkpoint_decodes_with_torch(tmp_path, capsys):

@@ -59,7 +59,7 @@ class CharVocabulary:
         return self.index[END]
 
     def unknown_characters(self, text: str) -> list[str]:
-        return sorted({char for char in text if char not in self.index})
+        return sorted(set(text) - self.index.keys())
 
     def encode(self, text: str) -> list[int]:
         """Character ids of `text`; unseen characters raise `AttnkitError` naming them."""

@@ -4,7 +4,7 @@ Numeric conventions (the model learns exactly these, so a user should know them)
 - slashes or dashes with the year last are US month/day/year: `2/10/93`, `09-27-1994`
   (as in the classic date.txt);
 - dots are European day.month.year: `27.09.1994`, `1.2.05`;
-- a four-digit year first is year/month/day: `1994-09-27`, `1994/09/27`, `19940927`;
+- a four-digit year first is year/month/day: `1994-09-27`, `1994/09/27`;
 - two-digit years pivot at 70: `93` -> 1993, `05` -> 2005 (so they are only generated for
   dates in 1970-2069).
 Month names come full (`September`), abbreviated (`Sep`, `Sep.`, `Sept.`), in Title, UPPER or
@@ -125,8 +125,8 @@ def european_dotted(date: datetime.date, rng: random.Random) -> str:
 
 
 def year_first(date: datetime.date, rng: random.Random) -> str:
-    """`1994-09-27`, `1994/09/27`, `19940927`."""
-    separator = rng.choice(("-", "-", "/", ""))
+    """`1994-09-27` (ISO), `1994/09/27`."""
+    separator = rng.choice(("-", "-", "/"))
     return f"{date.year}{separator}{date.month:02d}{separator}{date.day:02d}"
 
 

@@ -9,8 +9,10 @@ the torch and NumPy engines both see exactly this batch.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 
+import numpy as np
 import torch
 from torch import Tensor
 from torch.utils.data import Dataset
@@ -40,10 +42,11 @@ class SequencePairs(Dataset):
 
 def pad(rows: Sequence[Sequence[int]]) -> Tensor:
     """Right-pad integer rows with 0 -> (B, longest) int64."""
-    batch = torch.zeros(len(rows), max(len(row) for row in rows), dtype=torch.long)
-    for i, row in enumerate(rows):
-        batch[i, : len(row)] = torch.as_tensor(row, dtype=torch.long)
-    return batch
+    lengths = np.fromiter(map(len, rows), dtype=np.int64, count=len(rows))
+    batch = np.zeros((len(rows), int(lengths.max())), dtype=np.int64)
+    batch[np.arange(batch.shape[1]) < lengths[:, None]] = np.fromiter(
+        itertools.chain.from_iterable(rows), dtype=np.int64, count=int(lengths.sum()))
+    return torch.from_numpy(batch)
 
 
 def encode_sources(sources: Sequence[Sequence[int]], reverse_source: bool) -> dict[str, Tensor]:

@@ -60,8 +60,21 @@ class Decoder(nn.Module):
                 memory: EncoderMemory) -> tuple[Tensor, LSTMState, Tensor | None]:
         """tokens (B, T), state ((L, B, H), (L, B, H)) -> logits (B, T, V), state, None."""
         embedded = self.dropout(self.embedding(tokens))
-        outputs, state = self.lstm(embedded, state)
+        outputs, state = self.run_lstm(embedded, state)
         return self.output(self.dropout(outputs)), state, None
+
+    def run_lstm(self, inputs: Tensor, state: LSTMState) -> tuple[Tensor, LSTMState]:
+        """inputs (B, T, In) -> outputs (B, T, H), state. One step of a one-layer LSTM (search)
+        is computed as a cell: a fused multi-step kernel call costs more than the maths."""
+        if inputs.shape[1] != 1 or self.lstm.num_layers != 1:
+            return self.lstm(inputs, state)
+        lstm = self.lstm
+        gates = torch.addmm(lstm.bias_ih_l0 + lstm.bias_hh_l0, inputs[:, 0], lstm.weight_ih_l0.t())
+        gates = gates.addmm(state[0][0], lstm.weight_hh_l0.t())
+        i, f, g, o = gates.chunk(4, dim=1)
+        cell = torch.sigmoid(f) * state[1][0] + torch.sigmoid(i) * torch.tanh(g)
+        hidden = torch.sigmoid(o) * torch.tanh(cell)
+        return hidden.unsqueeze(1), (hidden.unsqueeze(0), cell.unsqueeze(0))
 
 
 class PeekyDecoder(Decoder):
@@ -80,7 +93,7 @@ class PeekyDecoder(Decoder):
         B, T = tokens.shape
         peek = memory.final_hidden[-1].unsqueeze(1).expand(B, T, -1)
         embedded = self.dropout(self.embedding(tokens))
-        outputs, state = self.lstm(torch.cat([peek, embedded], dim=-1), state)
+        outputs, state = self.run_lstm(torch.cat([peek, embedded], dim=-1), state)
         logits = self.output(self.dropout(torch.cat([peek, outputs], dim=-1)))
         return logits, state, None
 
@@ -103,7 +116,7 @@ class AttentionDecoder(Decoder):
         """tokens (B, T), state ((L, B, H), (L, B, H)) -> logits (B, T, V), state,
         weights (B, T, S)."""
         embedded = self.dropout(self.embedding(tokens))
-        outputs, state = self.lstm(embedded, state)
+        outputs, state = self.run_lstm(embedded, state)
         context, weights = self.attention(outputs, memory.outputs, mask=memory.mask)
         logits = self.output(self.dropout(torch.cat([context, outputs], dim=-1)))
         return logits, state, weights

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +21,8 @@ from attnkit.errors import AttnkitError
 from attnkit.models.seq2seq import Seq2seq, build_seq2seq
 from attnkit.recipe import recipe_from_dict
 from attnkit.tasks.seq2seq_recipe import TASK_NAME, DecodeConfig, Seq2seqRecipe
+
+LENGTH_SLACK = 1.25  # inputs may be this much longer than the longest training input
 
 
 @dataclass
@@ -51,7 +54,10 @@ class Translator:
     def __init__(self, model: Seq2seq, vocab: CharVocabulary, recipe: Seq2seqRecipe,
                  meta: dict[str, Any], device: torch.device) -> None:
         self.model, self.vocab, self.recipe, self.device = model.eval(), vocab, recipe, device
-        self.max_source_length = int(meta["max_source_length"])
+        # A little longer than the longest training input still works (attention does not
+        # care about absolute positions much); far longer inputs are refused.
+        self.longest_training_source = int(meta["max_source_length"])
+        self.max_source_length = math.ceil(LENGTH_SLACK * self.longest_training_source)
         self.max_length = int(meta["max_target_length"]) + recipe.decode.extra_length
 
     @classmethod
@@ -76,13 +82,17 @@ class Translator:
         if not text.strip():
             raise AttnkitError("cannot translate an empty input")
         if len(text) > self.max_source_length:
-            raise AttnkitError(f"input of {len(text)} characters is longer than any the model "
-                               f"saw in training ({self.max_source_length}): {text[:40]!r}...")
+            raise AttnkitError(
+                f"input of {len(text)} characters is too long for this model: its longest "
+                f"training input had {self.longest_training_source}, and inputs up to "
+                f"{self.max_source_length} are accepted: {text[:40]!r}...")
         return self.vocab.encode(text)
 
     def translate(self, texts: Sequence[str], beam_width: int | None = None,
                   batch_size: int = 1000) -> list[Translation]:
-        """Translations of `texts`, in their order, searched in length-sorted batches."""
+        """Translations of `texts`, in their order, searched in length-sorted batches.
+        Surrounding whitespace is removed first (training data never has any)."""
+        texts = [text.strip() for text in texts]
         ids = [self.check(text) for text in texts]
         decode = self.recipe.decode
         if beam_width is not None:
