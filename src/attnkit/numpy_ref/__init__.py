@@ -21,11 +21,15 @@ from attnkit.numpy_ref.layers import (
     TimeAffine,
     TimeSoftmaxWithLoss,
 )
+from attnkit.numpy_ref.optimizers import SGD, Adam, clip_grads_by_global_norm
 from attnkit.numpy_ref.recurrent import LSTM, TimeBiLSTM, TimeLSTM
 from attnkit.numpy_ref.seq2seq import Decoder, Encoder, PeekyDecoder, PeekySeq2seq, Seq2seq
+from attnkit.numpy_ref.trainer import Trainer
 
 __all__ = [
     "LSTM",
+    "SGD",
+    "Adam",
     "Affine",
     "Attention",
     "AttentionDecoder",
@@ -45,5 +49,7 @@ __all__ = [
     "TimeBiLSTM",
     "TimeLSTM",
     "TimeSoftmaxWithLoss",
+    "Trainer",
     "WeightSum",
+    "clip_grads_by_global_norm",
 ]
