@@ -51,16 +51,19 @@ def test_masked_time_lstm_equals_each_sequence_run_alone():
         np.testing.assert_allclose(final_h[b], layer.h[0], atol=1e-6, rtol=0)
 
 
-def test_row_blocks_on_threads_give_the_single_thread_results():
+@pytest.mark.parametrize("stateful", [True, False], ids=["initial-state", "zero-start"])
+def test_row_blocks_on_threads_give_the_single_thread_results(stateful):
     xs, dhs = normal(40, S, D, seed=1), normal(40, S, H, seed=2)
     mask = np.arange(S)[None, :] < np.random.default_rng(3).integers(1, S + 1, 40)[:, None]
     results = []
     for workers in (1, 2):
-        layer = TimeLSTM(*lstm_weights(4), stateful=True, workers=workers)
-        layer.set_state(normal(40, H, seed=5), normal(40, H, seed=6))
+        layer = TimeLSTM(*lstm_weights(4), stateful=stateful, workers=workers)
+        if stateful:
+            layer.set_state(normal(40, H, seed=5), normal(40, H, seed=6))
         hs = layer.forward(xs, mask)
         dxs = layer.backward(dhs, dh_last=normal(40, H, seed=7))
-        results.append([hs, layer.h, layer.c, dxs, layer.dh, layer.dc, *layer.grads])
+        start_grads = [layer.dh, layer.dc] if stateful else []
+        results.append([hs, layer.h, layer.c, dxs, *start_grads, *layer.grads])
     for single, threaded in zip(*results, strict=True):
         np.testing.assert_allclose(threaded, single, atol=1e-5, rtol=1e-5)
 
