@@ -32,7 +32,9 @@ class CNNEncoder(nn.Module):
             layers.append(conv_block(previous, width, stride=2))
             layers += [conv_block(width, width, stride=1) for _ in range(blocks_per_stage - 1)]
             previous = width
-        self.stages = nn.Sequential(*layers)
+        # channels-last (NHWC) convolutions: about a third faster in oneDNN on CPU, and the
+        # layout tensor cores want; the grid then flattens to (B, P, C) without a copy
+        self.stages = nn.Sequential(*layers).to(memory_format=torch.channels_last)
         self.output_size = previous
         self.downsampling = 2 ** len(channels)
 
@@ -43,5 +45,6 @@ class CNNEncoder(nn.Module):
     def forward(self, images: Tensor) -> Tensor:
         """images (B, S, S) -> features (B, P, C), P = grid_size(S) ** 2, row-major."""
         ink = 1.0 - images.float().unsqueeze(1) / 255.0  # background 0, drawing 1
+        ink = ink.contiguous(memory_format=torch.channels_last)
         grid = self.stages(ink)  # (B, C, h, w)
         return torch.flatten(grid, 2).transpose(1, 2)
