@@ -113,3 +113,6 @@ def test_user_csv_skips_unparsable_smiles_with_a_count_or_rejects_them(tmp_path,
     out = capsys.readouterr().out
     assert "skipped 1 of 9 rows" in out and "1 invalid_smiles" in out
     assert read_header(run_dir / "last.safetensors")["meta"]["skipped"]["invalid_smiles"] == 1
+    assert main(["eval", str(run_dir), "--csv", str(table)]) == 0
+    scores = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert scores["images"] == 8 and scores["skipped_invalid_targets"] == 1

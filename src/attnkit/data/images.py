@@ -38,8 +38,9 @@ def load_image(path: str | Path, image_size: int, max_pixels: int = MAX_PIXELS) 
                 image.draft("L", (image_size, image_size))  # JPEG: decode at reduced size
                 image.load()
                 gray = to_grayscale(image)
-    except (UnidentifiedImageError, Image.DecompressionBombError,
-            Image.DecompressionBombWarning) as error:
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
+        raise AttnkitError(f"{path} is too large to decode safely ({error})") from None
+    except UnidentifiedImageError as error:
         raise AttnkitError(f"{path} is not an image Pillow can read ({error})") from None
     except (OSError, SyntaxError, ValueError) as error:
         raise AttnkitError(f"{path} is a corrupt or truncated image ({error})") from None
