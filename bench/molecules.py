@@ -56,7 +56,7 @@ def render_speed(recipe: Img2SeqRecipe, data_dir: str | None, count: int = 200) 
 
 
 def test_scores(run_dir: Path, recipe: Img2SeqRecipe, args: argparse.Namespace) -> dict:
-    smiles = load_moses("test", args.data_dir, args.test_size)
+    smiles = load_moses("test", args.data_dir, args.test_size, download_if_missing=True)
     images = render_cache(smiles, recipe.render, Path(recipe.data.cache_dir).expanduser(),
                           workers=recipe.data.render_workers, label="render test")
     reader = ImageReader.from_checkpoint(run_dir, "auto")

@@ -3,8 +3,8 @@
 Files are the official gzipped CSVs (`SMILES` header, then one molecule a line) in
 `<data dir>/moses/`. The data folder comes from `--data-dir`, then $ATTNKIT_DATA, then the user
 cache (`attnkit.data.sources.resolve_data_dir`). A missing file is downloaded from the official
-repository and checked against its SHA-256 only when `download=True` is asked for; tests and
-offline machines never download.
+repository and checked against its SHA-256 only with `download_if_missing=True` (the CLI asks
+for it; tests do not); offline, that is an error saying where to put the file.
 """
 
 from __future__ import annotations
@@ -26,8 +26,10 @@ MOSES_FILES: dict[str, tuple[str, str]] = {
 }
 
 
-def moses_path(split: str, data_dir: str | Path | None = None, fetch: bool = False) -> Path:
-    """The file of `split` (train, test, test_scaffolds); downloaded only if `fetch`."""
+def moses_path(split: str, data_dir: str | Path | None = None,
+               download_if_missing: bool = False) -> Path:
+    """The file of `split` (train, test, test_scaffolds), downloaded (and checked) if missing
+    and `download_if_missing`."""
     if split not in MOSES_FILES:
         raise AttnkitError(f"unknown MOSES split {split!r}; choose one of: "
                            f"{', '.join(MOSES_FILES)}")
@@ -35,7 +37,7 @@ def moses_path(split: str, data_dir: str | Path | None = None, fetch: bool = Fal
     path = resolve_data_dir(data_dir) / "moses" / name
     if path.is_file():
         return path
-    if not fetch:
+    if not download_if_missing:
         raise AttnkitError(f"MOSES file {path} not found; point --data-dir or $ATTNKIT_DATA "
                            f"at a folder holding moses/{name}, or allow the download of "
                            f"{OFFICIAL_BASE}/{name}")
@@ -43,9 +45,9 @@ def moses_path(split: str, data_dir: str | Path | None = None, fetch: bool = Fal
 
 
 def load_moses(split: str, data_dir: str | Path | None = None, limit: int | None = None,
-               fetch: bool = False) -> list[str]:
+               download_if_missing: bool = False) -> list[str]:
     """The first `limit` (all if None) SMILES of a MOSES split, in file order."""
-    path = moses_path(split, data_dir, fetch)
+    path = moses_path(split, data_dir, download_if_missing)
     smiles: list[str] = []
     try:
         with gzip.open(path, "rt", encoding="utf-8") as handle:

@@ -118,7 +118,7 @@ def evaluation_data(args: argparse.Namespace, reader) -> tuple[np.ndarray, list[
     from attnkit.data.molecule_render import render_cache
     from attnkit.data.moses import load_moses
 
-    smiles = load_moses(args.split, args.data_dir, args.limit)
+    smiles = load_moses(args.split, args.data_dir, args.limit, download_if_missing=True)
     cache = Path(reader.recipe.data.cache_dir).expanduser()
     return render_cache(smiles, reader.recipe.render, cache, label=f"render {args.split}"), \
         smiles, 0

@@ -44,7 +44,7 @@ def build_splits(recipe: Img2SeqRecipe, data_dir: str | None = None) -> ImageTex
 def moses_splits(recipe: Img2SeqRecipe, data_dir: str | None) -> ImageTextSplits:
     """A seeded sample of the MOSES training file, rendered (training images augmented)."""
     data = recipe.data
-    smiles = load_moses("train", data_dir)
+    smiles = load_moses("train", data_dir, download_if_missing=True)
     wanted = data.train_size + data.val_size
     if wanted > len(smiles):
         raise AttnkitError(f"data.train_size + data.val_size = {wanted} is more than the "
