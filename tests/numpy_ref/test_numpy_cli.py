@@ -15,7 +15,8 @@ from attnkit.tasks.seq2seq_numpy import load_numpy_model, search_length
 
 TINY = ["--set", "data.train_size=256", "--set", "data.val_size=32", "--set",
         "data.test_size=32", "--set", "model.hidden_size=16", "--set",
-        "model.embedding_size=8", "--set", "train.batch_size=64", "--set", "train.epochs=2"]
+        "model.embedding_size=8", "--set", "train.batch_size=64", "--set", "train.epochs=2",
+        "--set", "train.schedule=cosine", "--set", "train.warmup_steps=2"]
 
 
 @pytest.fixture(scope="module")
@@ -53,7 +54,7 @@ def test_torch_pipeline_decodes_the_numpy_checkpoint_like_numpy(numpy_run, capsy
 
 
 def test_numpy_engine_follows_the_torch_engine_step_for_step(numpy_run, tmp_path):
-    """Same initial weights, data order, Adam and clipping: the two engines' curves agree."""
+    """Same initial weights, data order, Adam, clipping and lr schedule: the curves agree."""
     torch_run = tmp_path / "torch"
     assert main(["train", "dates", "--engine", "torch", "--run-dir", str(torch_run), *TINY]) == 0
     for numpy_record, torch_record in zip(read_metrics(numpy_run / "metrics.jsonl"),

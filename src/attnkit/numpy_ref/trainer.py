@@ -32,6 +32,8 @@ class TrainableModel(Protocol):
 
 
 class Optimizer(Protocol):
+    lr: float
+
     def update(self, params: list[np.ndarray], grads: list[np.ndarray]) -> None: ...
 
 
@@ -42,15 +44,18 @@ def no_progress(batches: Iterable[Batch]) -> Iterable[Batch]:
 class Trainer:
     """Teacher-forced training with a masked mean cross-entropy and global-norm clipping.
 
-    `progress` wraps each epoch's batch iterable (pass e.g. a tqdm partial for a progress bar).
+    `progress` wraps each epoch's batch iterable (pass e.g. a tqdm partial for a progress bar);
+    `learning_rate(step)`, when given, sets the optimiser's lr before each update (schedules).
     """
 
     def __init__(self, model: TrainableModel, optimizer: Optimizer, grad_clip: float = 0.0,
                  pad_id: int = 0,
-                 progress: Callable[[Iterable[Batch]], Iterable[Batch]] = no_progress) -> None:
+                 progress: Callable[[Iterable[Batch]], Iterable[Batch]] = no_progress,
+                 learning_rate: Callable[[int], float] | None = None) -> None:
         self.model, self.optimizer, self.grad_clip = model, optimizer, grad_clip
         self.loss_layer = TimeSoftmaxWithLoss(pad_id)
-        self.progress = progress
+        self.progress, self.learning_rate = progress, learning_rate
+        self.step = 0
 
     def train_step(self, batch: Batch) -> float:
         """One update; -> the batch's mean token loss."""
@@ -62,7 +67,10 @@ class Trainer:
         self.model.backward(self.loss_layer.backward())
         if self.grad_clip > 0:
             clip_grads_by_global_norm(self.model.grads, self.grad_clip)
+        if self.learning_rate is not None:
+            self.optimizer.lr = self.learning_rate(self.step)
         self.optimizer.update(self.model.params, self.model.grads)
+        self.step += 1
         return loss
 
     def train_epoch(self, batches: Iterable[Batch]) -> float:

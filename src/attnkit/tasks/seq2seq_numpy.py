@@ -9,7 +9,7 @@ Torch's two LSTM biases are summed on the way in; on the way out b_ih = b and b_
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +21,7 @@ from tqdm.auto import tqdm
 from attnkit.engine.checkpoint import save_checkpoint
 from attnkit.engine.run_log import write_curves, write_metrics
 from attnkit.engine.sequence_metrics import character_accuracy, exact_match
-from attnkit.engine.trainer import TrainConfig, format_record
+from attnkit.engine.trainer import TrainConfig, format_record, learning_rate_factor
 from attnkit.errors import AttnkitError
 from attnkit.models.seq2seq import Seq2seqConfig, build_seq2seq
 from attnkit.numpy_ref import AttentionSeq2seq, PeekySeq2seq, Seq2seq
@@ -102,11 +102,17 @@ def numpy_batches(loader: Iterable[dict[str, Tensor]], epoch: int) -> Iterable[d
 
 
 def build_optimizer(config: TrainConfig) -> Adam | SGD:
-    if config.optimizer != "adam" or config.weight_decay or config.schedule != "none" \
-            or config.warmup_steps:
-        raise AttnkitError("the NumPy engine trains with plain Adam: set train.optimizer=adam, "
-                           "train.weight_decay=0, train.schedule=none, train.warmup_steps=0")
+    if config.optimizer != "adam" or config.weight_decay:
+        raise AttnkitError("the NumPy engine trains with Adam without weight decay: set "
+                           "train.optimizer=adam and train.weight_decay=0")
     return Adam(lr=config.lr)
+
+
+def learning_rate_schedule(config: TrainConfig, steps_per_epoch: int) -> Callable[[int], float]:
+    """lr at each step, with the torch Trainer's warm-up and decay (`learning_rate_factor`)."""
+    total = config.epochs * steps_per_epoch
+    return lambda step: config.lr * learning_rate_factor(step, total, config.schedule,
+                                                         config.warmup_steps)
 
 
 class RunRecorder:
@@ -156,13 +162,15 @@ def train_numpy(model_config: Seq2seqConfig, train_config: TrainConfig, vocab: A
     vocab: has `len()`, `pad_id`, `start_id`, `end_id`. The loaders yield the torch pipeline's
     batch dicts (reversed, right-padded sources); they are turned into arrays batch by batch.
     meta: the checkpoint meta ({"task", "recipe", "vocab", ...}), stored unchanged.
-    Uses train.epochs, lr, grad_clip, seed, monitor, monitor_mode, early_stopping_patience;
-    train.device is ignored (NumPy runs on the CPU). -> the per-epoch records.
+    Uses train.epochs, lr, schedule, warmup_steps, grad_clip, seed, monitor, monitor_mode,
+    early_stopping_patience; train.device is ignored (NumPy runs on the CPU). Starts from the
+    torch engine's initial weights. -> the per-epoch records.
     """
     model = initial_numpy_model(len(vocab), model_config, train_config.seed)
     optimizer = build_optimizer(train_config)
     trainer = Trainer(model, optimizer, train_config.grad_clip, vocab.pad_id,
-                      progress=_progress_bar(train_loader) if show_progress else _no_bar)
+                      progress=_progress_bar(train_loader) if show_progress else _no_bar,
+                      learning_rate=learning_rate_schedule(train_config, len(train_loader)))
     recorder = RunRecorder(model, train_config, run_dir, meta)
 
     def evaluate(trained: NumpyModel) -> dict[str, float]:
