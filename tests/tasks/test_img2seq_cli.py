@@ -36,8 +36,9 @@ def run(tmp_path_factory, one_thread):
     folder = tmp_path_factory.mktemp("molecules")
     cache = tmp_path_factory.mktemp("cache")
     argv = ["train", "molecules", "--run-dir", str(folder / "run"), "--data-dir", DATA,
-            "--device", "cpu", *overrides("data.train_size=48", "data.val_size=8",
-                                          f"data.cache_dir={cache}")]
+            "--device", "cpu", "--minutes", "0.0001",  # the budget ends training after a batch
+            *overrides("data.train_size=48", "data.val_size=8", f"data.cache_dir={cache}",
+                       "train.epochs=3")]
     assert main(argv) == 0
     return folder / "run"
 
@@ -50,6 +51,8 @@ def molecule_png(path: Path, smiles: str = "CC(=O)Nc1ccc(O)cc1") -> Path:
 def test_train_writes_a_run_that_rebuilds_itself(run):
     assert {"best.safetensors", "last.safetensors", "metrics.jsonl", "curves.png"} <= \
         {p.name for p in run.iterdir()}
+    lines = (run / "metrics.jsonl").read_text().splitlines()
+    assert len(lines) == 1 and json.loads(lines[0])["train_seconds"] < 30  # budget, not 3 epochs
     meta = read_header(run / "best.safetensors")["meta"]
     assert meta["task"] == "img2seq" and meta["vocab"][:4] == ["<pad>", "<unk>", "<", ">"]
     assert 20 < meta["max_length"] < 80  # 99.9 % of the training SMILES, end token included
