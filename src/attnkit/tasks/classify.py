@@ -24,7 +24,7 @@ from attnkit.engine.classification_metrics import (
 )
 from attnkit.errors import AttnkitError
 from attnkit.tasks.arguments import add_run_arguments, prepare_run_dir, recipe_from_args
-from attnkit.tasks.classify_data import class_ids, prepare_files, prepare_imdb
+from attnkit.tasks.classify_data import PreparedData, class_ids, prepare_files, prepare_imdb
 from attnkit.tasks.classify_inference import TextClassifier
 from attnkit.tasks.classify_recipe import TASK_NAME, ClassifyRecipe
 from attnkit.tasks.classify_training import train_classifier
@@ -63,13 +63,16 @@ def train_file_command(args: argparse.Namespace) -> int:
                                        "label_column": args.label_col})
 
 
-def _train(args: argparse.Namespace, recipe: ClassifyRecipe, data, source: dict) -> int:
+def _train(args: argparse.Namespace, recipe: ClassifyRecipe, data: PreparedData,
+           source: dict) -> int:
     # The data is read before the run folder exists: bad data leaves nothing behind.
     run_dir = prepare_run_dir(args, TASK_NAME, recipe)
     history = train_classifier(recipe, data, run_dir, source, resume=args.resume is not None)
-    last = history[-1] if history else {}
-    accuracy = last.get("val_accuracy")
-    summary = f", validation accuracy {accuracy:.4f}" if accuracy is not None else ""
+    monitor, mode = recipe.train.monitor, recipe.train.monitor_mode
+    values = [record[monitor] for record in history if monitor in record]
+    summary = ""
+    if values:
+        summary = f", best {monitor} {(max if mode == 'max' else min)(values):.4f}"
     print(f"trained {len(history)} epochs into {run_dir}{summary}")
     return 0
 
