@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import sys
 import time
@@ -33,6 +34,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--model", choices=("attention", "peeky", "plain"), default="attention")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--lr", type=float, default=1e-3, help="Adam learning rate (default 1e-3)")
+    parser.add_argument("--schedule", choices=("none", "cosine"), default="none",
+                        help="learning-rate decay over all epochs (as train.schedule)")
     parser.add_argument("--blas-threads", type=int, default=1,
                         help="OpenBLAS threads, set before NumPy loads (default 1; 0 = its own)")
     parser.add_argument("--workers", type=int, default=2,
@@ -72,7 +75,15 @@ def main(argv: list[str] | None = None) -> None:
     model_class = {"attention": AttentionSeq2seq, "peeky": PeekySeq2seq, "plain": Seq2seq}
     model = model_class[args.model](len(vocab), args.embedding, args.hidden, seed=args.seed,
                                     workers=args.workers)
-    trainer = Trainer(model, Adam(lr=args.lr), grad_clip=5.0, pad_id=vocab.pad_id)
+    total_steps = args.epochs * -(-args.train_pairs // args.batch_size)
+
+    def learning_rate(step: int) -> float:
+        if args.schedule == "none":
+            return args.lr
+        return args.lr * 0.5 * (1.0 + math.cos(math.pi * min(step / total_steps, 1.0)))
+
+    trainer = Trainer(model, Adam(lr=args.lr), grad_clip=5.0, pad_id=vocab.pad_id,
+                      learning_rate=learning_rate)
     epochs = []
     for epoch in range(args.epochs):
         order = bucketed_order(train["source_lengths"], args.batch_size, args.seed, epoch)
@@ -91,6 +102,7 @@ def main(argv: list[str] | None = None) -> None:
         "benchmark": "numpy_engine", "model": args.model, "train_pairs": args.train_pairs,
         "held_out_pairs": args.held_out_pairs, "embedding": args.embedding,
         "hidden": args.hidden, "batch_size": args.batch_size, "optimizer": f"adam lr {args.lr:g}",
+        "schedule": args.schedule,
         "grad_clip": 5.0, "reversed_input": True, "dtype": "float32",
         "blas_threads": os.environ.get("OPENBLAS_NUM_THREADS", "default"),
         "lstm_row_workers": args.workers,
