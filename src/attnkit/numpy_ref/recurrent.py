@@ -137,17 +137,32 @@ class TimeLSTM:
         dpre = activation_derivatives(run.gates)
         dh_last = np.zeros((B, H), dtype=Wh.dtype) if dh_last is None else dh_last
         time_dhs = dhs.transpose(1, 0, 2)
-        blocks = map_row_blocks(lambda rows: backward_rows(run, dpre, time_dhs, dh_last, Wh, rows),
-                                B, self.workers)
+        time_dxs = np.empty((T, B, Wx.shape[0]), dtype=Wx.dtype)
+
+        def block(rows: slice) -> tuple:
+            start_grads = backward_rows(run, dpre, time_dhs, dh_last, Wh, rows)
+            return start_grads, weight_gradients(run, dpre, Wx, rows, time_dxs)
+
+        blocks = map_row_blocks(block, B, self.workers)
         self.dh, self.dc = (None, None) if run.zero_start else (
-            np.concatenate([block[0] for block in blocks]),
-            np.concatenate([block[1] for block in blocks]))
-        flat_dpre = dpre.reshape(T * B, 4 * H)
-        first = B if run.zero_start else 0  # the zero state adds nothing to dWh
-        self.grads[0][...] = run.time_xs.reshape(T * B, -1).T @ flat_dpre
-        self.grads[1][...] = run.states_h[:T].reshape(T * B, H)[first:].T @ flat_dpre[first:]
-        self.grads[2][...] = self.grads[3][...] = flat_dpre.sum(axis=0)
-        return (flat_dpre @ Wx.T).reshape(T, B, -1).transpose(1, 0, 2)
+            np.concatenate([start[0] for start, _ in blocks]),
+            np.concatenate([start[1] for start, _ in blocks]))
+        for k, grad in enumerate(self.grads[:3]):
+            grad[...] = sum(grads[k] for _, grads in blocks)
+        self.grads[3][...] = self.grads[2]
+        return time_dxs.transpose(1, 0, 2)
+
+
+def weight_gradients(run: Recurrence, dpre: np.ndarray, Wx: np.ndarray, rows: slice,
+                     time_dxs: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One block of rows' share of dWx (D, 4H), dWh (H, 4H), db (4H,), each one matrix product
+    over all steps; writes the block's input gradients into time_dxs (T, B, D)."""
+    block_dpre = dpre[:, rows]
+    first = 1 if run.zero_start else 0  # the zero state adds nothing to dWh
+    dWx = np.tensordot(run.time_xs[:, rows], block_dpre, axes=([0, 1], [0, 1]))
+    dWh = np.tensordot(run.states_h[first:-1, rows], block_dpre[first:], axes=([0, 1], [0, 1]))
+    np.matmul(block_dpre, Wx.T, out=time_dxs[:, rows])
+    return dWx, dWh, block_dpre.sum(axis=(0, 1))
 
 
 def forward_rows(run: Recurrence, scaled_Wh: np.ndarray, rows: slice) -> None:
