@@ -6,9 +6,10 @@ backward direction starts on padding and the final states are taken after the pa
 
 ``MaskedRNN`` runs the fused kernel once per layer and direction over the whole padded batch,
 in a layout where each sequence's padding comes *before* its tokens: the forward direction sees
-every row rolled right by ``S - length``, the backward direction sees the time-flipped batch.
-The biases are moved into the input weights, as the weights of an extra input column that is 1
-at real tokens and 0 at padding, and inputs are zeroed at padding. At a padded step from the
+every row rolled right by ``S - length``, the backward direction sees the time-flipped batch
+(one row gather each way, ``_row_maps``). The biases are moved into the input weights, as the
+weights of an extra input column that is 1 at real tokens and 0 at padding, and padded steps
+get all-zero features (``_flagged_rows``). At a padded step from the
 zero state every gate pre-activation is then exactly 0, so the state stays exactly zero
 (LSTM: ``c = 0.5 * 0 + 0.5 * tanh(0)``); the real tokens start from the true zero state and the
 kernel's final state is each sequence's state at its last real token. A GRU adds its hidden
@@ -107,19 +108,17 @@ class MaskedRNN(nn.Module):
 
     def _forward_rolled(self, inputs: Tensor, lengths: Tensor) -> tuple[Tensor, RecurrentState]:
         B, S, _ = inputs.shape
-        real = (torch.arange(S, device=inputs.device) < lengths[:, None]).unsqueeze(2)
-        real = real.to(inputs.dtype)
-        roll = _roll_indices(lengths, S)
+        maps = _row_maps(lengths, S)
         layer_input, finals = inputs, []
         for layer in range(self.rnn.num_layers):
-            augmented = torch.cat([layer_input * real, real, 1.0 - real], dim=2)
+            table = _flagged_rows(layer_input)
             outputs = []
             for direction in range(self.num_directions):
-                sequence = _padding_first(augmented, direction, roll)
+                sequence = table.index_select(0, maps[direction][0]).view(S, B, -1)
                 output, final = self._run_kernel(sequence, layer, direction)
-                outputs.append(_padding_last(output, direction, roll))
+                outputs.append(output.view(S * B, -1).index_select(0, maps[direction][1]))
                 finals.append(final)
-            layer_input = torch.cat(outputs, dim=2) if len(outputs) > 1 else outputs[0]
+            layer_input = torch.cat(outputs, dim=1).view(B, S, -1)
             if layer < self.rnn.num_layers - 1 and self.rnn.dropout > 0:
                 layer_input = nn.functional.dropout(layer_input, self.rnn.dropout, self.training)
         if self.mode == "lstm":
@@ -130,20 +129,24 @@ class MaskedRNN(nn.Module):
     def _run_kernel(
         self, sequence: Tensor, layer: int, direction: int
     ) -> tuple[Tensor, RecurrentState]:
-        """One fused single-layer pass: sequence (B, S, E+2) -> output (B, S, H), final state."""
+        """One fused single-layer pass: sequence (S, B, E+2) -> output (S, B, H), final state.
+
+        The two extra input features are the flags of ``_flagged_rows``: (1, 0) at real tokens,
+        (0, 1) at padding; the biases become the weights of these flag columns.
+        """
         suffix = f"_l{layer}" + ("_reverse" if direction == 1 else "")
         w_ih = getattr(self.rnn, "weight_ih" + suffix)
         w_hh = getattr(self.rnn, "weight_hh" + suffix)
         b_ih = getattr(self.rnn, "bias_ih" + suffix)
         b_hh = getattr(self.rnn, "bias_hh" + suffix)
-        B, H = sequence.shape[0], self.rnn.hidden_size
+        B, H = sequence.shape[1], self.rnn.hidden_size
         zeros = sequence.new_zeros(1, B, H)
         pad_column = torch.zeros_like(b_ih)
         # torch.lstm / torch.gru are the fused kernels that nn.LSTM / nn.GRU call themselves.
         if self.mode == "lstm":
             weights = [_with_columns(w_ih, b_ih + b_hh, pad_column), w_hh]
             output, h_n, c_n = torch.lstm(sequence, (zeros, zeros), weights, False, 1, 0.0,
-                                          self.training, False, True)
+                                          self.training, False, False)
             return output, (h_n, c_n)
         gates = 2 * H  # reset and update gates: both biases are plain sums, fold them
         real_column = torch.cat([b_ih[:gates] + b_hh[:gates], b_ih[gates:]])
@@ -151,39 +154,41 @@ class MaskedRNN(nn.Module):
         kernel_b_hh = torch.cat([torch.zeros_like(b_hh[:gates]), b_hh[gates:]])
         weights = [_with_columns(w_ih, real_column, pad_column), w_hh,
                    torch.zeros_like(b_ih), kernel_b_hh]
-        output, h_n = torch.gru(sequence, zeros, weights, True, 1, 0.0, self.training, False, True)
+        output, h_n = torch.gru(sequence, zeros, weights, True, 1, 0.0, self.training, False, False)
         return output, h_n
 
 
-def _roll_indices(lengths: Tensor, S: int) -> tuple[Tensor, Tensor] | None:
-    """Gather indices (B, S, 1) rolling row b right by S - lengths[b], and back; None if no padding.
+def _row_maps(lengths: Tensor, S: int) -> list[tuple[Tensor, Tensor]]:
+    """Per direction, row indices (S*B,) for index_select: (into the kernel, back out).
 
-    Rolling back moves the padded positions' outputs (exact zeros) to the end of each row.
+    Into the kernel's time-major layout (row k*B + b), where row b's padding comes first
+    (position k is real when k >= S - lengths[b]): the forward direction reads batch row
+    b*S + k - (S - lengths[b]), the backward direction b*S + S - 1 - k, and padding reads the
+    padding row B*S of ``_flagged_rows``. Back out to batch-major rows (b*S + t), a real
+    position reads its kernel row and a padded one a padded kernel row, whose output is 0.
     """
-    if bool((lengths == S).all()):
-        return None
-    positions = torch.arange(S, device=lengths.device)
-    to_right = (positions + lengths[:, None]) % S
-    to_left = (positions - lengths[:, None]) % S
-    return to_right.unsqueeze(2), to_left.unsqueeze(2)
+    B = lengths.shape[0]
+    k = torch.arange(S, device=lengths.device)
+    row = torch.arange(B, device=lengths.device)[:, None] * S
+    start = S - lengths[:, None]
+    real = k >= start
+    forward_in = torch.where(real, row + k - start, B * S)
+    backward_in = torch.where(real, row + S - 1 - k, B * S)
+    batch = torch.arange(B, device=lengths.device)[:, None]
+    forward_out = (k + start) % S * B + batch
+    backward_out = (S - 1 - k) * B + batch
+    return [(forward_in.t().flatten(), forward_out.flatten()),
+            (backward_in.t().flatten(), backward_out.flatten())]
 
 
-def _padding_first(sequence: Tensor, direction: int, roll: tuple[Tensor, Tensor] | None) -> Tensor:
-    """Right-padded (B, S, F) -> the kernel's layout for `direction`, padding before the tokens."""
-    if direction == 1:
-        return sequence.flip(1)
-    if roll is None:
-        return sequence
-    return sequence.gather(1, roll[0].expand(-1, -1, sequence.shape[2]))
-
-
-def _padding_last(output: Tensor, direction: int, roll: tuple[Tensor, Tensor] | None) -> Tensor:
-    """The inverse of `_padding_first`: kernel outputs (B, S, H) back to right-padded rows."""
-    if direction == 1:
-        return output.flip(1)
-    if roll is None:
-        return output
-    return output.gather(1, roll[1].expand(-1, -1, output.shape[2]))
+def _flagged_rows(layer_input: Tensor) -> Tensor:
+    """(B, S, E) -> (B*S + 1, E + 2): every position's features with flags (1, 0) for 'real',
+    then one padding row (0, ..., 0, 0, 1): zero features, flag 'padding'."""
+    B, S, E = layer_input.shape
+    table = nn.functional.pad(layer_input.reshape(B * S, E), (0, 2, 0, 1))
+    table[:-1, E] = 1.0
+    table[-1, E + 1] = 1.0
+    return table
 
 
 def _with_columns(weight: Tensor, real_column: Tensor, pad_column: Tensor) -> Tensor:
