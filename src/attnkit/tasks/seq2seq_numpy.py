@@ -1,9 +1,9 @@
 """Glue between the NumPy engine and the seq2seq pipeline: `attnkit train dates --engine numpy`.
 
-The NumPy models keep the book's layout (Wx (D, 4H), Wh (H, 4H), one bias b (4H,), W (D, K));
-checkpoints always hold the torch state_dict names and layouts, so a NumPy-trained run is loaded,
-evaluated and decoded by the torch pipeline unchanged, and a torch run loads into NumPy.
-Torch's two LSTM biases are summed on the way in; on the way out b_ih = b and b_hh = 0.
+Checkpoints always hold the torch state_dict names and layouts (`numpy_ref.torch_layout`), so
+a NumPy-trained run is loaded, evaluated and decoded by the torch pipeline unchanged, and a torch
+run loads into NumPy. A NumPy run starts from the torch engine's initial weights and follows the
+torch Trainer's data order, Adam, clipping and schedule, so the two engines' curves agree.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from attnkit.errors import AttnkitError
 from attnkit.models.seq2seq import Seq2seqConfig, build_seq2seq
 from attnkit.numpy_ref import AttentionSeq2seq, PeekySeq2seq, Seq2seq
 from attnkit.numpy_ref.layers import TimeSoftmaxWithLoss
-from attnkit.numpy_ref.optimizers import SGD, Adam
+from attnkit.numpy_ref.optimizers import Adam
 from attnkit.numpy_ref.torch_layout import from_torch_layout, to_torch_layout
 from attnkit.numpy_ref.trainer import Trainer
 
@@ -101,7 +101,7 @@ def numpy_batches(loader: Iterable[dict[str, Tensor]], epoch: int) -> Iterable[d
     return (batch_to_numpy(batch) for batch in loader)
 
 
-def build_optimizer(config: TrainConfig) -> Adam | SGD:
+def build_optimizer(config: TrainConfig) -> Adam:
     if config.optimizer != "adam" or config.weight_decay:
         raise AttnkitError("the NumPy engine trains with Adam without weight decay: set "
                            "train.optimizer=adam and train.weight_decay=0")
