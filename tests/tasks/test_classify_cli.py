@@ -72,8 +72,8 @@ def test_eval_on_the_test_split_agrees_with_the_python_api(run_dir, capsys, monk
 
 def test_html_page_and_a_one_megabyte_review(run_dir, tmp_path, capsys):
     page = tmp_path / "page.html"
-    review = "A dull start. " * 40_000 + "But the ending was wonderful and moving."
-    assert len(review) > 500_000
+    review = "A dull start. " * 75_000 + "But the ending was wonderful and moving."
+    assert len(review) > 1_000_000
     assert main(["predict", str(run_dir), "--html", str(page), review]) == 0
     html = page.read_text()
     assert "wonderful" in html and html.count("<span") == 80  # max_length tokens shaded

@@ -2,3 +2,7 @@
 
 A model's `forward` is teacher-forced scoring; search lives in `attnkit.decoding`.
 """
+
+from attnkit.models.classifier import AttentionClassifier, ClassifierConfig
+
+__all__ = ["AttentionClassifier", "ClassifierConfig"]
