@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
+
+import torch
 
 from attnkit.cli import main
 
@@ -14,6 +18,18 @@ from ..data.imdb_slice import slice_data_dir
 TINY = ["data.vocab_size=3000", "data.max_length=80", "model.embedding_size=32",
         "model.hidden_size=16", "model.attention_units=16", "train.epochs=2",
         "train.batch_size=64", "train.lr=0.005"]
+
+
+@contextlib.contextmanager
+def one_thread() -> Iterator[None]:
+    """Tiny models gain nothing from more threads, and on a busy machine (CI, shared cores)
+    OpenMP threads waiting for each other make them many times slower."""
+    previous = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)
 
 
 @functools.lru_cache(maxsize=1)

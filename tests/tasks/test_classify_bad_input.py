@@ -7,7 +7,14 @@ import pytest
 
 from attnkit.cli import main
 
-from .classify_run import trained_run_dir
+from .classify_run import one_thread, trained_run_dir
+
+
+@pytest.fixture(autouse=True)
+def _single_thread():
+    with one_thread():
+        yield
+
 
 
 @pytest.fixture

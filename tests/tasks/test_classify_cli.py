@@ -10,7 +10,14 @@ from attnkit.engine.checkpoint import load_checkpoint, read_header
 from attnkit.tasks.classify_inference import TextClassifier
 
 from ..data.imdb_slice import slice_data_dir, slice_reviews
-from .classify_run import trained_run_dir
+from .classify_run import one_thread, trained_run_dir
+
+
+@pytest.fixture(autouse=True)
+def _single_thread():
+    with one_thread():
+        yield
+
 
 
 @pytest.fixture
