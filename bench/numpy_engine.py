@@ -11,7 +11,7 @@ time loops.
     .venv/bin/python bench/numpy_engine.py --epochs 1 --workers 1 --blas-threads 2
 
 Learning rate: 3e-3 with cosine decay by default. The book's constant 1e-3 learns this harder
-generated set (many formats, years 1900-2099) more slowly: 98.2 % held-out exact match after 4
+generated set (many formats, years 1900-2099) more slowly: about 98 % held-out exact match after 4
 epochs, against 99.9 % with the default (`--lr 1e-3 --schedule none` reproduces it).
 
 Wall times on a shared machine are noisy; the load average before and after is reported.
