@@ -116,7 +116,8 @@ class TimeLSTM:
             self.set_state(np.zeros((B, H), dtype=dtype))
         scale = gate_scale(H, dtype)
         time_xs = np.ascontiguousarray(xs.transpose(1, 0, 2))
-        gates = (time_xs.reshape(T * B, D) @ (Wx * scale) + (bx + bh) * scale).reshape(T, B, 4 * H)
+        gates = (time_xs.reshape(T * B, D) @ (Wx * scale)).reshape(T, B, 4 * H)
+        gates += (bx + bh) * scale
         run = Recurrence(time_xs, gates, np.empty((T + 1, B, H), dtype=dtype),
                          np.empty((T + 1, B, H), dtype=dtype), np.empty((T, B, H), dtype=dtype),
                          np.empty((T, B, H), dtype=dtype),
