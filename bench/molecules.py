@@ -74,7 +74,7 @@ def main() -> None:
     parser.add_argument("--config", default="molecules")
     parser.add_argument("--set", dest="overrides", action="append", default=[])
     parser.add_argument("--minutes", type=float, help="training time budget (overrides the "
-                        "recipe's time_limit_minutes)")
+                        "recipe's train.time_limit_minutes)")
     parser.add_argument("--test-size", type=int, default=2000)
     parser.add_argument("--batch-size", type=int, default=250, help="inference batch size")
     parser.add_argument("--threads", type=int, help="torch.set_num_threads")
@@ -85,7 +85,7 @@ def main() -> None:
         torch.set_num_threads(args.threads)
     overrides = list(args.overrides)
     if args.minutes is not None:
-        overrides.append(f"time_limit_minutes={args.minutes}")
+        overrides.append(f"train.time_limit_minutes={args.minutes}")
     recipe = load_recipe(Img2SeqRecipe, args.config, overrides)
     render_rate = render_speed(recipe, args.data_dir)
     started = time.perf_counter()

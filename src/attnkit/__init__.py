@@ -1,3 +1,3 @@
-"""attnkit: attention-based neural networks that train fast on a CPU and show what they attend to."""
+"""attnkit: attention models that train fast on a CPU and show what they attend to."""
 
 __version__ = "0.1.0"

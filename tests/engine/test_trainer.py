@@ -85,3 +85,18 @@ def test_learning_rate_schedules():
     assert learning_rate_factor(0, 100, "cosine", 0) == pytest.approx(1.0)
     assert learning_rate_factor(50, 100, "cosine", 0) == pytest.approx(0.5)
     assert learning_rate_factor(100, 100, "linear", 0) == pytest.approx(0.0)
+
+
+def test_time_limit_cuts_the_epoch_and_the_run(tmp_path):
+    history, _ = train(tmp_path, epochs=5, time_limit_minutes=1e-9)
+    assert len(history) == 1
+    assert (tmp_path / "last.safetensors").is_file() and (tmp_path / "curves.png").is_file()
+    trainer = load_checkpoint(tmp_path / "last.safetensors").header["trainer"]
+    assert trainer["step"] == 1 and trainer["train_seconds"] > 0
+
+
+def test_bad_train_config_values_fail_early():
+    with pytest.raises(ValueError, match="threads"):
+        TrainConfig(threads=-1)
+    with pytest.raises(ValueError, match="positive"):
+        TrainConfig(lr=0)

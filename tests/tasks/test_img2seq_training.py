@@ -1,27 +1,12 @@
-import pytest
 import torch
 
 from attnkit.decoding import beam_search
 from attnkit.models.img2seq import Img2Seq, Img2SeqConfig
 from attnkit.tasks.img2seq_recipe import DecodeConfig
 from attnkit.tasks.img2seq_search import ExcludingDecoder, search_images
-from attnkit.tasks.img2seq_training import BudgetSpent, TimeBudget
 
 SMALL = dict(image_size=32, encoder_channels=(4, 8), projection_size=8, embedding_size=4,
              hidden_size=8, attention_units=4, output_size=8)
-
-
-class Batches(list):
-    batch_sampler = None
-
-
-def test_time_budget_cuts_the_epoch_and_refuses_the_next():
-    budget = TimeBudget(Batches([1, 2, 3]), seconds=1e-9)
-    assert len(budget) == 3
-    assert list(budget) == [1]  # the epoch that reaches the budget ends after its batch
-    with pytest.raises(BudgetSpent):
-        list(budget)
-    assert list(TimeBudget(Batches([1, 2, 3]), seconds=60.0)) == [1, 2, 3]
 
 
 def model_and_images():

@@ -59,10 +59,14 @@ class TrainConfig:
     seed: int = 0
     device: str = "auto"
     amp: bool = True  # mixed precision on CUDA only; CPU always trains in float32
+    threads: int = 0  # torch CPU threads; 0 keeps torch's default
+    time_limit_minutes: float = 0.0  # stop at this much training time (eval excluded); 0 = none
 
     def __post_init__(self) -> None:
         if self.epochs < 1 or self.batch_size < 1 or self.lr <= 0:
             raise ValueError("epochs, batch_size and lr must be positive")
+        if self.threads < 0 or self.time_limit_minutes < 0:
+            raise ValueError("threads and time_limit_minutes must be >= 0 (0 = default / none)")
 
 
 class Trainer:
@@ -70,6 +74,8 @@ class Trainer:
                  run_dir: Path, meta: dict[str, Any],
                  context: DistributedContext | None = None) -> None:
         self.context = context or init_distributed()
+        if config.threads:
+            torch.set_num_threads(config.threads)
         self.device = resolve_device(config.device)
         if self.device.type == "cuda" and self.context.is_distributed:
             self.device = torch.device("cuda", self.context.local_rank)
@@ -85,13 +91,15 @@ class Trainer:
         self.history: list[dict[str, float]] = []
         self.best: float | None = None
         self.bad_epochs = 0
+        self.train_seconds = 0.0
 
     def fit(self, train_loader: Iterable[Batch], val_loader: Iterable[Batch] | None = None,
             resume: bool = False) -> list[dict[str, float]]:
         start = self._resume() if resume else 0
         self.total_steps = self.config.epochs * len(train_loader)
         for epoch in range(start, self.config.epochs):
-            for sampler in (getattr(train_loader, name, None) for name in ("batch_sampler", "sampler")):
+            for name in ("batch_sampler", "sampler"):
+                sampler = getattr(train_loader, name, None)
                 if hasattr(sampler, "set_epoch"):
                     sampler.set_epoch(epoch)
             started = time.perf_counter()
@@ -111,6 +119,8 @@ class Trainer:
             if self.config.early_stopping_patience and \
                     self.bad_epochs >= self.config.early_stopping_patience:
                 break
+            if self._out_of_time():
+                break
         if self.context.is_main:
             write_curves(self.history, self.run_dir / "curves.png")
         return self.history
@@ -120,12 +130,17 @@ class Trainer:
         total_loss, total_items, started = 0.0, 0, time.perf_counter()
         bar = tqdm(loader, desc=f"epoch {epoch + 1}/{self.config.epochs}", leave=False,
                    disable=not self.context.is_main or None, dynamic_ncols=True)
+        last = started
         for batch in bar:
             loss, items = self._train_step(move(batch, self.device))
+            now = time.perf_counter()  # loading included: the limit is on training wall time
+            self.train_seconds, last = self.train_seconds + now - last, now
             total_loss += loss * items
             total_items += items
             rate = total_items / max(time.perf_counter() - started, 1e-9)
             bar.set_postfix(loss=f"{total_loss / total_items:.4f}", items_per_s=f"{rate:.0f}")
+            if self._out_of_time():
+                break
         mean = average_across_ranks(total_loss / max(total_items, 1), self.context, self.device)
         return {"train_loss": mean,
                 "train_items_per_second": total_items / (time.perf_counter() - started)}
@@ -151,6 +166,15 @@ class Trainer:
         self.model.eval()
         with torch.no_grad(), self._autocast():
             return self.task.evaluate(self.model, (move(b, self.device) for b in loader))
+
+    def _out_of_time(self) -> bool:
+        """Whether the time limit is spent; under DDP all ranks stop at the same batch."""
+        limit = self.config.time_limit_minutes * 60
+        if not limit:
+            return False
+        spent = average_across_ranks(float(self.train_seconds >= limit), self.context,
+                                     self.device)
+        return spent > 0
 
     def _set_learning_rate(self) -> None:
         self.optimizer.param_groups[0]["lr"] = self.config.lr * learning_rate_factor(
@@ -183,7 +207,8 @@ class Trainer:
         rng_tensors, rng = capture_rng()
         header = {"meta": self.meta, "epoch": len(self.history), "metrics": self.history[-1],
                   "history": self.history, "rng": rng,
-                  "trainer": {"step": self.step, "best": self.best, "bad_epochs": self.bad_epochs}}
+                  "trainer": {"step": self.step, "best": self.best, "bad_epochs": self.bad_epochs,
+                              "train_seconds": self.train_seconds}}
         save_checkpoint(self.run_dir / f"{name}.safetensors", self.model.state_dict(), header,
                         self.optimizer.state_dict(), rng_tensors)
 
@@ -195,6 +220,7 @@ class Trainer:
         trainer = checkpoint.header["trainer"]
         self.step, self.best, self.bad_epochs = trainer["step"], trainer["best"], \
             trainer["bad_epochs"]
+        self.train_seconds = trainer.get("train_seconds", 0.0)
         self.history = checkpoint.header["history"]
         restore_rng(checkpoint.extra_tensors, checkpoint.header["rng"])
         return checkpoint.header["epoch"]

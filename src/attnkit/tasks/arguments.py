@@ -1,7 +1,7 @@
 """Command-line options every pipeline's `train` shares, and the run folder they lead to.
 
-Recipes used with these options must have a `train: TrainConfig` section: `--seed` and
-`--device` are shorthands for `--set train.seed=...` and `--set train.device=...`.
+Recipes used with these options must have a `train: TrainConfig` section: `--seed`,
+`--device`, `--threads` and `--minutes` are shorthands for `--set train.<field>=...`.
 """
 
 from __future__ import annotations
@@ -31,6 +31,9 @@ def add_run_arguments(parser: argparse.ArgumentParser, default_recipe: str) -> N
                         help="allow training into a --run-dir that already holds checkpoints")
     parser.add_argument("--device", help="auto, cpu or cuda (shorthand for train.device)")
     parser.add_argument("--seed", type=int, help="random seed (shorthand for train.seed)")
+    parser.add_argument("--threads", type=int, help="CPU threads (shorthand for train.threads)")
+    parser.add_argument("--minutes", type=float, help="stop training after this many minutes "
+                        "(shorthand for train.time_limit_minutes)")
     parser.add_argument("--data-dir",
                         help="data folder (default: $ATTNKIT_DATA or ~/.cache/attnkit)")
 
@@ -42,6 +45,10 @@ def recipe_from_args(cls: type[T], args: argparse.Namespace) -> T:
         overrides.append(f"train.seed={args.seed}")
     if args.device is not None:
         overrides.append(f"train.device={args.device}")
+    if args.threads is not None:
+        overrides.append(f"train.threads={args.threads}")
+    if args.minutes is not None:
+        overrides.append(f"train.time_limit_minutes={args.minutes}")
     if args.resume is None:
         return load_recipe(cls, args.config, overrides)
     saved = read_header(resume_checkpoint(args.resume))["meta"].get("recipe")

@@ -26,12 +26,10 @@ def add_train_parsers(tasks: argparse._SubParsersAction) -> None:
     molecules = tasks.add_parser("molecules", help="molecule images -> SMILES on rendered MOSES "
                                  "molecules (needs RDKit: pip install attnkit[chem])")
     add_run_arguments(molecules, "molecules")
-    add_budget_argument(molecules)
     molecules.set_defaults(func=train_command)
     files = tasks.add_parser("img2seq", help="an image-to-text model on your own images and a "
                              "file,target CSV")
     add_run_arguments(files, "molecules")
-    add_budget_argument(files)
     files.add_argument("--csv", required=True, type=Path, help="CSV with columns file,target")
     files.add_argument("--images", type=Path, help="image folder (default: the CSV's folder)")
     files.add_argument("--val-csv", type=Path, help="validation CSV (default: hold out "
@@ -42,11 +40,6 @@ def add_train_parsers(tasks: argparse._SubParsersAction) -> None:
                        help="SMILES targets RDKit cannot parse: skip them with a count "
                        "(default) or stop with an error")
     files.set_defaults(func=train_command)
-
-
-def add_budget_argument(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--minutes", type=float, help="stop training after this many minutes "
-                        "(shorthand for time_limit_minutes)")
 
 
 def file_overrides(args: argparse.Namespace) -> list[str]:
@@ -65,8 +58,6 @@ def train_command(args: argparse.Namespace) -> int:
     args.overrides = list(args.overrides)
     if getattr(args, "csv", None) is not None:
         args.overrides += file_overrides(args)
-    if args.minutes is not None:
-        args.overrides.append(f"time_limit_minutes={args.minutes}")
     recipe = recipe_from_args(Img2SeqRecipe, args)
     run_dir = prepare_run_dir(args, TASK_NAME, recipe)  # refuse before minutes of rendering
     splits = build_splits(recipe, args.data_dir)

@@ -72,22 +72,16 @@ def default_train() -> TrainConfig:
 
 @dataclass(frozen=True)
 class Img2SeqRecipe:
-    """`time_limit_minutes` > 0 stops training at the first epoch boundary after that much
-    training time, cutting the running epoch short (its checkpoint is still written)."""
-
     data: DataConfig = field(default_factory=DataConfig)
     render: RenderConfig = field(default_factory=RenderConfig)
     model: Img2SeqConfig = field(default_factory=Img2SeqConfig)
     train: TrainConfig = field(default_factory=default_train)
     decode: DecodeConfig = field(default_factory=DecodeConfig)
-    time_limit_minutes: float = 0.0
 
     def __post_init__(self) -> None:
         if self.render.image_size != self.model.image_size:
             raise ValueError(f"render.image_size ({self.render.image_size}) and "
                              f"model.image_size ({self.model.image_size}) must be equal")
-        if self.time_limit_minutes < 0:
-            raise ValueError("time_limit_minutes must be >= 0 (0 = no limit)")
 
 
 def checkpoint_meta(recipe: Img2SeqRecipe, vocab: TokenVocabulary, max_length: int,

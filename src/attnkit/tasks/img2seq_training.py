@@ -1,20 +1,17 @@
-"""Training an image-to-sequence model: loaders, loss, held-out metrics and the time budget."""
+"""Training an image-to-sequence model: loaders, loss and held-out metrics."""
 
 from __future__ import annotations
 
-import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-import torch
 from torch import Tensor, nn
 from torch.utils.data import DataLoader
 
 from attnkit.data.bucketing import BucketBatchSampler
 from attnkit.data.smiles_tokenizer import TokenVocabulary
 from attnkit.engine.distributed import init_distributed
-from attnkit.engine.run_log import write_curves
 from attnkit.engine.seeding import seed_everything
 from attnkit.engine.sequence_metrics import character_accuracy, exact_match
 from attnkit.engine.trainer import Trainer
@@ -77,46 +74,6 @@ class Img2SeqTraining:
                 **text_scores(predictions, references, self.molecules)}
 
 
-class BudgetSpent(Exception):
-    """Raised by `TimeBudget` when an epoch would start after the budget is used up."""
-
-
-def agreed(stop: bool) -> bool:
-    """Under DDP every rank must stop at the same batch: stop if any rank's clock says so."""
-    if not (torch.distributed.is_available() and torch.distributed.is_initialized()):
-        return stop
-    device = "cuda" if torch.distributed.get_backend() == "nccl" else "cpu"
-    flag = torch.tensor([float(stop)], device=device)
-    torch.distributed.all_reduce(flag, op=torch.distributed.ReduceOp.MAX)
-    return bool(flag.item())
-
-
-class TimeBudget:
-    """A training loader that ends its epoch once `seconds` of iteration (training steps
-    included, validation not) have passed, and refuses to start another (BudgetSpent); the
-    trainer sees a normal, shorter epoch. The clock restarts with the process (on --resume)."""
-
-    def __init__(self, loader: DataLoader, seconds: float) -> None:
-        self.loader, self.seconds, self.used = loader, seconds, 0.0
-
-    @property
-    def batch_sampler(self) -> Any:
-        return self.loader.batch_sampler
-
-    def __len__(self) -> int:
-        return len(self.loader)
-
-    def __iter__(self) -> Iterator[Batch]:
-        if agreed(self.used >= self.seconds):
-            raise BudgetSpent
-        started = time.perf_counter()
-        for batch in self.loader:
-            yield batch
-            if agreed(self.used + time.perf_counter() - started >= self.seconds):
-                break
-        self.used += time.perf_counter() - started
-
-
 def loaders(splits: ImageTextSplits, encoded: EncodedTargets, recipe: Img2SeqRecipe) -> \
         tuple[DataLoader, DataLoader]:
     """Training batches bucketed by target length (fewer decoder steps); validation batches
@@ -137,7 +94,7 @@ def loaders(splits: ImageTextSplits, encoded: EncodedTargets, recipe: Img2SeqRec
 
 def train(recipe: Img2SeqRecipe, splits: ImageTextSplits, encoded: EncodedTargets,
           run_dir: Path, resume: bool = False) -> list[dict[str, Any]]:
-    """Train into `run_dir`, stopping early at the recipe's time limit; returns the history."""
+    """Train into `run_dir` (the trainer stops at train.time_limit_minutes); returns the history."""
     seed_everything(recipe.train.seed)
     molecules = recipe.data.tokenizer == "smiles"
     meta = checkpoint_meta(recipe, encoded.vocab, encoded.max_length, splits.skipped)
@@ -145,12 +102,4 @@ def train(recipe: Img2SeqRecipe, splits: ImageTextSplits, encoded: EncodedTarget
     task = Img2SeqTraining(encoded.vocab, encoded.max_length, molecules)
     trainer = Trainer(model, task, recipe.train, run_dir, meta)
     train_loader, val_loader = loaders(splits, encoded, recipe)
-    if recipe.time_limit_minutes <= 0:
-        return trainer.fit(train_loader, val_loader, resume=resume)
-    try:
-        return trainer.fit(TimeBudget(train_loader, recipe.time_limit_minutes * 60), val_loader,
-                           resume=resume)
-    except BudgetSpent:
-        if trainer.context.is_main:
-            write_curves(trainer.history, run_dir / "curves.png")
-        return trainer.history
+    return trainer.fit(train_loader, val_loader, resume=resume)
