@@ -11,8 +11,10 @@ greedy decoding throughput of the attention model (dates/s) on the 5,000 test pa
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import json
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -60,7 +62,8 @@ def main() -> None:
             kind_recipe = dataclasses.replace(recipe,
                                               model=dataclasses.replace(recipe.model, kind=kind))
             started_cpu = time.process_time()
-            history = train_torch(kind_recipe, splits, vocab, Path(folder) / kind)
+            with contextlib.redirect_stdout(sys.stderr):  # epoch lines; stdout is the JSON
+                history = train_torch(kind_recipe, splits, vocab, Path(folder) / kind)
             report["models"][kind] = {
                 "seconds_per_epoch": [round(r["train_seconds"], 2) for r in history],
                 "val_exact_match": [r["val_exact_match"] for r in history],
