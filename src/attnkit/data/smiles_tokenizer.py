@@ -14,6 +14,7 @@ from typing import Literal
 
 import numpy as np
 
+from attnkit.data.symbol_vocab import SymbolVocabulary
 from attnkit.errors import AttnkitError
 
 SMILES_PATTERN = re.compile(
@@ -55,19 +56,14 @@ def length_covering(lengths: Sequence[int], fraction: float = 0.999) -> int:
     return int(np.ceil(np.quantile(np.asarray(lengths), fraction, method="higher")))
 
 
-class TokenVocabulary:
+class TokenVocabulary(SymbolVocabulary):
     """Token ids: `<pad>`=0, `<unk>`=1, `<` (start)=2, `>` (end)=3, then the tokens.
 
-    Tokens unseen when the vocabulary was built are an error at `encode` time (naming them),
-    never a silent `<unk>`; `<unk>` keeps its id for compatibility with other vocabularies.
+    Tokens unseen when the vocabulary was built are an error at `encode` time (naming them).
     """
 
-    def __init__(self, tokens: Sequence[str]) -> None:
-        entries = list(SPECIALS) + list(tokens)
-        if len(set(entries)) != len(entries):
-            raise AttnkitError("vocabulary tokens must be distinct and not special tokens")
-        self.tokens = entries
-        self.index = {token: i for i, token in enumerate(entries)}
+    specials = SPECIALS
+    noun = "tokens"
 
     @classmethod
     def build(cls, token_lists: Iterable[Sequence[str]]) -> TokenVocabulary:
@@ -76,50 +72,3 @@ class TokenVocabulary:
         for tokens in token_lists:
             seen.update(tokens)
         return cls(sorted(seen))
-
-    @classmethod
-    def from_list(cls, tokens: Sequence[str]) -> TokenVocabulary:
-        """Rebuild from `to_list()` (as stored in checkpoint meta)."""
-        if tuple(tokens[: len(SPECIALS)]) != SPECIALS:
-            raise AttnkitError(f"stored vocabulary must start with {SPECIALS}, got {tokens[:4]}")
-        return cls(tokens[len(SPECIALS):])
-
-    def to_list(self) -> list[str]:
-        return list(self.tokens)
-
-    def __len__(self) -> int:
-        return len(self.tokens)
-
-    @property
-    def pad_id(self) -> int:
-        return 0
-
-    @property
-    def start_id(self) -> int:
-        return self.index[START]
-
-    @property
-    def end_id(self) -> int:
-        return self.index[END]
-
-    def encode(self, tokens: Sequence[str]) -> list[int]:
-        """Ids of `tokens`; tokens never seen in training raise `AttnkitError` naming them."""
-        unknown = sorted({token for token in tokens if token not in self.index})
-        if unknown:
-            raise AttnkitError(f"{''.join(tokens)!r} has tokens never seen in training: "
-                               f"{' '.join(map(repr, unknown))}")
-        return [self.index[token] for token in tokens]
-
-    def decode_tokens(self, ids: Iterable[int]) -> list[str]:
-        """Tokens of `ids`, stopping at the end token and skipping other special tokens."""
-        tokens = []
-        for token_id in ids:
-            token = self.tokens[int(token_id)]
-            if token == END:
-                break
-            if token not in SPECIALS:
-                tokens.append(token)
-        return tokens
-
-    def decode(self, ids: Iterable[int]) -> str:
-        return "".join(self.decode_tokens(ids))
