@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import math
-import os
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
 from attnkit.errors import AttnkitError
+from attnkit.viz.figure_file import save_figure
 
 
 def grid_overlay(weights: np.ndarray, image_size: int) -> np.ndarray:
@@ -53,15 +53,4 @@ def plot_attention_strip(image: np.ndarray, attention: np.ndarray, tokens: Seque
     if title:
         figure.suptitle(title, fontsize=10)
     figure.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.stem}.tmp{path.suffix}")
-    try:
-        figure.savefig(temporary, dpi=80)
-        os.replace(temporary, path)
-    except OSError as error:
-        raise AttnkitError(f"cannot write {path}: {error}") from None
-    finally:
-        plt.close(figure)
-        if temporary.exists():
-            temporary.unlink()
-    return path
+    return save_figure(figure, path, dpi=80)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
+
+from attnkit.viz.figure_file import save_figure
 
 
 def plot_curves(history: list[dict[str, float]], path: Path) -> None:
@@ -28,7 +29,4 @@ def plot_curves(history: list[dict[str, float]], path: Path) -> None:
             axis.legend()
         axis.grid(alpha=0.3)
     figure.tight_layout()
-    temporary = path.with_name(f".{path.stem}.tmp{path.suffix}")
-    figure.savefig(temporary, dpi=100)
-    plt.close(figure)
-    os.replace(temporary, path)
+    save_figure(figure, path, dpi=100)

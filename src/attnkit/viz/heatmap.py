@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
 from attnkit.errors import AttnkitError
+from attnkit.viz.figure_file import save_figure
 from attnkit.viz.text_heatmap import visible
 
 
@@ -39,15 +39,4 @@ def plot_attention_heatmap(weights: np.ndarray, source_labels: Sequence[str],
         axis.set_title(title)
     figure.colorbar(image, ax=axis, fraction=0.046, pad=0.04)
     figure.tight_layout()
-    temporary = path.with_name(f".{path.stem}.tmp.png")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        figure.savefig(temporary, dpi=120)
-        os.replace(temporary, path)
-    except OSError as error:
-        raise AttnkitError(f"cannot write heatmap {path}: {error}") from None
-    finally:
-        plt.close(figure)
-        if temporary.exists():
-            temporary.unlink()
-    return path
+    return save_figure(figure, path, dpi=120)
