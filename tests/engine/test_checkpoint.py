@@ -90,8 +90,9 @@ def test_foreign_and_future_files_are_refused(tmp_path):
         read_header(future)
     with pytest.raises(AttnkitError, match="not found"):
         load_checkpoint(tmp_path / "missing.safetensors")
+    (tmp_path / "empty").mkdir()
     with pytest.raises(AttnkitError, match="no checkpoint in run folder"):
-        resolve_checkpoint(tmp_path / "empty" if (tmp_path / "empty").mkdir() is None else "")
+        resolve_checkpoint(tmp_path / "empty")
 
 
 def test_mismatched_weights_are_a_clear_error(tmp_path):
