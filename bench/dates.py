@@ -47,7 +47,7 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--models", default="plain,peeky,attention")
     parser.add_argument("--repeats", type=int, default=3, help="greedy timing repeats (best of)")
-    parser.add_argument("--decode-batch", type=int, default=1000, help="greedy batch size")
+    parser.add_argument("--decode-batch", type=int, default=500, help="greedy batch size")
     parser.add_argument("--set", dest="overrides", action="append", default=[],
                         help="recipe override, e.g. train.lr=0.005")
     args = parser.parse_args()

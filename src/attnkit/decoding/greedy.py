@@ -41,9 +41,9 @@ def collect(tokens: Tensor, scores: Tensor, attention: list[Tensor], source_leng
     weights = torch.stack(attention, 1).float().cpu().numpy() if attention else None
     lengths = source_lengths.cpu().tolist()
     hypotheses = []
-    for b, row in enumerate(token_rows):
+    for b, (row, score) in enumerate(zip(token_rows, scores.tolist(), strict=True)):
         finished = end_id in row
         length = row.index(end_id) if finished else len(row)
         matrix = None if weights is None else weights[b, :length, : lengths[b]]
-        hypotheses.append(Hypothesis(row[:length], float(scores[b]), matrix, finished))
+        hypotheses.append(Hypothesis(row[:length], score, matrix, finished))
     return hypotheses

@@ -34,6 +34,11 @@ class EncoderMemory(NamedTuple):
     final_hidden: Tensor
 
 
+def tanh_via_sigmoid(x: Tensor) -> Tensor:
+    """tanh(x) = 2 sigmoid(2x) - 1, to within ~1e-7 absolute."""
+    return torch.sigmoid(x * 2.0).mul(2.0).sub_(1.0)
+
+
 def optional_dropout(rate: float) -> nn.Module:
     return nn.Dropout(rate) if rate > 0 else nn.Identity()
 
@@ -65,15 +70,19 @@ class Decoder(nn.Module):
 
     def run_lstm(self, inputs: Tensor, state: LSTMState) -> tuple[Tensor, LSTMState]:
         """inputs (B, T, In) -> outputs (B, T, H), state. One step of a one-layer LSTM (search)
-        is computed as a cell: a fused multi-step kernel call costs more than the maths."""
+        is computed as a cell: a fused multi-step kernel call costs more than the maths. The
+        cell takes tanh as 2 sigmoid(2x) - 1 (absolute error ~1e-7): on this project's CPUs
+        torch.tanh costs about 3x a sigmoid per element."""
         if inputs.shape[1] != 1 or self.lstm.num_layers != 1:
             return self.lstm(inputs, state)
         lstm = self.lstm
         gates = torch.addmm(lstm.bias_ih_l0 + lstm.bias_hh_l0, inputs[:, 0], lstm.weight_ih_l0.t())
         gates = gates.addmm(state[0][0], lstm.weight_hh_l0.t())
-        i, f, g, o = gates.chunk(4, dim=1)
-        cell = torch.sigmoid(f) * state[1][0] + torch.sigmoid(i) * torch.tanh(g)
-        hidden = torch.sigmoid(o) * torch.tanh(cell)
+        H = lstm.hidden_size
+        gates[:, 2 * H : 3 * H] *= 2.0  # one sigmoid for all four gates: tanh(x) = 2 s(2x) - 1
+        i, f, g, o = torch.sigmoid(gates).chunk(4, dim=1)
+        cell = torch.addcmul(f * state[1][0], i, g.mul(2.0).sub_(1.0))
+        hidden = o * tanh_via_sigmoid(cell)
         return hidden.unsqueeze(1), (hidden.unsqueeze(0), cell.unsqueeze(0))
 
 

@@ -89,7 +89,7 @@ class Translator:
         return self.vocab.encode(text)
 
     def translate(self, texts: Sequence[str], beam_width: int | None = None,
-                  batch_size: int = 1000) -> list[Translation]:
+                  batch_size: int = 500) -> list[Translation]:
         """Translations of `texts`, in their order, searched in length-sorted batches.
         Surrounding whitespace is removed first (training data never has any)."""
         texts = [text.strip() for text in texts]
