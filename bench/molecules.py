@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import platform
 import tempfile
 import time
 from pathlib import Path
@@ -87,6 +89,7 @@ def main() -> None:
     if args.minutes is not None:
         overrides.append(f"train.time_limit_minutes={args.minutes}")
     recipe = load_recipe(Img2SeqRecipe, args.config, overrides)
+    load_before = os.getloadavg()
     render_rate = render_speed(recipe, args.data_dir)
     started = time.perf_counter()
     splits = build_splits(recipe, args.data_dir)
@@ -110,6 +113,9 @@ def main() -> None:
             "training_wall_minutes_with_validation": round(wall / 60, 2),
             "epochs": len(history), "curve": curve(history),
             **test_scores(run_dir, recipe, args),
+            "machine": {"platform": platform.platform(), "cpu_count": os.cpu_count(),
+                        "torch": torch.__version__, "load_average_before": load_before,
+                        "load_average_after": os.getloadavg()},
         }
     print(json.dumps(report, indent=1))
 

@@ -61,10 +61,12 @@ class ClassificationTraining:
 
 def train_classifier(recipe: ClassifyRecipe, data: PreparedData, run_dir: Path,
                      source: dict[str, Any], resume: bool = False,
-                     task: ClassificationTraining | None = None) -> list[dict[str, float]]:
+                     task: ClassificationTraining | None = None,
+                     validation: Iterable[Batch] | None = None) -> list[dict[str, float]]:
     """Train the recipe's model on ``data`` into ``run_dir``; returns the per-epoch history.
 
-    ``task`` replaces the default training task (the benchmark adds test-set reporting).
+    ``task`` replaces the default training task and ``validation`` the loader of
+    ``data.validation`` (the benchmark adds test-set reporting).
     """
     seed_everything(recipe.train.seed)
     model_config = replace(recipe.model, vocab_size=len(data.vocabulary),
@@ -77,7 +79,6 @@ def train_classifier(recipe: ClassifyRecipe, data: PreparedData, run_dir: Path,
     trainer = Trainer(model, task, recipe.train, run_dir, meta)
     training = train_loader(data.train, recipe.train.batch_size, recipe.train.seed,
                             recipe.data.bucket_size_multiplier)
-    validation = None
     if data.validation is not None:
         validation = eval_loader(data.validation, recipe.data.eval_batch_size)
     torch.manual_seed(recipe.train.seed)
