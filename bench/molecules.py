@@ -2,10 +2,10 @@
 
 Renders the recipe's training/validation molecules (or finds them in the render cache), trains
 under the recipe's time budget (`--minutes` overrides it), then reads the first `--test-size`
-molecules of the MOSES test split with greedy search. Prints one JSON object: rendering
-images/s, training images/s and time, the accuracy-against-training-time curve (one point per
-epoch, validation set), test exact match / validity / Tanimoto / token accuracy / Levenshtein,
-and batched greedy inference images/s.
+molecules of the MOSES test split with greedy search, and with the recipe's beam search when it
+has one. Prints one JSON object: rendering images/s, training images/s and time, the
+accuracy-against-training-time curve (one point per epoch, validation set), test exact match /
+validity / Tanimoto / token accuracy / Levenshtein and batched inference images/s of each search.
 
     .venv/bin/python bench/molecules.py [--config molecules] [--minutes 40] [--set key=value]
         [--test-size 2000] [--threads 2] [--data-dir DIR]
@@ -62,13 +62,22 @@ def test_scores(run_dir: Path, recipe: Img2SeqRecipe, args: argparse.Namespace) 
     images = render_cache(smiles, recipe.render, Path(recipe.data.cache_dir).expanduser(),
                           workers=recipe.data.render_workers, label="render test")
     reader = ImageReader.from_checkpoint(run_dir, "auto")
-    reader.read(images[:8])  # warm-up
-    started = time.perf_counter()
-    readings = reader.read(images, batch_size=args.batch_size)
-    seconds = time.perf_counter() - started
-    return {"test_molecules": len(smiles), "greedy_images_per_second": len(smiles) / seconds,
-            **{f"test_{k}": v for k, v in text_scores([r.text for r in readings], smiles,
-                                                      True).items()}}
+    reader.read(images[:8], beam_width=1)  # warm-up
+    scores = {"test_molecules": len(smiles)}
+    searches = {"greedy": (1, False)}
+    decode = recipe.decode
+    if decode.beam_width > 1:
+        searches["recipe"] = (decode.beam_width, decode.prefer_valid)
+    for name, (beam_width, prefer_valid) in searches.items():
+        started = time.perf_counter()
+        readings = reader.read(images, beam_width, prefer_valid, batch_size=args.batch_size)
+        seconds = time.perf_counter() - started
+        prefix = "test_greedy" if name == "greedy" else f"test_beam{beam_width}" + (
+            "_prefer_valid" if prefer_valid else "")
+        scores[f"{prefix}_images_per_second"] = len(smiles) / seconds
+        scores.update({f"{prefix}_{k}": v for k, v in
+                       text_scores([r.text for r in readings], smiles, True).items()})
+    return scores
 
 
 def main() -> None:
