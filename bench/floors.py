@@ -32,6 +32,7 @@ import numpy as np
 import torch
 
 from attnkit.data.bucketing import BucketBatchSampler
+from attnkit.data.char_vocab import CharVocabulary
 from attnkit.data.dates import generate_date_splits
 from attnkit.data.sources import resolve_data_dir
 from attnkit.recipe import load_recipe
@@ -39,6 +40,7 @@ from attnkit.tasks.classify_data import prepare_imdb
 from attnkit.tasks.classify_recipe import ClassifyRecipe
 
 Shape = tuple[int, int, int]  # (M, K, N): an (M, K) @ (K, N) product, 2 M K N operations
+TARGET_STEPS = 11  # decoder steps of a date: <s> + "YYYY-MM-DD"
 
 
 class Rates:
@@ -114,6 +116,11 @@ def activations_per_second(engine: str, threads: int) -> float:
     return scale * values.shape[0] / best
 
 
+def gate_seconds(tokens: int, lstms: int, H: int, per_second: float) -> float:
+    """Each LSTM step evaluates 5 H nonlinearities per row: sigmoid i, f, o, tanh g and tanh c."""
+    return tokens * lstms * 5 * H / per_second
+
+
 def lstm_layer_seconds(rates: Rates, B: int, S: int, inputs: int, H: int,
                        backward: bool) -> float:
     """Products of one LSTM layer and direction over a (B, S, inputs) batch: input projection
@@ -137,8 +144,8 @@ def dates_floor(rates: Rates, recipe_batches: Counter, vocab: int) -> float:
     """One epoch of the book's attention seq2seq: encoder LSTM(16 -> 256) over the source,
     decoder LSTM(16 -> 256) over 11 target steps, output Linear(512 -> V)."""
     seconds = 0.0
+    T = TARGET_STEPS
     for (B, S), count in recipe_batches.items():
-        T = 11  # <s> + "YYYY-MM-DD"
         step = (lstm_layer_seconds(rates, B, S, 16, 256, True)
                 + lstm_layer_seconds(rates, B, T, 16, 256, True)
                 + rates.seconds((B * T, 512, vocab)) + rates.seconds((B * T, vocab, 512))
@@ -168,7 +175,7 @@ def main() -> None:
 
     dates = generate_date_splits(45_000, 0, 0, seed=0)
     date_batches = bucketed_lengths([len(s) for s in dates.train_sources], 128, 100)
-    vocab = len(set("".join(dates.train_sources + dates.train_targets))) + 4
+    vocab = len(CharVocabulary.build(dates.train_sources + dates.train_targets))
     dates_torch = dates_floor(best_rates, date_batches, vocab)
     dates_numpy = dates_floor(numpy_rates, date_batches, vocab)
 
@@ -184,15 +191,14 @@ def main() -> None:
     for (B, _), count in train_batches.items():
         padded[(B, 500)] += count
     tokens = sum(B * S * count for (B, S), count in train_batches.items())
-    # Each LSTM step evaluates 5 H nonlinearities per row: sigmoid i, f, o, tanh g and tanh c.
-    date_tokens = sum(B * (S + 11) * count for (B, S), count in date_batches.items())
+    date_tokens = sum(B * (S + TARGET_STEPS) * count for (B, S), count in date_batches.items())
+    test_tokens = sum(B * S * count for (B, S), count in test_batches.items())
     torch_activations = activations_per_second("torch", args.threads)
     numpy_activations = activations_per_second("numpy", args.threads)
-    dates_gates_torch = 5 * 256 * date_tokens / torch_activations
-    dates_gates_numpy = 5 * 256 * date_tokens / numpy_activations
-    imdb_gates = 4 * 5 * 64 * tokens / torch_activations
-    test_tokens = sum(B * S * count for (B, S), count in test_batches.items())
-    test_gates = 4 * 5 * 64 * test_tokens / torch_activations
+    dates_gates_torch = gate_seconds(date_tokens, 1, 256, torch_activations)
+    dates_gates_numpy = gate_seconds(date_tokens, 1, 256, numpy_activations)
+    imdb_gates = gate_seconds(tokens, 4, 64, torch_activations)
+    test_gates = gate_seconds(test_tokens, 4, 64, torch_activations)
     print(json.dumps({
         "benchmark": "floors",
         "unit": "seconds of matrix products alone (lower bounds)",

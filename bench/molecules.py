@@ -64,16 +64,16 @@ def test_scores(run_dir: Path, recipe: Img2SeqRecipe, args: argparse.Namespace) 
     reader = ImageReader.from_checkpoint(run_dir, "auto")
     reader.read(images[:8], beam_width=1)  # warm-up
     scores = {"test_molecules": len(smiles)}
-    searches = {"greedy": (1, False)}
+    searches = {"test_greedy": (1, False)}
     decode = recipe.decode
     if decode.beam_width > 1:
-        searches["recipe"] = (decode.beam_width, decode.prefer_valid)
-    for name, (beam_width, prefer_valid) in searches.items():
+        valid = "_prefer_valid" if decode.prefer_valid else ""
+        searches[f"test_beam{decode.beam_width}{valid}"] = (decode.beam_width,
+                                                             decode.prefer_valid)
+    for prefix, (beam_width, prefer_valid) in searches.items():
         started = time.perf_counter()
         readings = reader.read(images, beam_width, prefer_valid, batch_size=args.batch_size)
         seconds = time.perf_counter() - started
-        prefix = "test_greedy" if name == "greedy" else f"test_beam{beam_width}" + (
-            "_prefer_valid" if prefer_valid else "")
         scores[f"{prefix}_images_per_second"] = len(smiles) / seconds
         scores.update({f"{prefix}_{k}": v for k, v in
                        text_scores([r.text for r in readings], smiles, True).items()})

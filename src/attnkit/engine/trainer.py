@@ -137,7 +137,7 @@ class Trainer:
             self.train_seconds, last = self.train_seconds + now - last, now
             total_loss += loss * items
             total_items += items
-            rate = total_items / max(time.perf_counter() - started, 1e-9)
+            rate = total_items / max(now - started, 1e-9)
             bar.set_postfix(loss=f"{total_loss / total_items:.4f}", items_per_s=f"{rate:.0f}")
             if self._out_of_time():
                 break

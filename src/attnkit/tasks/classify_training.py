@@ -79,7 +79,7 @@ def train_classifier(recipe: ClassifyRecipe, data: PreparedData, run_dir: Path,
     trainer = Trainer(model, task, recipe.train, run_dir, meta)
     training = train_loader(data.train, recipe.train.batch_size, recipe.train.seed,
                             recipe.data.bucket_size_multiplier)
-    if data.validation is not None:
+    if validation is None and data.validation is not None:
         validation = eval_loader(data.validation, recipe.data.eval_batch_size)
     torch.manual_seed(recipe.train.seed)
     return trainer.fit(training, validation, resume=resume)
