@@ -4,6 +4,8 @@ Trains the recipe from scratch on the IMDB train split (minus its validation sha
 the best epoch), and after each epoch also reports test accuracy (reported only: nothing is
 selected on it). A recipe without a validation share (data.validation_fraction=0) trains on
 all 25,000 reviews, as the Keras tutorial does; it must then monitor a training metric.
+A recipe with data.ngram_order stacks the n-gram branch after training (included in the
+total training time) and reports the stacked model's validation metrics.
 Then, with the best checkpoint: test accuracy, batched inference throughput at
 batch 256 (model only, on encoded reviews, and end to end from raw text), and single-review
 latency (end to end).
@@ -27,6 +29,7 @@ import torch
 
 from attnkit.data.imdb import find_imdb_source, read_imdb
 from attnkit.data.sources import resolve_data_dir
+from attnkit.engine.checkpoint import read_header
 from attnkit.recipe import load_recipe, recipe_to_dict
 from attnkit.tasks.classify_data import PreparedData, eval_loader, prepare_imdb
 from attnkit.tasks.classify_inference import TextClassifier
@@ -67,11 +70,10 @@ def parse_arguments() -> argparse.Namespace:
 
 
 def inference_numbers(classifier: TextClassifier, data: PreparedData, raw_texts: list[str]):
-    sequences, bigrams = data.test.sequences, data.test.bigram_sequences
-    classifier.predict_encoded(sequences[:BATCH], BATCH,
-                               bigram_sequences=bigrams[:BATCH] if bigrams else None)  # warm-up
+    test = data.test
+    classifier.predict_encoded(test.take(range(BATCH)), BATCH)  # warm-up
     started = time.perf_counter()
-    predictions = classifier.predict_encoded(sequences, BATCH, bigram_sequences=bigrams)
+    predictions = classifier.predict_encoded(test, BATCH)
     model_seconds = time.perf_counter() - started
     correct = sum(classifier.class_names.index(p.label) == label
                   for p, label in zip(predictions, data.test.labels, strict=True))
@@ -85,8 +87,8 @@ def inference_numbers(classifier: TextClassifier, data: PreparedData, raw_texts:
         classifier.predict([text])
         latencies.append(time.perf_counter() - started)
     return {
-        "test_accuracy_best_checkpoint": correct / len(sequences),
-        "inference_reviews_per_second_model": len(sequences) / model_seconds,
+        "test_accuracy_best_checkpoint": correct / len(test),
+        "inference_reviews_per_second_model": len(test) / model_seconds,
         "inference_reviews_per_second_end_to_end": len(sample) / end_to_end_seconds,
         "end_to_end_reviews": len(sample),
         "single_review_latency_ms_median": 1000 * statistics.median(latencies),
@@ -128,6 +130,8 @@ def main() -> None:
         "validation_accuracy_per_epoch": ([record["val_accuracy"] for record in history]
                                           if data.validation else None),
         "train_loss_per_epoch": [record["train_loss"] for record in history],
+        "best_checkpoint_stacked_validation": read_header(
+            run_dir / "best.safetensors").get("stacked_metrics"),
         "total_training_seconds_with_evaluation": total_training_seconds,
         **inference_numbers(classifier, data, raw_test),
         "settings": recipe_to_dict(recipe),

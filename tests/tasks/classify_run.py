@@ -1,4 +1,7 @@
-"""One tiny classifier trained by `attnkit train imdb` on the IMDB slice, once per session."""
+"""One tiny classifier trained by `attnkit train imdb` on the IMDB slice, once per session.
+
+It stacks an n-gram branch, so its best checkpoint is a StackedClassifier and its last one the
+plain attention model: the round-trip tests cover both."""
 
 from __future__ import annotations
 
@@ -17,7 +20,7 @@ from ..data.imdb_slice import slice_data_dir
 
 TINY = ["data.vocab_size=3000", "data.max_length=80", "model.embedding_size=32",
         "model.hidden_size=16", "model.attention_units=16", "train.epochs=2",
-        "train.batch_size=64", "train.lr=0.005"]
+        "train.batch_size=64", "train.lr=0.005", "data.ngram_order=2"]
 
 
 @contextlib.contextmanager

@@ -65,6 +65,11 @@ def test_csv_problems_stop_before_a_run_folder_exists(tmp_path, capsys):
     path = csv_file(tmp_path, "text,label", ["good film,pos", "great film,pos"])
     code, error = run(["train", "classify", "--data", path, "--run-dir", target], capsys)
     assert code == 1 and "only one class ('pos')" in error
+    path = csv_file(tmp_path, "text,label", ["good film,pos", "bad film,neg"])
+    code, error = run(["train", "classify", "--data", path, "--run-dir", target,
+                       "--set", "data.ngram_order=2", "--set", "data.validation_fraction=0"],
+                      capsys)
+    assert code == 1 and "data.ngram_order needs a validation split" in error
     assert not target.exists()
 
 

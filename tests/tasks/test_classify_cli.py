@@ -33,6 +33,8 @@ def test_training_writes_a_complete_run(run_dir):
     meta = read_header(run_dir / "best.safetensors")["meta"]
     assert meta["task"] == "classify" and meta["classes"] == ["neg", "pos"]
     assert len(meta["vocab"]) == 3000 and meta["vocab"][:2] == ["<pad>", "<oov>"]
+    assert meta["ngrams"]["order"] == 2 and meta["ngrams"]["base"] == 3000
+    assert "ngrams" not in read_header(run_dir / "last.safetensors")["meta"]
 
 
 def test_cli_predict_gives_the_python_api_probability(run_dir, tmp_path, capsys):

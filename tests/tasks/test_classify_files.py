@@ -37,13 +37,14 @@ def write_topics(path, count, seed):
             writer.writerow([" ".join(words), topic])
 
 
-def test_three_classes_with_bigrams_train_predict_and_eval(tmp_path, capsys):
+def test_three_classes_with_bigrams_and_ngrams_train_predict_and_eval(tmp_path, capsys):
     write_topics(tmp_path / "train.tsv", 240, seed=0)
     write_topics(tmp_path / "val.tsv", 30, seed=1)
     run = tmp_path / "run"
     settings = ["model.embedding_size=16", "model.hidden_size=16", "model.attention_units=8",
                 "model.input_dropout=0.0", "model.dense_dropout=0.0", "train.epochs=6",
-                "train.batch_size=16", "train.lr=0.01", "data.bigram_vocab_size=30"]
+                "train.batch_size=16", "train.lr=0.01", "data.bigram_vocab_size=30",
+                "data.ngram_order=2", "data.ngram_min_count=1"]
     arguments = ["train", "classify", "--data", str(tmp_path / "train.tsv"),
                  "--val-data", str(tmp_path / "val.tsv"), "--text-col", "sentence",
                  "--label-col", "topic", "--run-dir", str(run)]
@@ -51,6 +52,7 @@ def test_three_classes_with_bigrams_train_predict_and_eval(tmp_path, capsys):
     meta = read_header(run / "best.safetensors")["meta"]
     assert meta["classes"] == ["food", "music", "sport"] and meta["model"]["num_classes"] == 3
     assert len(meta["bigrams"]) == 28 and meta["model"]["bigram_vocab_size"] == 30
+    assert meta["ngrams"]["order"] == 2 and meta["ngrams"]["table_size"] > 0
     [prediction] = TextClassifier.from_checkpoint(run, "cpu").predict(["the band and a song"])
     assert prediction.label == "music" and len(prediction.probabilities) == 3
     capsys.readouterr()

@@ -24,7 +24,13 @@ from attnkit.engine.classification_metrics import (
 )
 from attnkit.errors import AttnkitError
 from attnkit.tasks.arguments import add_run_arguments, prepare_run_dir, recipe_from_args
-from attnkit.tasks.classify_data import PreparedData, class_ids, prepare_files, prepare_imdb
+from attnkit.tasks.classify_data import (
+    EncodedDataset,
+    PreparedData,
+    class_ids,
+    prepare_files,
+    prepare_imdb,
+)
 from attnkit.tasks.classify_inference import TextClassifier
 from attnkit.tasks.classify_recipe import TASK_NAME, ClassifyRecipe
 from attnkit.tasks.classify_training import train_classifier
@@ -96,17 +102,14 @@ def evaluate(args: argparse.Namespace) -> int:
                                     args.label_col or source.get("label_column", "label"))
         labels = np.array(class_ids(texts.labels, classifier.class_names, args.data))
         encoded = [classifier.encode_lenient(text) for text in texts.texts]
-        sequences = [ids for ids, _ in encoded]
-        bigrams = None if classifier.bigrams is None else [pairs for _, pairs in encoded]
+        dataset = classifier.dataset(encoded)
         where = str(args.data)
     elif source.get("kind") == "imdb":
-        sequences, bigrams, labels = imdb_test_sequences(classifier,
-                                                         resolve_data_dir(args.data_dir))
+        dataset, labels = imdb_test_sequences(classifier, resolve_data_dir(args.data_dir))
         where = "IMDB test split"
     else:
         raise AttnkitError("this run was not trained on IMDB: pass --data FILE to evaluate on")
-    predictions = classifier.predict_encoded(sequences, args.batch_size, progress=True,
-                                             bigram_sequences=bigrams)
+    predictions = classifier.predict_encoded(dataset, args.batch_size, progress=True)
     guessed = np.array([classifier.class_names.index(p.label) for p in predictions])
     matrix = confusion_matrix(labels, guessed, len(classifier.class_names))
     print(f"evaluated {args.checkpoint} on {where}")
@@ -121,9 +124,9 @@ def classifier_source(checkpoint: Path) -> dict:
 
 
 def imdb_test_sequences(classifier: TextClassifier,
-                        data_dir: Path) -> tuple[list, list | None, np.ndarray]:
-    """The IMDB test split in the model's vocabulary (mapped word by word): ids, bigram ids
-    (None without bigrams) and labels."""
+                        data_dir: Path) -> tuple[EncodedDataset, np.ndarray]:
+    """The IMDB test split in the model's vocabulary (mapped word by word), with the bigram
+    ids and n-gram features the model reads, and its labels."""
     corpus = load_imdb_corpus(data_dir, classifier.tokenizer, download_if_missing=True)
     lookup = np.ones(len(corpus.words) + 2, dtype=np.int64)
     lookup[0] = 0
@@ -131,11 +134,14 @@ def imdb_test_sequences(classifier: TextClassifier,
         lookup[rank + 2] = classifier.vocabulary.index.get(word, 1)
     test = corpus.splits["test"]
     sequences = test.sequences(len(lookup), classifier.max_length)
-    bigrams = None
+    bigrams = ngrams = None
     if classifier.bigrams is not None:
         flat = classifier.bigrams.corpus_ids(test, corpus.words)
         bigrams = split_like(flat, test, classifier.max_length)
-    return [lookup[ids] for ids in sequences], bigrams, test.labels
+    if classifier.ngrams is not None:
+        ngrams = classifier.ngrams.features(lookup[test.ids], test.offsets)
+    dataset = EncodedDataset([lookup[ids] for ids in sequences], test.labels, bigrams, ngrams)
+    return dataset, test.labels
 
 
 def add_predict_arguments(parser: argparse.ArgumentParser) -> None:

@@ -1,7 +1,9 @@
 """Data for the classifier: IMDB or a user's labelled file, encoded, split and batched.
 
 A batch is ``{"tokens": (B, S) int64 right-padded with 0, "lengths": (B,) int64,
-"labels": (B,) int64}``; S is the batch's own longest text.
+"labels": (B,) int64}``; S is the batch's own longest text. With bigrams it also holds
+"bigrams" (B, S); with n-grams "ngrams" (N,) (each text's n-gram table positions, concatenated)
+and "ngram_offsets" (B,) (where each text's run starts).
 """
 
 from __future__ import annotations
@@ -13,29 +15,35 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from torch import Tensor
+from torch import Tensor, nn
 from torch.utils.data import DataLoader, Dataset
 
 from attnkit.data.bigrams import BigramTable, split_like
 from attnkit.data.bucketing import BucketBatchSampler
 from attnkit.data.imdb import LABEL_NAMES, load_imdb_corpus
+from attnkit.data.ngrams import NgramTable
 from attnkit.data.text_files import read_labelled_texts
 from attnkit.data.text_tokenizer import TextTokenizer
 from attnkit.data.token_corpus import EncodedTexts, TokenCorpus, encode_corpus
-from attnkit.data.word_vocab import PAD_ID, WordVocabulary
+from attnkit.data.word_vocab import OOV_ID, PAD_ID, WordVocabulary
 from attnkit.engine.distributed import init_distributed
 from attnkit.errors import AttnkitError
+from attnkit.models.stacked_classifier import StackedClassifier
 from attnkit.tasks.classify_recipe import ClassifyDataConfig
 
 Batch = dict[str, Tensor]
 
 
+Item = tuple[np.ndarray, int, np.ndarray | None, np.ndarray | None]
+
+
 class EncodedDataset(Dataset):
     """Token-id sequences (1-D int64 arrays), their class ids and, optionally, the bigram
-    ids of each position (same lengths)."""
+    ids of each position (same lengths) and each text's n-gram features (``NgramTable``)."""
 
     def __init__(self, sequences: Sequence[np.ndarray], labels: Sequence[int],
-                 bigram_sequences: Sequence[np.ndarray] | None = None) -> None:
+                 bigram_sequences: Sequence[np.ndarray] | None = None,
+                 ngram_features: Sequence[np.ndarray] | None = None) -> None:
         if len(sequences) != len(labels):
             raise AttnkitError(f"{len(sequences)} texts but {len(labels)} labels")
         # An empty text (e.g. only punctuation) is one <oov>, so every length is >= 1.
@@ -44,15 +52,26 @@ class EncodedDataset(Dataset):
         if bigram_sequences is not None:
             self.bigram_sequences = [ids if len(ids) else np.ones(1, dtype=np.int64)
                                      for ids in bigram_sequences]
+        self.ngram_features = None if ngram_features is None else list(ngram_features)
         self.labels = np.asarray(labels, dtype=np.int64)
         self.lengths = [len(ids) for ids in self.sequences]
 
     def __len__(self) -> int:
         return len(self.sequences)
 
-    def __getitem__(self, index: int) -> tuple[np.ndarray, int, np.ndarray | None]:
+    def __getitem__(self, index: int) -> Item:
         bigrams = None if self.bigram_sequences is None else self.bigram_sequences[index]
-        return self.sequences[index], int(self.labels[index]), bigrams
+        ngrams = None if self.ngram_features is None else self.ngram_features[index]
+        return self.sequences[index], int(self.labels[index]), bigrams, ngrams
+
+    def take(self, indices: Sequence[int]) -> EncodedDataset:
+        """The items at ``indices``, in that order."""
+
+        def pick(rows: list | None) -> list | None:
+            return None if rows is None else [rows[i] for i in indices]
+
+        return EncodedDataset(pick(self.sequences), self.labels[list(indices)],
+                              pick(self.bigram_sequences), pick(self.ngram_features))
 
 
 def _pad(rows: Sequence[np.ndarray], width: int) -> Tensor:
@@ -62,17 +81,30 @@ def _pad(rows: Sequence[np.ndarray], width: int) -> Tensor:
     return torch.from_numpy(padded)
 
 
-def collate(items: Sequence[tuple[np.ndarray, int, np.ndarray | None]]) -> Batch:
-    """[(ids, label, bigram ids | None), ...] -> batch dict (see module docstring), with
-    "bigrams" (B, S) when the items have them."""
-    lengths = np.array([len(ids) for ids, _, _ in items], dtype=np.int64)
+def collate(items: Sequence[Item]) -> Batch:
+    """[(ids, label, bigram ids | None, n-gram features | None), ...] -> batch dict (see
+    the module docstring), with "bigrams" and "ngrams" when the items have them."""
+    lengths = np.array([len(item[0]) for item in items], dtype=np.int64)
     width = int(lengths.max())
-    batch = {"tokens": _pad([ids for ids, _, _ in items], width),
+    batch = {"tokens": _pad([item[0] for item in items], width),
              "lengths": torch.from_numpy(lengths),
-             "labels": torch.tensor([label for _, label, _ in items], dtype=torch.long)}
+             "labels": torch.tensor([item[1] for item in items], dtype=torch.long)}
     if items[0][2] is not None:
-        batch["bigrams"] = _pad([bigrams for _, _, bigrams in items], width)
+        batch["bigrams"] = _pad([item[2] for item in items], width)
+    if items[0][3] is not None:
+        sizes = np.array([len(item[3]) for item in items], dtype=np.int64)
+        batch["ngrams"] = torch.from_numpy(np.concatenate([item[3] for item in items]))
+        batch["ngram_offsets"] = torch.from_numpy(np.concatenate([[0], np.cumsum(sizes)[:-1]]))
     return batch
+
+
+def run_model(model: nn.Module, batch: Batch) -> tuple[Tensor, Tensor]:
+    """A classifier on a batch dict -> (logits, attention weights); a stacked classifier also
+    gets the batch's n-grams."""
+    inputs = (batch["tokens"], batch["lengths"], batch.get("bigrams"))
+    if isinstance(model, StackedClassifier):
+        return model(*inputs, batch["ngrams"], batch["ngram_offsets"])
+    return model(*inputs)
 
 
 def train_loader(dataset: EncodedDataset, batch_size: int, seed: int,
@@ -103,6 +135,7 @@ class PreparedData:
     tokenizer: TextTokenizer
     class_names: list[str]
     bigrams: BigramTable | None = None
+    ngrams: NgramTable | None = None
 
 
 def split_validation(
@@ -129,6 +162,13 @@ def _datasets(corpus: TokenCorpus, config: ClassifyDataConfig, seed: int,
     bigrams = None
     if config.bigram_vocab_size:
         bigrams = BigramTable.build(train, corpus.words, config.bigram_vocab_size)
+    ngrams = None
+    if config.ngram_order and validation is None:
+        raise AttnkitError("data.ngram_order needs a validation split to fit the blend of the "
+                           "two models on (data.validation_fraction > 0 or a validation file)")
+    if config.ngram_order:
+        ngrams = NgramTable.build(model_ids(train, config.vocab_size), train.offsets,
+                                  config.ngram_order, config.vocab_size, config.ngram_min_count)
 
     def dataset(texts: EncodedTexts | None) -> EncodedDataset | None:
         if texts is None:
@@ -137,11 +177,20 @@ def _datasets(corpus: TokenCorpus, config: ClassifyDataConfig, seed: int,
         if bigrams is not None:
             flat = bigrams.corpus_ids(texts, corpus.words)
             bigram_sequences = split_like(flat, texts, config.max_length)
+        ngram_features = None
+        if ngrams is not None:
+            ngram_features = ngrams.features(model_ids(texts, config.vocab_size), texts.offsets)
         return EncodedDataset(texts.sequences(config.vocab_size, config.max_length), texts.labels,
-                              bigram_sequences)
+                              bigram_sequences, ngram_features)
 
     return PreparedData(dataset(train), dataset(validation), dataset(corpus.splits.get("test")),
-                        corpus.vocabulary(config.vocab_size), tokenizer, class_names, bigrams)
+                        corpus.vocabulary(config.vocab_size), tokenizer, class_names, bigrams,
+                        ngrams)
+
+
+def model_ids(texts: EncodedTexts, vocab_size: int) -> np.ndarray:
+    """All ids of ``texts`` (no max_length cut) in a ``vocab_size`` vocabulary."""
+    return np.where(texts.ids < vocab_size, texts.ids, OOV_ID).astype(np.int64)
 
 
 def prepare_imdb(config: ClassifyDataConfig, data_dir: Path, seed: int,

@@ -11,24 +11,34 @@ import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import torch
 from tqdm.auto import tqdm
 
 from attnkit.data.bigrams import BigramTable
+from attnkit.data.ngrams import NgramTable
 from attnkit.data.text_tokenizer import TextTokenizer
 from attnkit.data.word_vocab import OOV_ID, WordVocabulary
 from attnkit.engine.checkpoint import load_checkpoint, load_model_state
 from attnkit.engine.device import resolve_device
+from attnkit.engine.trainer import move
 from attnkit.errors import AttnkitError
 from attnkit.models.classifier import AttentionClassifier, ClassifierConfig
-from attnkit.tasks.classify_data import EncodedDataset, collate
+from attnkit.models.stacked_classifier import StackedClassifier
+from attnkit.tasks.classify_data import EncodedDataset, collate, run_model
 from attnkit.tasks.classify_recipe import TASK_NAME
 from attnkit.viz.highlight import highlight_html, highlight_terminal
 
-EncodedText = tuple[np.ndarray, np.ndarray | None]  # ids (S,), bigram ids (S,) | None
+
+class EncodedText(NamedTuple):
+    """One text as the model reads it: ids of its last max_length tokens (S,), their bigram
+    ids (S,) | None, the n-gram features of the whole text | None."""
+
+    ids: np.ndarray
+    bigrams: np.ndarray | None
+    ngrams: np.ndarray | None
 
 
 @dataclass(frozen=True)
@@ -58,11 +68,12 @@ def checkpoint_meta(recipe: Any, model_config: ClassifierConfig, vocabulary: Wor
 class TextClassifier:
     """Tokenises raw text exactly as in training, classifies it, and explains it."""
 
-    def __init__(self, model: AttentionClassifier, vocabulary: WordVocabulary,
+    def __init__(self, model: AttentionClassifier | StackedClassifier, vocabulary: WordVocabulary,
                  tokenizer: TextTokenizer, class_names: Sequence[str], max_length: int,
-                 bigrams: BigramTable | None = None) -> None:
+                 bigrams: BigramTable | None = None, ngrams: NgramTable | None = None) -> None:
         self.model = model.eval()
         self.vocabulary, self.tokenizer, self.bigrams = vocabulary, tokenizer, bigrams
+        self.ngrams = ngrams
         self.class_names, self.max_length = list(class_names), max_length
 
     @classmethod
@@ -73,12 +84,18 @@ class TextClassifier:
         if meta.get("task") != TASK_NAME:
             raise AttnkitError(f"{path} holds a {meta.get('task')!r} model, not a classifier")
         model = AttentionClassifier(ClassifierConfig(**meta["model"]))
+        stacking = meta.get("ngrams")
+        if stacking is not None:
+            model = StackedClassifier(model, stacking["table_size"])
         load_model_state(model, checkpoint)
+        ngrams = None
+        if stacking is not None:
+            ngrams = NgramTable(model.ngrams.keys.numpy(), stacking["order"], stacking["base"])
         model.to(resolve_device(device))
         bigrams = BigramTable(meta["bigrams"]) if meta.get("bigrams") is not None else None
         return cls(model, WordVocabulary.from_list(meta["vocab"]),
                    TextTokenizer.from_dict(meta["tokenizer"]), meta["classes"],
-                   meta["max_length"], bigrams)
+                   meta["max_length"], bigrams, ngrams)
 
     def encode(self, text: str, where: str = "text") -> EncodedText:
         """Ids (and bigram ids) of the last ``max_length`` tokens; empty or all-unknown text
@@ -87,48 +104,57 @@ class TextClassifier:
         if not words:
             raise AttnkitError(f"{where}: empty text (no words after tokenizing), "
                                "nothing to classify")
-        ids, bigram_ids = self._encode_words(words)
-        if (ids == OOV_ID).all():
-            raise AttnkitError(f"{where}: none of the {len(ids)} words the model reads is in its "
-                               f"{len(self.vocabulary)}-entry vocabulary; nothing to go on")
-        return ids, bigram_ids
+        encoded = self._encode_words(words)
+        if (encoded.ids == OOV_ID).all():
+            raise AttnkitError(f"{where}: none of the {len(encoded.ids)} words the model reads "
+                               f"is in its {len(self.vocabulary)}-entry vocabulary; nothing to "
+                               "go on")
+        return encoded
 
     def encode_lenient(self, text: str) -> EncodedText:
         """Like ``encode`` without the checks (for evaluation data)."""
         return self._encode_words(self.tokenizer.tokenize(text))
 
     def _encode_words(self, words: list[str]) -> EncodedText:
-        ids = np.asarray(self.vocabulary.encode(words[-self.max_length:]), dtype=np.int64)
-        if self.bigrams is None:
-            return ids, None
-        bigram_ids = self.bigrams.encode(words)[-self.max_length:]
-        return ids, np.asarray(bigram_ids, dtype=np.int64)
+        all_ids = np.asarray(self.vocabulary.encode(words), dtype=np.int64)
+        ids = all_ids[-self.max_length:]
+        bigram_ids = None
+        if self.bigrams is not None:
+            bigram_ids = np.asarray(self.bigrams.encode(words)[-self.max_length:], dtype=np.int64)
+        ngrams = None if self.ngrams is None else self.ngrams.text_features(all_ids)
+        return EncodedText(ids, bigram_ids, ngrams)
+
+    def dataset(self, encoded: Sequence[EncodedText],
+                labels: Sequence[int] | None = None) -> EncodedDataset:
+        """Encoded texts (and their class ids, else 0s) as a dataset ``predict_encoded`` reads."""
+        labels = [0] * len(encoded) if labels is None else labels
+
+        def column(name: str) -> list | None:
+            values = [getattr(text, name) for text in encoded]
+            return None if not values or values[0] is None else values
+
+        return EncodedDataset(column("ids") or [], labels, column("bigrams"), column("ngrams"))
 
     def predict(self, texts: Sequence[str], batch_size: int = 256, progress: bool = False,
                 where: Sequence[str] | None = None) -> list[Prediction]:
         """One prediction per text, in order; ``where`` names each text in error messages."""
         names = where or [f"text {i + 1}" for i in range(len(texts))]
         encoded = [self.encode(text, name) for text, name in zip(texts, names, strict=True)]
-        bigrams = None if self.bigrams is None else [pair[1] for pair in encoded]
-        return self.predict_encoded([pair[0] for pair in encoded], batch_size, progress, bigrams)
+        return self.predict_encoded(self.dataset(encoded), batch_size, progress)
 
     @torch.inference_mode()
-    def predict_encoded(self, sequences: Sequence[np.ndarray], batch_size: int = 256,
-                        progress: bool = False,
-                        bigram_sequences: Sequence[np.ndarray] | None = None) -> list[Prediction]:
-        """Predictions for id sequences (and their bigram ids when the model uses them);
-        batches hold texts of similar length."""
-        dataset = EncodedDataset(sequences, [0] * len(sequences), bigram_sequences)
+    def predict_encoded(self, dataset: EncodedDataset, batch_size: int = 256,
+                        progress: bool = False) -> list[Prediction]:
+        """Predictions for an encoded dataset (``dataset``), in its order; batches hold texts
+        of similar length."""
         order = np.argsort(dataset.lengths, kind="stable")
         device = next(self.model.parameters()).device
-        results: list[Prediction | None] = [None] * len(sequences)
+        results: list[Prediction | None] = [None] * len(dataset)
         starts = range(0, len(order), batch_size)
         for start in tqdm(starts, desc="classifying", disable=not progress, unit="batch"):
             chosen = order[start:start + batch_size]
-            batch = collate([dataset[i] for i in chosen])
-            bigrams = batch["bigrams"].to(device) if "bigrams" in batch else None
-            logits, weights = self.model(batch["tokens"].to(device), batch["lengths"].to(device),
-                                         bigrams)
+            batch = move(collate([dataset[i] for i in chosen]), device)
+            logits, weights = run_model(self.model, batch)
             probabilities = self._probabilities(logits).cpu().numpy()
             weights = weights.float().cpu().numpy()
             for row, index in enumerate(chosen):

@@ -25,6 +25,9 @@ class ClassifyDataConfig:
     chunks of batch_size * this many texts sorted by length (less padding, some randomness).
     bigram_vocab_size: entries of the word-pair table (padding and "other" included) whose
     embeddings are added to the word embeddings; 0 turns bigrams off.
+    ngram_order: > 0 stacks a linear NB-weighted bag of 1..ngram_order-grams with the
+    attention model (``models/stacked_classifier.py``); 0 turns it off. ngram_min_count: the
+    n-grams kept are those found in at least this many training texts.
     """
 
     vocab_size: int = 10000
@@ -35,6 +38,8 @@ class ClassifyDataConfig:
     bucket_size_multiplier: int = 20
     eval_batch_size: int = 256
     bigram_vocab_size: int = 0
+    ngram_order: int = 0
+    ngram_min_count: int = 2
 
     def __post_init__(self) -> None:
         if self.vocab_size < 3 or self.max_length < 1 or self.eval_batch_size < 1:
@@ -46,6 +51,8 @@ class ClassifyDataConfig:
             raise ValueError("bucket_size_multiplier must be >= 1")
         if self.bigram_vocab_size != 0 and self.bigram_vocab_size < 3:
             raise ValueError("bigram_vocab_size must be 0 (off) or at least 3")
+        if not 0 <= self.ngram_order <= 3 or self.ngram_min_count < 1:
+            raise ValueError("ngram_order must be 0 (off) to 3 and ngram_min_count >= 1")
 
     def tokenizer(self) -> TextTokenizer:
         return TextTokenizer(lowercase=self.lowercase, strip_html_breaks=self.strip_html_breaks)
@@ -57,7 +64,23 @@ def default_train() -> TrainConfig:
 
 
 @dataclass(frozen=True)
+class NgramBranchConfig:
+    """Training of the n-gram branch (used when data.ngram_order > 0), after the attention
+    model: Adam at ``lr`` for ``epochs`` over the training split in shuffled batches, keeping
+    the epoch with the lowest validation loss."""
+
+    epochs: int = 2
+    lr: float = 0.02
+    batch_size: int = 256
+
+    def __post_init__(self) -> None:
+        if self.epochs < 1 or self.lr <= 0 or self.batch_size < 1:
+            raise ValueError("ngram_branch needs epochs >= 1, lr > 0 and batch_size >= 1")
+
+
+@dataclass(frozen=True)
 class ClassifyRecipe:
     data: ClassifyDataConfig = field(default_factory=ClassifyDataConfig)
     model: ClassifierConfig = field(default_factory=ClassifierConfig)
     train: TrainConfig = field(default_factory=default_train)
+    ngram_branch: NgramBranchConfig = field(default_factory=NgramBranchConfig)

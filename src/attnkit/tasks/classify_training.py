@@ -11,30 +11,18 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
+from attnkit.engine.checkpoint import load_checkpoint, save_checkpoint, strip_prefix
+from attnkit.engine.classification_loss import classification_loss, predicted_classes
 from attnkit.engine.classification_metrics import classification_scores, confusion_matrix
 from attnkit.engine.seeding import seed_everything
 from attnkit.engine.trainer import Trainer
 from attnkit.models.classifier import AttentionClassifier
-from attnkit.tasks.classify_data import PreparedData, eval_loader, train_loader
+from attnkit.tasks.classify_data import PreparedData, eval_loader, run_model, train_loader
 from attnkit.tasks.classify_inference import checkpoint_meta
 from attnkit.tasks.classify_recipe import ClassifyRecipe
+from attnkit.tasks.classify_stacking import stack_ngram_branch
 
 Batch = dict[str, Tensor]
-
-
-def classification_loss(logits: Tensor, labels: Tensor, reduction: str = "mean") -> Tensor:
-    """Binary cross-entropy on one logit (B,), or cross-entropy on (B, C) logits."""
-    if logits.dim() == 1:
-        return nn.functional.binary_cross_entropy_with_logits(
-            logits.float(), labels.float(), reduction=reduction)
-    return nn.functional.cross_entropy(logits.float(), labels, reduction=reduction)
-
-
-def predicted_classes(logits: Tensor) -> Tensor:
-    """logits (B,) | (B, C) -> class ids (B,)."""
-    if logits.dim() == 1:
-        return (logits > 0).long()
-    return logits.argmax(dim=1)
 
 
 class ClassificationTraining:
@@ -44,13 +32,14 @@ class ClassificationTraining:
         self.num_classes = num_classes
 
     def loss(self, model: nn.Module, batch: Batch) -> tuple[Tensor, int]:
-        logits, _ = model(batch["tokens"], batch["lengths"], batch.get("bigrams"))
+        logits, _ = run_model(model, batch)
         return classification_loss(logits, batch["labels"]), len(batch["labels"])
 
+    @torch.no_grad()
     def evaluate(self, model: nn.Module, loader: Iterable[Batch]) -> dict[str, float]:
         total_loss, labels, predictions = 0.0, [], []
         for batch in loader:
-            logits, _ = model(batch["tokens"], batch["lengths"], batch.get("bigrams"))
+            logits, _ = run_model(model, batch)
             total_loss += float(classification_loss(logits, batch["labels"], reduction="sum"))
             labels.append(batch["labels"].cpu().numpy())
             predictions.append(predicted_classes(logits).cpu().numpy())
@@ -82,4 +71,31 @@ def train_classifier(recipe: ClassifyRecipe, data: PreparedData, run_dir: Path,
     if validation is None and data.validation is not None:
         validation = eval_loader(data.validation, recipe.data.eval_batch_size)
     torch.manual_seed(recipe.train.seed)
-    return trainer.fit(training, validation, resume=resume)
+    history = trainer.fit(training, validation, resume=resume)
+    if data.ngrams is not None:
+        save_stacked(model, data, recipe, run_dir, meta, task)
+    return history
+
+
+def save_stacked(attention: AttentionClassifier, data: PreparedData, recipe: ClassifyRecipe,
+                 run_dir: Path, meta: dict[str, Any], task: ClassificationTraining) -> None:
+    """Stack the best attention model with an n-gram branch and make that the run's best
+    checkpoint (its header keeps the training history and adds the stacked validation
+    metrics); ``last`` stays the attention model, which resuming continues."""
+    best = load_checkpoint(run_dir / "best.safetensors")
+    state = best.model_state
+    if best.meta.get("ngrams") is not None:  # resumed without a new best: restack that one
+        state = strip_prefix(state, "attention.")
+    attention.load_state_dict(state)
+    stacked = stack_ngram_branch(attention, data, recipe.ngram_branch, recipe.train.seed,
+                                 recipe.data.eval_batch_size)
+    metrics = task.evaluate(stacked, eval_loader(data.validation, recipe.data.eval_batch_size))
+    header = {key: value for key, value in best.header.items()
+              if key not in ("format_version", "optimizer", "rng")}
+    header["meta"] = {**meta, "ngrams": {"order": data.ngrams.order, "base": data.ngrams.base,
+                                         "table_size": len(data.ngrams)}}
+    header["stacked_metrics"] = {f"val_{key}": value for key, value in metrics.items()}
+    save_checkpoint(run_dir / "best.safetensors", stacked.state_dict(), header)
+    print("stacked with the n-gram branch: "
+          + ", ".join(f"val_{key} {value:.4f}" for key, value in metrics.items()
+                      if key in ("loss", "accuracy")))
