@@ -2,6 +2,7 @@
 torch engine's, and the torch pipeline evaluates and decodes the NumPy-trained checkpoint."""
 
 import json
+import multiprocessing
 
 import numpy as np
 import pytest
@@ -11,7 +12,7 @@ from attnkit.engine.checkpoint import load_checkpoint
 from attnkit.engine.run_log import read_metrics
 from attnkit.models.seq2seq import Seq2seqConfig
 from attnkit.tasks.seq2seq_inference import Translator
-from attnkit.tasks.seq2seq_numpy import load_numpy_model, search_length
+from attnkit.tasks.seq2seq_numpy import load_numpy_model, search_length, training_processes
 
 TINY = ["--set", "data.train_size=256", "--set", "data.val_size=32", "--set",
         "data.test_size=32", "--set", "model.hidden_size=16", "--set",
@@ -61,6 +62,23 @@ def test_numpy_engine_follows_the_torch_engine_step_for_step(numpy_run, tmp_path
                                           read_metrics(torch_run / "metrics.jsonl"), strict=True):
         for key in ("train_loss", "val_loss"):
             assert numpy_record[key] == pytest.approx(torch_record[key], rel=1e-4), key
+
+
+@pytest.mark.skipif("fork" not in multiprocessing.get_all_start_methods(), reason="needs fork")
+def test_two_processes_with_one_blas_thread_train_the_same_model(numpy_run, tmp_path,
+                                                                monkeypatch):
+    monkeypatch.setenv("OPENBLAS_NUM_THREADS", "1")  # the CLI then trains on 2 processes
+    assert training_processes() == 2
+    run = tmp_path / "parallel"
+    assert main(["train", "dates", "--engine", "numpy", "--run-dir", str(run), *TINY]) == 0
+    for parallel, single in zip(read_metrics(run / "metrics.jsonl"),
+                                read_metrics(numpy_run / "metrics.jsonl"), strict=True):
+        assert parallel["train_loss"] == pytest.approx(single["train_loss"], rel=1e-5)
+        assert parallel["val_loss"] == pytest.approx(single["val_loss"], rel=1e-5)
+    mine = load_checkpoint(run / "last.safetensors").model_state
+    theirs = load_checkpoint(numpy_run / "last.safetensors").model_state
+    for name, tensor in mine.items():
+        np.testing.assert_allclose(tensor.numpy(), theirs[name].numpy(), rtol=1e-3, atol=1e-5)
 
 
 def test_unsupported_model_is_one_clear_error(tmp_path, capsys):

@@ -59,19 +59,29 @@ class Trainer:
 
     def train_step(self, batch: Batch) -> float:
         """One update; -> the batch's mean token loss."""
+        loss = self.compute_gradients(batch)
+        self.apply_gradients()
+        return loss
+
+    def compute_gradients(self, batch: Batch) -> float:
+        """Forward and backward: the model's grads become those of the batch's mean token
+        loss. -> that loss."""
         logits = self.model.forward(batch["source"], batch["source_lengths"], batch["target_in"])
         loss = self.loss_layer.forward(logits, batch["target_out"])
         if not np.isfinite(loss):
             raise AttnkitError(f"training diverged: loss is {loss}; try a lower train.lr or "
                                "train.grad_clip")
         self.model.backward(self.loss_layer.backward())
+        return loss
+
+    def apply_gradients(self) -> None:
+        """Clip the model's grads, set the step's learning rate and update the parameters."""
         if self.grad_clip > 0:
             clip_grads_by_global_norm(self.model.grads, self.grad_clip)
         if self.learning_rate is not None:
             self.optimizer.lr = self.learning_rate(self.step)
         self.optimizer.update(self.model.params, self.model.grads)
         self.step += 1
-        return loss
 
     def train_epoch(self, batches: Iterable[Batch]) -> float:
         """-> mean training loss over the epoch's batches, weighted by examples."""

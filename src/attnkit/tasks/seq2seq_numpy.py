@@ -8,6 +8,7 @@ torch Trainer's data order, Adam, clipping and schedule, so the two engines' cur
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -25,10 +26,10 @@ from attnkit.engine.trainer import TrainConfig, format_record, learning_rate_fac
 from attnkit.errors import AttnkitError
 from attnkit.models.seq2seq import Seq2seqConfig, build_seq2seq
 from attnkit.numpy_ref import AttentionSeq2seq, PeekySeq2seq, Seq2seq
+from attnkit.numpy_ref.data_parallel import DataParallelTrainer
 from attnkit.numpy_ref.layers import TimeSoftmaxWithLoss
 from attnkit.numpy_ref.optimizers import Adam
 from attnkit.numpy_ref.torch_layout import from_torch_layout, to_torch_layout
-from attnkit.numpy_ref.trainer import Trainer
 
 NUMPY_MODELS = {"attention": AttentionSeq2seq, "peeky": PeekySeq2seq, "plain": Seq2seq}
 NumpyModel = Seq2seq | PeekySeq2seq | AttentionSeq2seq
@@ -51,27 +52,38 @@ def check_numpy_supports(config: Seq2seqConfig) -> None:
                            "use --engine torch or change the recipe")
 
 
+def single_blas_thread() -> bool:
+    """Whether OpenBLAS is limited to one thread (OPENBLAS_NUM_THREADS=1): then the engine uses
+    the other cores itself, else threaded OpenBLAS does and more threads would compete."""
+    return os.environ.get("OPENBLAS_NUM_THREADS") == "1" and (os.cpu_count() or 1) > 1
+
+
 def row_workers() -> int:
-    """Threads for the LSTM time loops: 2 when OpenBLAS is limited to one thread
-    (OPENBLAS_NUM_THREADS=1), else 1, because threaded OpenBLAS and row threads compete."""
-    if os.environ.get("OPENBLAS_NUM_THREADS") == "1":
-        return min(2, os.cpu_count() or 1)
-    return 1
+    """Threads for the LSTM time loops of inference: 2 with a single BLAS thread, else 1."""
+    return 2 if single_blas_thread() else 1
+
+
+def training_processes() -> int:
+    """Processes sharing each training batch (`numpy_ref.data_parallel`): 2 with a single
+    BLAS thread where processes can be forked, else 1."""
+    return 2 if single_blas_thread() and "fork" in multiprocessing.get_all_start_methods() else 1
 
 
 def build_numpy_model(vocab_size: int, config: Seq2seqConfig, seed: int = 0,
-                      dtype: type = np.float32) -> NumpyModel:
+                      dtype: type = np.float32, workers: int | None = None) -> NumpyModel:
+    """workers: LSTM row threads (default `row_workers()`)."""
     check_numpy_supports(config)
     model_class = NUMPY_MODELS[config.kind]
     return model_class(vocab_size, config.embedding_size, config.hidden_size, seed, dtype,
-                       workers=row_workers())
+                       workers=row_workers() if workers is None else workers)
 
 
-def initial_numpy_model(vocab_size: int, config: Seq2seqConfig, seed: int) -> NumpyModel:
+def initial_numpy_model(vocab_size: int, config: Seq2seqConfig, seed: int,
+                        workers: int | None = None) -> NumpyModel:
     """The NumPy model holding exactly the weights the torch engine starts from for this seed
     (`train_torch` seeds torch and builds the model the same way), so that runs of the two
     engines can be compared epoch by epoch."""
-    model = build_numpy_model(vocab_size, config, seed=seed)
+    model = build_numpy_model(vocab_size, config, seed=seed, workers=workers)
     torch.manual_seed(seed)
     torch_model = build_seq2seq(vocab_size, config)
     model.load_state_dict(torch_to_numpy_state(torch_model.state_dict(), model))
@@ -166,11 +178,15 @@ def train_numpy(model_config: Seq2seqConfig, train_config: TrainConfig, vocab: A
     early_stopping_patience; train.device is ignored (NumPy runs on the CPU). Starts from the
     torch engine's initial weights. -> the per-epoch records.
     """
-    model = initial_numpy_model(len(vocab), model_config, train_config.seed)
+    processes = training_processes()
+    model = initial_numpy_model(len(vocab), model_config, train_config.seed,
+                                workers=1 if processes > 1 else None)
     optimizer = build_optimizer(train_config)
-    trainer = Trainer(model, optimizer, train_config.grad_clip, vocab.pad_id,
-                      progress=_progress_bar(train_loader) if show_progress else _no_bar,
-                      learning_rate=learning_rate_schedule(train_config, len(train_loader)))
+    trainer = DataParallelTrainer(
+        model, optimizer, train_config.grad_clip, vocab.pad_id,
+        progress=_progress_bar(train_loader) if show_progress else _no_bar,
+        learning_rate=learning_rate_schedule(train_config, len(train_loader)),
+        processes=processes)
     recorder = RunRecorder(model, train_config, run_dir, meta)
 
     def evaluate(trained: NumpyModel) -> dict[str, float]:
