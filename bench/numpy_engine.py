@@ -11,9 +11,11 @@ process instead, through the LSTM time loops only.
     .venv/bin/python bench/numpy_engine.py                    # 4 epochs
     .venv/bin/python bench/numpy_engine.py --epochs 1 --processes 1 --workers 1 --blas-threads 2
 
-Learning rate: 3e-3 with cosine decay by default. The book's constant 1e-3 learns this harder
+Learning rate: 8e-3 with cosine decay by default. The book's constant 1e-3 learns this harder
 generated set (many formats, years 1900-2099) more slowly: about 98 % held-out exact match after 4
-epochs, against 99.9 % with the default (`--lr 1e-3 --schedule none` reproduces it).
+epochs (`--lr 1e-3 --schedule none` reproduces it). Measured over seeds 0, 1 and 2 (each seed
+draws its own pairs and initial weights), after 4 epochs: 3e-3 gave 99.88, 99.62 and 99.60 %;
+5e-3 gave 98.78 % on seed 1; 8e-3 gave 100.0, 99.98 and 99.92 %.
 
 Wall times on a shared machine are noisy; the load average before and after is reported.
 """
@@ -38,18 +40,38 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--hidden", type=int, default=256)
     parser.add_argument("--model", choices=("attention", "peeky", "plain"), default="attention")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--lr", type=float, default=3e-3, help="Adam learning rate (default 3e-3)")
+    parser.add_argument("--lr", type=float, default=8e-3, help="Adam learning rate (default 8e-3)")
     parser.add_argument("--schedule", choices=("none", "cosine"), default="cosine",
                         help="learning-rate decay over all epochs, as train.schedule (default "
                         "cosine)")
     parser.add_argument("--blas-threads", type=int, default=1,
                         help="OpenBLAS threads, set before NumPy loads (default 1; 0 = its own)")
+    parser.add_argument("--show-errors", type=int, default=0, metavar="N",
+                        help="print up to N held-out pairs the final model gets wrong (stderr)")
     parser.add_argument("--processes", type=int, default=2,
                         help="forked processes sharing each batch's rows (default 2)")
     parser.add_argument("--workers", type=int, default=1,
                         help="threads running blocks of batch rows through the LSTMs, in each "
                         "process (default 1)")
     return parser.parse_args(argv)
+
+
+def print_errors(model, held_out, sources, targets, vocab, limit: int) -> None:
+    """The first ``limit`` held-out pairs whose greedy output differs from the target."""
+    from attnkit.numpy_ref.trainer import strip_after_end
+
+    shown, start = 0, 0
+    while start < len(sources) and shown < limit:
+        rows = slice(start, start + 500)
+        ids = model.generate(held_out["source"][rows], held_out["source_lengths"][rows],
+                             vocab.start_id, held_out["target_out"].shape[1], vocab.end_id)
+        for offset, output in enumerate(strip_after_end(ids, vocab.end_id)):
+            guess = vocab.decode(output)
+            if guess != targets[start + offset] and shown < limit:
+                print(f"{sources[start + offset]!r} -> {guess!r}, expected "
+                      f"{targets[start + offset]!r}", file=sys.stderr)
+                shown += 1
+        start += 500
 
 
 def children_cpu_seconds(before: float) -> float:
@@ -115,6 +137,9 @@ def main(argv: list[str] | None = None) -> None:
                        "held_out_loss": round(metrics["loss"], 5),
                        "held_out_exact_match": metrics["exact_match"]})
         print(json.dumps(epochs[-1]), file=sys.stderr, flush=True)
+    if args.show_errors:
+        print_errors(model, held_out, pairs.test_sources, pairs.test_targets, vocab,
+                     args.show_errors)
     seconds = [record["seconds"] for record in epochs]
     print(json.dumps({
         "benchmark": "numpy_engine", "model": args.model, "train_pairs": args.train_pairs,
