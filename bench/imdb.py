@@ -17,10 +17,12 @@ Prints one JSON object. Never part of the test run.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
 import statistics
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -112,8 +114,9 @@ def main() -> None:
         raise SystemExit(f"error: without a validation share train.monitor "
                          f"{recipe.train.monitor!r} would select on the test set")
     started = time.perf_counter()
-    history = train_classifier(recipe, data, run_dir, {"kind": "imdb"}, task=task,
-                               validation=None if data.validation else task.test_loader)
+    with contextlib.redirect_stdout(sys.stderr):  # progress lines; stdout is the JSON alone
+        history = train_classifier(recipe, data, run_dir, {"kind": "imdb"}, task=task,
+                                   validation=None if data.validation else task.test_loader)
     total_training_seconds = time.perf_counter() - started
     classifier = TextClassifier.from_checkpoint(run_dir, "cpu")
     raw_test = read_imdb(find_imdb_source(data_dir))["test"].texts
