@@ -72,7 +72,7 @@ def train_classifier(recipe: ClassifyRecipe, data: PreparedData, run_dir: Path,
         validation = eval_loader(data.validation, recipe.data.eval_batch_size)
     torch.manual_seed(recipe.train.seed)
     history = trainer.fit(training, validation, resume=resume)
-    if data.ngrams is not None:
+    if data.ngrams is not None and trainer.context.is_main:  # one process writes checkpoints
         save_stacked(model, data, recipe, run_dir, meta, task)
     return history
 
