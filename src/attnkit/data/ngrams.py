@@ -68,22 +68,33 @@ class NgramTable:
     def build(cls, ids: np.ndarray, offsets: np.ndarray, order: int, base: int,
               min_count: int) -> NgramTable:
         """The n-grams of the training texts found in at least ``min_count`` of them."""
+        return cls.build_with_features(ids, offsets, order, base, min_count)[0]
+
+    @classmethod
+    def build_with_features(cls, ids: np.ndarray, offsets: np.ndarray, order: int, base: int,
+                            min_count: int) -> tuple[NgramTable, list[np.ndarray]]:
+        """``build``, and the training texts' ``features`` from the same pass over them."""
         texts, keys = _distinct(*ngram_keys(ids, offsets, order, base))
         found, counts = np.unique(keys, return_counts=True)
         table = cls(found[counts >= min_count], order, base)
         if not len(table):
             raise AttnkitError(f"no n-gram occurs in {min_count} training texts; lower "
                                "ngrams.min_count")
-        return table
+        return table, table._lookup(texts, keys, len(offsets) - 1)
 
     def features(self, ids: np.ndarray, offsets: np.ndarray) -> list[np.ndarray]:
         """Per text, the sorted table positions of its distinct known n-grams (int64)."""
         texts, keys = _distinct(*ngram_keys(ids, offsets, self.order, self.base))
+        return self._lookup(texts, keys, len(offsets) - 1)
+
+    def _lookup(self, texts: np.ndarray, keys: np.ndarray, count: int) -> list[np.ndarray]:
+        """Distinct (text, key) pairs sorted by text -> per text, the positions of its keys
+        in the table (unknown keys dropped)."""
         position = np.minimum(np.searchsorted(self.keys, keys), len(self.keys) - 1)
         known = self.keys[position] == keys
         texts, position = texts[known], position[known]
-        bounds = np.searchsorted(texts, np.arange(len(offsets)))
-        return [position[bounds[i]:bounds[i + 1]] for i in range(len(offsets) - 1)]
+        bounds = np.searchsorted(texts, np.arange(count + 1))
+        return [position[bounds[i]:bounds[i + 1]] for i in range(count)]
 
     def text_features(self, ids: Sequence[int] | np.ndarray) -> np.ndarray:
         """The features of one text's ids."""

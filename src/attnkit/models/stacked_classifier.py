@@ -49,11 +49,12 @@ class StackedClassifier(nn.Module):
     def forward(self, tokens: Tensor, lengths: Tensor, bigrams: Tensor | None,
                 ngrams: Tensor, ngram_offsets: Tensor) -> tuple[Tensor, Tensor]:
         attention_logits, weights = self.attention(tokens, lengths, bigrams)
-        ngram_logits = self.ngrams(ngrams, ngram_offsets)
+        return self.blended(attention_logits, self.ngrams(ngrams, ngram_offsets)), weights
+
+    def blended(self, attention_logits: Tensor, ngram_logits: Tensor) -> Tensor:
+        """attention logits (B,) | (B, C), n-gram logits (B, C') -> a * attention + b * n-gram
+        + c, shaped like the attention logits."""
         if attention_logits.dim() == 1:
-            ngram_logits = ngram_logits.squeeze(1)
-            bias = self.blend_bias.squeeze(0)
-        else:
-            bias = self.blend_bias
-        logits = self.blend[0] * attention_logits + self.blend[1] * ngram_logits + bias
-        return logits, weights
+            return (self.blend[0] * attention_logits + self.blend[1] * ngram_logits.squeeze(1)
+                    + self.blend_bias.squeeze(0))
+        return self.blend[0] * attention_logits + self.blend[1] * ngram_logits + self.blend_bias

@@ -92,10 +92,16 @@ def collate(items: Sequence[Item]) -> Batch:
     if items[0][2] is not None:
         batch["bigrams"] = _pad([item[2] for item in items], width)
     if items[0][3] is not None:
-        sizes = np.array([len(item[3]) for item in items], dtype=np.int64)
-        batch["ngrams"] = torch.from_numpy(np.concatenate([item[3] for item in items]))
-        batch["ngram_offsets"] = torch.from_numpy(np.concatenate([[0], np.cumsum(sizes)[:-1]]))
+        batch["ngrams"], batch["ngram_offsets"] = ngram_bag([item[3] for item in items])
     return batch
+
+
+def ngram_bag(rows: Sequence[np.ndarray]) -> tuple[Tensor, Tensor]:
+    """Texts' n-gram features -> ngrams (N,) concatenated and offsets (B,) where each starts,
+    the input of ``nn.functional.embedding_bag``."""
+    sizes = np.array([len(row) for row in rows], dtype=np.int64)
+    return (torch.from_numpy(np.concatenate(rows)),
+            torch.from_numpy(np.concatenate([[0], np.cumsum(sizes)[:-1]])))
 
 
 def run_model(model: nn.Module, batch: Batch) -> tuple[Tensor, Tensor]:
@@ -162,30 +168,31 @@ def _datasets(corpus: TokenCorpus, config: ClassifyDataConfig, seed: int,
     bigrams = None
     if config.bigram_vocab_size:
         bigrams = BigramTable.build(train, corpus.words, config.bigram_vocab_size)
-    ngrams = None
+    ngrams = train_features = None
     if config.ngram_order and validation is None:
         raise AttnkitError("data.ngram_order needs a validation split to fit the blend of the "
                            "two models on (data.validation_fraction > 0 or a validation file)")
     if config.ngram_order:
-        ngrams = NgramTable.build(model_ids(train, config.vocab_size), train.offsets,
-                                  config.ngram_order, config.vocab_size, config.ngram_min_count)
+        ngrams, train_features = NgramTable.build_with_features(
+            model_ids(train, config.vocab_size), train.offsets, config.ngram_order,
+            config.vocab_size, config.ngram_min_count)
 
-    def dataset(texts: EncodedTexts | None) -> EncodedDataset | None:
+    def dataset(texts: EncodedTexts | None,
+                ngram_features: list[np.ndarray] | None = None) -> EncodedDataset | None:
         if texts is None:
             return None
         bigram_sequences = None
         if bigrams is not None:
             flat = bigrams.corpus_ids(texts, corpus.words)
             bigram_sequences = split_like(flat, texts, config.max_length)
-        ngram_features = None
-        if ngrams is not None:
+        if ngrams is not None and ngram_features is None:
             ngram_features = ngrams.features(model_ids(texts, config.vocab_size), texts.offsets)
         return EncodedDataset(texts.sequences(config.vocab_size, config.max_length), texts.labels,
                               bigram_sequences, ngram_features)
 
-    return PreparedData(dataset(train), dataset(validation), dataset(corpus.splits.get("test")),
-                        corpus.vocabulary(config.vocab_size), tokenizer, class_names, bigrams,
-                        ngrams)
+    return PreparedData(dataset(train, train_features), dataset(validation),
+                        dataset(corpus.splits.get("test")), corpus.vocabulary(config.vocab_size),
+                        tokenizer, class_names, bigrams, ngrams)
 
 
 def model_ids(texts: EncodedTexts, vocab_size: int) -> np.ndarray:

@@ -17,7 +17,13 @@ from attnkit.engine.classification_loss import classification_loss
 from attnkit.errors import AttnkitError
 from attnkit.models.classifier import AttentionClassifier
 from attnkit.models.stacked_classifier import NgramLogits, StackedClassifier
-from attnkit.tasks.classify_data import EncodedDataset, PreparedData, eval_loader, run_model
+from attnkit.tasks.classify_data import (
+    EncodedDataset,
+    PreparedData,
+    eval_loader,
+    ngram_bag,
+    run_model,
+)
 from attnkit.tasks.classify_recipe import NgramBranchConfig
 
 
@@ -44,11 +50,8 @@ def stack_ngram_branch(attention: AttentionClassifier, data: PreparedData,
 def _bag(dataset: EncodedDataset, indices: np.ndarray,
          device: torch.device) -> tuple[Tensor, Tensor, Tensor]:
     """The n-grams (N,), offsets (B,) and labels (B,) of the texts at ``indices``."""
-    rows = [dataset.ngram_features[i] for i in indices]
-    sizes = np.array([len(row) for row in rows], dtype=np.int64)
-    offsets = np.concatenate([[0], np.cumsum(sizes)[:-1]])
-    return (torch.from_numpy(np.concatenate(rows)).to(device),
-            torch.from_numpy(offsets).to(device),
+    ngrams, offsets = ngram_bag([dataset.ngram_features[i] for i in indices])
+    return (ngrams.to(device), offsets.to(device),
             torch.from_numpy(dataset.labels[indices]).to(device))
 
 
@@ -101,8 +104,7 @@ def fit_blend(model: StackedClassifier, validation: torch.utils.data.DataLoader)
         for batch in validation:
             batch = {key: value.to(device) for key, value in batch.items()}
             attention_logits.append(run_model(model.attention, batch)[0])
-            ngram_logits.append(_squeezed(model.ngrams(batch["ngrams"],
-                                                       batch["ngram_offsets"])))
+            ngram_logits.append(model.ngrams(batch["ngrams"], batch["ngram_offsets"]))
             labels.append(batch["labels"])
     first, second, truth = (torch.cat(part) for part in (attention_logits, ngram_logits, labels))
     blend = [model.blend, model.blend_bias]
@@ -110,9 +112,7 @@ def fit_blend(model: StackedClassifier, validation: torch.utils.data.DataLoader)
 
     def closure() -> Tensor:
         optimizer.zero_grad()
-        bias = model.blend_bias.squeeze(0) if first.dim() == 1 else model.blend_bias
-        loss = classification_loss(model.blend[0] * first + model.blend[1] * second + bias,
-                                   truth)
+        loss = classification_loss(model.blended(first, second), truth)
         loss.backward()
         return loss
 
