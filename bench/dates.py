@@ -22,10 +22,10 @@ from pathlib import Path
 import torch
 
 from attnkit.engine.sequence_metrics import exact_match
+from attnkit.pipelines.seq2seq.predictor import Translator
+from attnkit.pipelines.seq2seq.recipe import Seq2seqRecipe, build_splits, build_vocabulary
+from attnkit.pipelines.seq2seq.training import train_torch
 from attnkit.recipe import load_recipe, recipe_to_dict
-from attnkit.tasks.seq2seq_inference import Translator
-from attnkit.tasks.seq2seq_recipe import Seq2seqRecipe, build_splits, build_vocabulary
-from attnkit.tasks.seq2seq_training import train_torch
 
 
 def greedy_throughput(translator: Translator, sources: list[str], targets: list[str],

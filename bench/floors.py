@@ -35,9 +35,9 @@ from attnkit.data.bucketing import BucketBatchSampler
 from attnkit.data.char_vocab import CharVocabulary
 from attnkit.data.dates import generate_date_splits
 from attnkit.data.sources import resolve_data_dir
+from attnkit.pipelines.classify.data import prepare_imdb
+from attnkit.pipelines.classify.recipe import ClassifyRecipe
 from attnkit.recipe import load_recipe
-from attnkit.tasks.classify_data import prepare_imdb
-from attnkit.tasks.classify_recipe import ClassifyRecipe
 
 Shape = tuple[int, int, int]  # (M, K, N): an (M, K) @ (K, N) product, 2 M K N operations
 TARGET_STEPS = 11  # decoder steps of a date: <s> + "YYYY-MM-DD"

@@ -32,11 +32,11 @@ import torch
 from attnkit.data.imdb import find_imdb_source, read_imdb
 from attnkit.data.sources import resolve_data_dir
 from attnkit.engine.checkpoint import read_header
+from attnkit.pipelines.classify.data import PreparedData, eval_loader, prepare_imdb
+from attnkit.pipelines.classify.predictor import TextClassifier
+from attnkit.pipelines.classify.recipe import ClassifyRecipe
+from attnkit.pipelines.classify.training import ClassificationTraining, train_classifier
 from attnkit.recipe import load_recipe, recipe_to_dict
-from attnkit.tasks.classify_data import PreparedData, eval_loader, prepare_imdb
-from attnkit.tasks.classify_inference import TextClassifier
-from attnkit.tasks.classify_recipe import ClassifyRecipe
-from attnkit.tasks.classify_training import ClassificationTraining, train_classifier
 
 BATCH = 256
 

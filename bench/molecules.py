@@ -25,11 +25,11 @@ import torch
 
 from attnkit.data.molecule_render import render_cache, render_smiles
 from attnkit.data.moses import load_moses
+from attnkit.pipelines.img2seq.data import build_splits, encode_targets
+from attnkit.pipelines.img2seq.predictor import ImageReader
+from attnkit.pipelines.img2seq.recipe import Img2SeqRecipe
+from attnkit.pipelines.img2seq.training import text_scores, train
 from attnkit.recipe import load_recipe
-from attnkit.tasks.img2seq_data import build_splits, encode_targets
-from attnkit.tasks.img2seq_inference import ImageReader
-from attnkit.tasks.img2seq_recipe import Img2SeqRecipe
-from attnkit.tasks.img2seq_training import text_scores, train
 
 
 def curve(history: list[dict]) -> list[dict]:

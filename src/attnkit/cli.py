@@ -1,8 +1,8 @@
 """The `attnkit` command: train, eval, predict and inspect attention models.
 
-Pipelines live in `attnkit.tasks`; each registers its `train` sub-commands, and `eval` and
-`predict` dispatch on the task recorded in the checkpoint. A mistake a user can make prints one
-line starting with `error:` and exits with status 1.
+Pipelines live in `attnkit.pipelines`; each one's `commands` module registers its `train`
+sub-commands, and `eval` and `predict` dispatch on the pipeline recorded in the checkpoint. A
+mistake a user can make prints one line starting with `error:` and exits with status 1.
 """
 
 from __future__ import annotations
@@ -17,15 +17,15 @@ from types import ModuleType
 from attnkit import __version__
 from attnkit.errors import AttnkitError
 
-TASK_MODULES: tuple[str, ...] = (
-    "attnkit.tasks.img2seq",
-    "attnkit.tasks.seq2seq",
-    "attnkit.tasks.classify",
+PIPELINE_COMMANDS: tuple[str, ...] = (
+    "attnkit.pipelines.img2seq.commands",
+    "attnkit.pipelines.seq2seq.commands",
+    "attnkit.pipelines.classify.commands",
 )
 
 
-def task_modules() -> list[ModuleType]:
-    return [importlib.import_module(name) for name in TASK_MODULES]
+def pipeline_commands() -> list[ModuleType]:
+    return [importlib.import_module(name) for name in PIPELINE_COMMANDS]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -35,9 +35,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"attnkit {__version__}")
     verbs = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     train = verbs.add_parser("train", help="train a model (see `attnkit train --help`)")
-    tasks = train.add_subparsers(dest="task", required=True, metavar="TASK")
-    for module in task_modules():
-        module.add_train_parsers(tasks)
+    # TASK is the word users know from `attnkit train --help`; each is one pipeline's command
+    runs = train.add_subparsers(dest="task", required=True, metavar="TASK")
+    for module in pipeline_commands():
+        module.add_train_parsers(runs)
         if hasattr(module, "add_commands"):
             module.add_commands(verbs)
     for verb, text in (("eval", "evaluate a trained run"), ("predict", "run a trained model")):
@@ -54,20 +55,21 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def dispatch_on_checkpoint(args: argparse.Namespace) -> int | None:
-    """`eval RUN ...` / `predict RUN ...`: parse the rest with the options of RUN's task."""
+    """`eval RUN ...` / `predict RUN ...`: parse the rest with the options of RUN's pipeline."""
     from attnkit.engine.checkpoint import read_header, resolve_checkpoint
+    from attnkit.pipelines.run_checkpoint import recorded_pipeline
 
     if args.run in ("-h", "--help"):
         print(f"usage: attnkit {args.command} RUN [options]; `attnkit {args.command} RUN --help` "
               "lists the options of that run's task")
         return 0
     path = resolve_checkpoint(args.run)
-    task = read_header(path)["meta"].get("task")
-    for module in task_modules():
-        if getattr(module, "TASK_NAME", None) == task:
+    pipeline = recorded_pipeline(read_header(path)["meta"])
+    for module in pipeline_commands():
+        if getattr(module, "PIPELINE", None) == pipeline:
             break
     else:
-        raise AttnkitError(f"{path} was trained by task {task!r}, which this attnkit lacks")
+        raise AttnkitError(f"{path} was trained by task {pipeline!r}, which this attnkit lacks")
     parser = argparse.ArgumentParser(prog=f"attnkit {args.command} {args.run}")
     getattr(module, f"add_{args.command}_arguments")(parser)
     options = parser.parse_args(args.rest)

@@ -4,7 +4,7 @@ import torch
 from attnkit.errors import AttnkitError
 from attnkit.models.classifier import AttentionClassifier, ClassifierConfig, SharedDropout
 
-from ..tasks.classify_run import one_thread
+from ..pipelines.classify.classify_run import one_thread
 
 SMALL = dict(vocab_size=50, embedding_size=16, hidden_size=8, attention_units=8, dense_size=8)
 

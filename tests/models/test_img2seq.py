@@ -6,7 +6,7 @@ from attnkit.data.molecule_render import RenderConfig, render_smiles
 from attnkit.data.smiles_tokenizer import TokenVocabulary, tokenize_smiles
 from attnkit.decoding import greedy_search
 from attnkit.models.img2seq import Img2Seq, Img2SeqConfig
-from attnkit.tasks.img2seq_data import ImageTokenCollator
+from attnkit.pipelines.img2seq.data import ImageTokenCollator
 
 SMALL = dict(image_size=64, encoder_channels=(8, 16, 16, 16), projection_size=24,
              embedding_size=8, hidden_size=20, attention_units=12, output_size=16)

@@ -12,7 +12,7 @@ from attnkit.engine.checkpoint import load_checkpoint, load_model_state, save_ch
 from attnkit.models.seq2seq import Seq2seqConfig, build_seq2seq
 from attnkit.numpy_ref.checkpoint import load_numpy_weights, save_numpy_checkpoint
 from attnkit.numpy_ref.layers import TimeSoftmaxWithLoss
-from attnkit.tasks.seq2seq_numpy import (
+from attnkit.pipelines.seq2seq.numpy_engine import (
     build_numpy_model,
     numpy_to_torch_state,
     torch_to_numpy_state,

@@ -1,0 +1,88 @@
+"""Command-line options every pipeline's `train` shares, and the run folder they lead to.
+
+Recipes used with these options must have a `train: TrainConfig` section: `--seed`,
+`--device`, `--threads` and `--minutes` are shorthands for `--set train.<field>=...`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+from typing import Any, TypeVar
+
+from attnkit.engine.checkpoint import read_header
+from attnkit.errors import AttnkitError
+from attnkit.recipe import load_recipe, parse_override, recipe_from_dict, set_dotted, write_recipe
+
+T = TypeVar("T")
+
+
+def add_run_arguments(parser: argparse.ArgumentParser, default_recipe: str) -> None:
+    parser.add_argument("--config", default=default_recipe, metavar="RECIPE",
+                        help=f"recipe name or YAML file (default: {default_recipe})")
+    parser.add_argument("--set", dest="overrides", action="append", default=[],
+                        metavar="KEY=VALUE", help="override a recipe value, e.g. train.lr=3e-4")
+    parser.add_argument("--run-dir", type=Path, help="folder for checkpoints, logs and plots "
+                        "(default: runs/<task>-<time>)")
+    parser.add_argument("--resume", type=Path, metavar="RUN_DIR",
+                        help="continue the run in RUN_DIR from its last checkpoint")
+    parser.add_argument("--overwrite", action="store_true",
+                        help="allow training into a --run-dir that already holds checkpoints")
+    parser.add_argument("--device", help="auto, cpu or cuda (shorthand for train.device)")
+    parser.add_argument("--seed", type=int, help="random seed (shorthand for train.seed)")
+    parser.add_argument("--threads", type=int, help="CPU threads (shorthand for train.threads)")
+    parser.add_argument("--minutes", type=float, help="stop training after this many minutes "
+                        "(shorthand for train.time_limit_minutes)")
+    parser.add_argument("--data-dir",
+                        help="data folder (default: $ATTNKIT_DATA or ~/.cache/attnkit)")
+
+
+def recipe_from_args(cls: type[T], args: argparse.Namespace) -> T:
+    """The recipe: from the resumed checkpoint, else --config; then --set, --seed, --device."""
+    overrides = list(args.overrides)
+    if args.seed is not None:
+        overrides.append(f"train.seed={args.seed}")
+    if args.device is not None:
+        overrides.append(f"train.device={args.device}")
+    if args.threads is not None:
+        overrides.append(f"train.threads={args.threads}")
+    if args.minutes is not None:
+        overrides.append(f"train.time_limit_minutes={args.minutes}")
+    if args.resume is None:
+        return load_recipe(cls, args.config, overrides)
+    saved = read_header(resume_checkpoint(args.resume))["meta"].get("recipe")
+    if not isinstance(saved, dict):
+        raise AttnkitError(f"{args.resume} does not record the recipe it was trained with")
+    for override in overrides:
+        set_dotted(saved, *parse_override(override))
+    return recipe_from_dict(cls, saved)
+
+
+def resume_checkpoint(run_dir: Path) -> Path:
+    path = Path(run_dir) / "last.safetensors"
+    if not path.is_file():
+        raise AttnkitError(f"cannot resume: {run_dir} has no last.safetensors")
+    return path
+
+
+def prepare_run_dir(args: argparse.Namespace, name_prefix: str, recipe: Any) -> Path:
+    """Pick the run folder, refusing to train over existing checkpoints unless asked."""
+    if args.resume is not None:
+        resume_checkpoint(args.resume)
+        return Path(args.resume)
+    run_dir = args.run_dir
+    if run_dir is None:
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        run_dir = Path("runs") / f"{name_prefix}-{stamp}"
+        suffix = 1
+        while run_dir.exists():
+            suffix += 1
+            run_dir = Path("runs") / f"{name_prefix}-{stamp}-{suffix}"
+    run_dir = Path(run_dir)
+    if any(run_dir.glob("*.safetensors")) and not args.overwrite:
+        raise AttnkitError(f"{run_dir} already holds checkpoints; use --resume {run_dir} to "
+                           "continue, --overwrite to replace them, or another --run-dir")
+    run_dir.mkdir(parents=True, exist_ok=True)
+    write_recipe(recipe, run_dir / "recipe.yaml")
+    return run_dir

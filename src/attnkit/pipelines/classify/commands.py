@@ -1,0 +1,216 @@
+"""Text classification from the command line: ``attnkit train imdb``, ``attnkit train
+classify --data FILE``, and ``attnkit eval RUN`` / ``attnkit predict RUN "text"`` on their runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from attnkit.data.bigrams import split_like
+from attnkit.data.imdb import load_imdb_corpus
+from attnkit.data.sources import resolve_data_dir
+from attnkit.data.text_files import read_labelled_texts, read_lines
+from attnkit.engine.classification_metrics import (
+    classification_scores,
+    confusion_matrix,
+    format_report,
+)
+from attnkit.errors import AttnkitError
+from attnkit.pipelines.arguments import add_run_arguments, prepare_run_dir, recipe_from_args
+from attnkit.pipelines.classify.data import (
+    EncodedDataset,
+    PreparedData,
+    class_ids,
+    prepare_files,
+    prepare_imdb,
+)
+from attnkit.pipelines.classify.predictor import TextClassifier
+from attnkit.pipelines.classify.recipe import PIPELINE, ClassifyRecipe
+from attnkit.pipelines.classify.training import train_classifier
+
+__all__ = ["PIPELINE", "add_train_parsers", "add_eval_arguments", "evaluate",
+           "add_predict_arguments", "predict"]
+
+
+def add_train_parsers(tasks: argparse._SubParsersAction) -> None:
+    imdb = tasks.add_parser("imdb", help="sentiment classifier on IMDB reviews",
+                            description="Train the BiLSTM + attention classifier on IMDB.")
+    add_run_arguments(imdb, "imdb")
+    imdb.set_defaults(func=train_imdb_command)
+    files = tasks.add_parser("classify", help="text classifier on your CSV/TSV/JSONL file",
+                             description="Train a text classifier on a labelled file.")
+    add_run_arguments(files, "imdb")
+    files.add_argument("--data", type=Path, required=True, help="training file (.csv/.tsv/.jsonl)")
+    files.add_argument("--val-data", type=Path,
+                       help="validation file (default: data.validation_fraction of --data)")
+    files.add_argument("--text-col", default="text", help="text column (default: text)")
+    files.add_argument("--label-col", default="label", help="label column (default: label)")
+    files.set_defaults(func=train_file_command)
+
+
+def train_imdb_command(args: argparse.Namespace) -> int:
+    recipe = recipe_from_args(ClassifyRecipe, args)
+    data = prepare_imdb(recipe.data, resolve_data_dir(args.data_dir), recipe.train.seed)
+    return _train(args, recipe, data, {"kind": "imdb"})
+
+
+def train_file_command(args: argparse.Namespace) -> int:
+    recipe = recipe_from_args(ClassifyRecipe, args)
+    data = prepare_files(recipe.data, args.data, args.val_data, args.text_col, args.label_col,
+                         recipe.train.seed)
+    return _train(args, recipe, data, {"kind": "file", "text_column": args.text_col,
+                                       "label_column": args.label_col})
+
+
+def _train(args: argparse.Namespace, recipe: ClassifyRecipe, data: PreparedData,
+           source: dict) -> int:
+    # The data is read before the run folder exists: bad data leaves nothing behind.
+    run_dir = prepare_run_dir(args, PIPELINE, recipe)
+    history = train_classifier(recipe, data, run_dir, source, resume=args.resume is not None)
+    monitor, mode = recipe.train.monitor, recipe.train.monitor_mode
+    values = [record[monitor] for record in history if monitor in record]
+    summary = ""
+    if values:
+        summary = f", best {monitor} {(max if mode == 'max' else min)(values):.4f}"
+    print(f"trained {len(history)} epochs into {run_dir}{summary}")
+    return 0
+
+
+def add_eval_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--data", type=Path,
+                        help="labelled file to evaluate on (default: the IMDB test split for "
+                        "IMDB runs)")
+    parser.add_argument("--text-col", help="text column (default: the one trained on)")
+    parser.add_argument("--label-col", help="label column (default: the one trained on)")
+    parser.add_argument("--data-dir", help="IMDB data folder (default: $ATTNKIT_DATA)")
+    parser.add_argument("--device", default="auto", help="auto, cpu or cuda")
+    parser.add_argument("--batch-size", type=int, default=256)
+
+
+def evaluate(args: argparse.Namespace) -> int:
+    classifier = TextClassifier.from_checkpoint(args.checkpoint, args.device)
+    source = classifier_source(args.checkpoint)
+    if args.data is not None:
+        texts = read_labelled_texts(args.data, args.text_col or source.get("text_column", "text"),
+                                    args.label_col or source.get("label_column", "label"))
+        labels = np.array(class_ids(texts.labels, classifier.class_names, args.data))
+        encoded = [classifier.encode_lenient(text) for text in texts.texts]
+        dataset = classifier.dataset(encoded)
+        where = str(args.data)
+    elif source.get("kind") == "imdb":
+        dataset, labels = imdb_test_sequences(classifier, resolve_data_dir(args.data_dir))
+        where = "IMDB test split"
+    else:
+        raise AttnkitError("this run was not trained on IMDB: pass --data FILE to evaluate on")
+    predictions = classifier.predict_encoded(dataset, args.batch_size, progress=True)
+    guessed = np.array([classifier.class_names.index(p.label) for p in predictions])
+    matrix = confusion_matrix(labels, guessed, len(classifier.class_names))
+    print(f"evaluated {args.checkpoint} on {where}")
+    print(format_report(classification_scores(matrix), matrix, classifier.class_names))
+    return 0
+
+
+def classifier_source(checkpoint: Path) -> dict:
+    from attnkit.engine.checkpoint import read_header
+
+    return read_header(checkpoint)["meta"].get("source", {})
+
+
+def imdb_test_sequences(classifier: TextClassifier,
+                        data_dir: Path) -> tuple[EncodedDataset, np.ndarray]:
+    """The IMDB test split in the model's vocabulary (mapped word by word), with the bigram
+    ids and n-gram features the model reads, and its labels."""
+    corpus = load_imdb_corpus(data_dir, classifier.tokenizer, download_if_missing=True)
+    lookup = np.ones(len(corpus.words) + 2, dtype=np.int64)
+    lookup[0] = 0
+    for rank, word in enumerate(corpus.words):
+        lookup[rank + 2] = classifier.vocabulary.index.get(word, 1)
+    test = corpus.splits["test"]
+    sequences = test.sequences(len(lookup), classifier.max_length)
+    bigrams = ngrams = None
+    if classifier.bigrams is not None:
+        flat = classifier.bigrams.corpus_ids(test, corpus.words)
+        bigrams = split_like(flat, test, classifier.max_length)
+    if classifier.ngrams is not None:
+        ngrams = classifier.ngrams.features(lookup[test.ids], test.offsets)
+    dataset = EncodedDataset([lookup[ids] for ids in sequences], test.labels, bigrams, ngrams)
+    return dataset, test.labels
+
+
+def add_predict_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("texts", nargs="*", help="texts to classify")
+    parser.add_argument("--input", type=Path, help="file with one text a line")
+    parser.add_argument("--output", type=Path, help="write predictions as JSON lines here")
+    parser.add_argument("--html", type=Path, help="write a page highlighting the text by "
+                        "attention weight (one text)")
+    parser.add_argument("--no-color", action="store_true", help="plain text output")
+    parser.add_argument("--device", default="auto", help="auto, cpu or cuda")
+    parser.add_argument("--batch-size", type=int, default=256)
+
+
+def predict(args: argparse.Namespace) -> int:
+    if bool(args.texts) == bool(args.input):
+        raise AttnkitError("give either texts to classify or --input FILE (one text a line)")
+    if args.html is not None and (args.input or len(args.texts) != 1):
+        raise AttnkitError("--html shows one text: give exactly one text, not --input")
+    if args.output is not None and not args.input:
+        raise AttnkitError("--output writes predictions for --input FILE")
+    classifier = TextClassifier.from_checkpoint(args.checkpoint, args.device)
+    if args.input:
+        return predict_file(classifier, args)
+    predictions = classifier.predict(args.texts, args.batch_size)
+    color = not args.no_color and sys.stdout.isatty()
+    for text, prediction in zip(args.texts, predictions, strict=True):
+        print(f"label        {prediction.label}")
+        print(f"probability  {prediction.probability:.4f}")
+        top = ", ".join(f"{word} {weight:.3f}"
+                        for word, weight in classifier.top_tokens(text, prediction))
+        print(f"attends to   {top}")
+        print(classifier.render_terminal(text, prediction, color))
+    if args.html is not None:
+        write_atomically(args.html, classifier.render_html(args.texts[0], predictions[0]))
+        print(f"wrote {args.html}")
+    return 0
+
+
+def predict_file(classifier: TextClassifier, args: argparse.Namespace) -> int:
+    texts = read_lines(args.input)
+    where = [f"{args.input}: text {i + 1}" for i in range(len(texts))]
+    predictions = classifier.predict(texts, args.batch_size, progress=True, where=where)
+    lines = []
+    for number, (text, prediction) in enumerate(zip(texts, predictions, strict=True), 1):
+        lines.append(json.dumps({
+            "text_number": number, "label": prediction.label,
+            "probability": round(prediction.probability, 6),
+            "probabilities": dict(zip(classifier.class_names,
+                                      (round(p, 6) for p in prediction.probabilities),
+                                      strict=True)),
+            "top_tokens": classifier.top_tokens(text, prediction),
+        }, ensure_ascii=False))
+    if args.output is None:
+        for line in lines:
+            print(line)
+    else:
+        write_atomically(args.output, "\n".join(lines) + "\n")
+        print(f"wrote {len(lines)} predictions to {args.output}")
+    return 0
+
+
+def write_atomically(path: Path, content: str) -> None:
+    """Write through a temporary file in the same folder, so a failure keeps the old file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(content)
+        os.replace(temporary, path)
+    finally:
+        if os.path.exists(temporary):
+            os.unlink(temporary)

@@ -1,0 +1,180 @@
+"""A trained text classifier as a Python object: load a run, classify texts, show attention.
+
+    classifier = TextClassifier.from_checkpoint("runs/imdb")
+    [prediction] = classifier.predict(["This movie was a delight."])
+    prediction.label, prediction.probability, prediction.weights
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import NamedTuple
+
+import numpy as np
+import torch
+from tqdm.auto import tqdm
+
+from attnkit.data.bigrams import BigramTable
+from attnkit.data.ngrams import NgramTable
+from attnkit.data.text_tokenizer import TextTokenizer
+from attnkit.data.word_vocab import OOV_ID, WordVocabulary
+from attnkit.engine.checkpoint import load_model_state
+from attnkit.engine.device import resolve_device
+from attnkit.engine.trainer import move
+from attnkit.errors import AttnkitError
+from attnkit.models.classifier import AttentionClassifier, ClassifierConfig
+from attnkit.models.stacked_classifier import StackedClassifier
+from attnkit.pipelines.classify.data import EncodedDataset, collate, run_model
+from attnkit.pipelines.classify.recipe import PIPELINE
+from attnkit.pipelines.run_checkpoint import load_run_checkpoint
+from attnkit.viz.highlight import highlight_html, highlight_terminal
+
+
+class EncodedText(NamedTuple):
+    """One text as the model reads it: ids of its last max_length tokens (S,), their bigram
+    ids (S,) | None, the n-gram features of the whole text | None."""
+
+    ids: np.ndarray
+    bigrams: np.ndarray | None
+    ngrams: np.ndarray | None
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """label and its probability, all class probabilities, and one attention weight per
+    token the model saw (the last ``len(weights)`` tokens of the text)."""
+
+    label: str
+    probability: float
+    probabilities: list[float]
+    weights: list[float]
+
+
+class TextClassifier:
+    """Tokenises raw text exactly as in training, classifies it, and explains it."""
+
+    def __init__(self, model: AttentionClassifier | StackedClassifier, vocabulary: WordVocabulary,
+                 tokenizer: TextTokenizer, class_names: Sequence[str], max_length: int,
+                 bigrams: BigramTable | None = None, ngrams: NgramTable | None = None) -> None:
+        self.model = model.eval()
+        self.vocabulary, self.tokenizer, self.bigrams = vocabulary, tokenizer, bigrams
+        self.ngrams = ngrams
+        self.class_names, self.max_length = list(class_names), max_length
+
+    @classmethod
+    def from_checkpoint(cls, path: str | Path, device: str = "auto") -> TextClassifier:
+        """A run folder (its best checkpoint) or a checkpoint file of this task."""
+        checkpoint = load_run_checkpoint(path, PIPELINE, "a classifier")
+        meta = checkpoint.meta
+        model = AttentionClassifier(ClassifierConfig(**meta["model"]))
+        stacking = meta.get("ngrams")
+        if stacking is not None:
+            model = StackedClassifier(model, stacking["table_size"])
+        load_model_state(model, checkpoint)
+        ngrams = None
+        if stacking is not None:
+            ngrams = NgramTable(model.ngrams.keys.numpy(), stacking["order"], stacking["base"])
+        model.to(resolve_device(device))
+        bigrams = BigramTable(meta["bigrams"]) if meta.get("bigrams") is not None else None
+        return cls(model, WordVocabulary.from_list(meta["vocab"]),
+                   TextTokenizer.from_dict(meta["tokenizer"]), meta["classes"],
+                   meta["max_length"], bigrams, ngrams)
+
+    def encode(self, text: str, where: str = "text") -> EncodedText:
+        """Ids (and bigram ids) of the last ``max_length`` tokens; empty or all-unknown text
+        is an error."""
+        words = self.tokenizer.tokenize(text)
+        if not words:
+            raise AttnkitError(f"{where}: empty text (no words after tokenizing), "
+                               "nothing to classify")
+        encoded = self._encode_words(words)
+        if (encoded.ids == OOV_ID).all():
+            raise AttnkitError(f"{where}: none of the {len(encoded.ids)} words the model reads "
+                               f"is in its {len(self.vocabulary)}-entry vocabulary; nothing to "
+                               "go on")
+        return encoded
+
+    def encode_lenient(self, text: str) -> EncodedText:
+        """Like ``encode`` without the checks (for evaluation data)."""
+        return self._encode_words(self.tokenizer.tokenize(text))
+
+    def _encode_words(self, words: list[str]) -> EncodedText:
+        all_ids = np.asarray(self.vocabulary.encode(words), dtype=np.int64)
+        ids = all_ids[-self.max_length:]
+        bigram_ids = None
+        if self.bigrams is not None:
+            bigram_ids = np.asarray(self.bigrams.encode(words)[-self.max_length:], dtype=np.int64)
+        ngrams = None if self.ngrams is None else self.ngrams.text_features(all_ids)
+        return EncodedText(ids, bigram_ids, ngrams)
+
+    def dataset(self, encoded: Sequence[EncodedText],
+                labels: Sequence[int] | None = None) -> EncodedDataset:
+        """Encoded texts (and their class ids, else 0s) as a dataset ``predict_encoded`` reads."""
+        labels = [0] * len(encoded) if labels is None else labels
+
+        def column(name: str) -> list | None:
+            values = [getattr(text, name) for text in encoded]
+            return None if not values or values[0] is None else values
+
+        return EncodedDataset(column("ids") or [], labels, column("bigrams"), column("ngrams"))
+
+    def predict(self, texts: Sequence[str], batch_size: int = 256, progress: bool = False,
+                where: Sequence[str] | None = None) -> list[Prediction]:
+        """One prediction per text, in order; ``where`` names each text in error messages."""
+        names = where or [f"text {i + 1}" for i in range(len(texts))]
+        encoded = [self.encode(text, name) for text, name in zip(texts, names, strict=True)]
+        return self.predict_encoded(self.dataset(encoded), batch_size, progress)
+
+    @torch.inference_mode()
+    def predict_encoded(self, dataset: EncodedDataset, batch_size: int = 256,
+                        progress: bool = False) -> list[Prediction]:
+        """Predictions for an encoded dataset (``dataset``), in its order; batches hold texts
+        of similar length."""
+        order = np.argsort(dataset.lengths, kind="stable")
+        device = next(self.model.parameters()).device
+        results: list[Prediction | None] = [None] * len(dataset)
+        starts = range(0, len(order), batch_size)
+        for start in tqdm(starts, desc="classifying", disable=not progress, unit="batch"):
+            chosen = order[start:start + batch_size]
+            batch = move(collate([dataset[i] for i in chosen]), device)
+            logits, weights = run_model(self.model, batch)
+            probabilities = self._probabilities(logits).cpu().numpy()
+            weights = weights.float().cpu().numpy()
+            for row, index in enumerate(chosen):
+                results[index] = self._prediction(probabilities[row],
+                                                  weights[row, : dataset.lengths[index]])
+        return results  # type: ignore[return-value]
+
+    def _probabilities(self, logits: torch.Tensor) -> torch.Tensor:
+        """logits (B,) | (B, C) -> probabilities (B, C)."""
+        if logits.dim() == 1:
+            positive = torch.sigmoid(logits.float())
+            return torch.stack([1 - positive, positive], dim=1)
+        return torch.softmax(logits.float(), dim=1)
+
+    def _prediction(self, probabilities: np.ndarray, weights: np.ndarray) -> Prediction:
+        best = int(np.argmax(probabilities))
+        return Prediction(self.class_names[best], float(probabilities[best]),
+                          probabilities.tolist(), weights.tolist())
+
+    def spans(self, text: str, prediction: Prediction) -> list[tuple[int, int]]:
+        """Character spans in ``text`` of the tokens the weights belong to."""
+        return self.tokenizer.token_spans(text)[-len(prediction.weights):]
+
+    def render_terminal(self, text: str, prediction: Prediction, color: bool) -> str:
+        spans = self.spans(text, prediction)
+        return highlight_terminal(text, spans, prediction.weights, color)
+
+    def render_html(self, text: str, prediction: Prediction) -> str:
+        title = f"{prediction.label} ({prediction.probability:.3f})"
+        caption = "Tokens shaded by attention weight (hover for the weight)."
+        return highlight_html(text, self.spans(text, prediction), prediction.weights,
+                              title, caption)
+
+    def top_tokens(self, text: str, prediction: Prediction, count: int = 5) -> list[tuple]:
+        """The ``count`` most attended (token, weight) pairs."""
+        words = self.tokenizer.tokenize(text)[-len(prediction.weights):]
+        ranked = np.argsort(prediction.weights)[::-1][:count]
+        return [(words[i], round(prediction.weights[i], 4)) for i in ranked]

@@ -1,0 +1,92 @@
+"""The image-to-sequence recipe: data, rendering, model, training, search and a time budget."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from attnkit.data.molecule_render import RenderConfig
+from attnkit.data.smiles_tokenizer import TokenVocabulary
+from attnkit.engine.trainer import TrainConfig
+from attnkit.models.img2seq import Img2SeqConfig
+from attnkit.pipelines.run_checkpoint import pipeline_meta
+
+PIPELINE = "img2seq"
+
+
+@dataclass(frozen=True)
+class DataConfig:
+    """`source: moses` samples `train_size` + `val_size` molecules (seed `seed`) from the MOSES
+    training file and renders them; `source: files` reads a `file,target` CSV (`csv`, images
+    under `image_dir`, default the CSV's folder) and holds out `val_fraction`, or reads
+    `val_csv`. `max_length` 0 means: cover `length_coverage` of the training targets (tokens,
+    plus the end token); longer training targets are skipped with a count.
+    `invalid_smiles`: what to do with user targets RDKit cannot parse (molecule tokenizer only).
+    """
+
+    source: Literal["moses", "files"] = "moses"
+    train_size: int = 100_000
+    val_size: int = 1000
+    seed: int = 0
+    csv: str | None = None
+    val_csv: str | None = None
+    image_dir: str | None = None
+    val_fraction: float = 0.1
+    tokenizer: Literal["smiles", "characters"] = "smiles"
+    invalid_smiles: Literal["skip", "reject"] = "skip"
+    max_length: int = 0
+    length_coverage: float = 0.999
+    cache_dir: str = "~/.cache/attnkit/molecule-renders"
+    render_workers: int = 2
+    eval_batch_size: int = 250
+
+    def __post_init__(self) -> None:
+        if self.train_size < 1 or self.val_size < 1 or self.eval_batch_size < 1:
+            raise ValueError("train_size, val_size and eval_batch_size must be positive")
+        if not 0 < self.val_fraction < 1 or not 0 < self.length_coverage <= 1:
+            raise ValueError("val_fraction must be in (0, 1) and length_coverage in (0, 1]")
+        if self.max_length < 0:
+            raise ValueError("max_length must be 0 (automatic) or positive")
+
+
+@dataclass(frozen=True)
+class DecodeConfig:
+    """`beam_width` 1 is greedy search. `prefer_valid`: with a beam, when the best hypothesis
+    is a SMILES RDKit cannot parse, search again without it, up to `valid_retries` times, and
+    keep the best one that parses (molecule runs only)."""
+
+    beam_width: int = 1
+    length_penalty: float = 1.0
+    prefer_valid: bool = False
+    valid_retries: int = 3
+
+    def __post_init__(self) -> None:
+        if self.beam_width < 1 or self.valid_retries < 0:
+            raise ValueError("beam_width must be >= 1 and valid_retries >= 0")
+
+
+def default_train() -> TrainConfig:
+    return TrainConfig(epochs=10, batch_size=64, lr=1e-3, grad_clip=5.0,
+                       monitor="val_exact_match", monitor_mode="max")
+
+
+@dataclass(frozen=True)
+class Img2SeqRecipe:
+    data: DataConfig = field(default_factory=DataConfig)
+    render: RenderConfig = field(default_factory=RenderConfig)
+    model: Img2SeqConfig = field(default_factory=Img2SeqConfig)
+    train: TrainConfig = field(default_factory=default_train)
+    decode: DecodeConfig = field(default_factory=DecodeConfig)
+
+    def __post_init__(self) -> None:
+        if self.render.image_size != self.model.image_size:
+            raise ValueError(f"render.image_size ({self.render.image_size}) and "
+                             f"model.image_size ({self.model.image_size}) must be equal")
+
+
+def checkpoint_meta(recipe: Img2SeqRecipe, vocab: TokenVocabulary, max_length: int,
+                    skipped: dict[str, int]) -> dict[str, Any]:
+    """What a checkpoint needs to rebuild the model and decode: recipe, vocabulary, max length
+    (tokens including the end token) and the counts of training rows skipped and why."""
+    return pipeline_meta(PIPELINE, recipe, vocab=vocab.to_list(), max_length=max_length,
+                         molecules=recipe.data.tokenizer == "smiles", skipped=skipped)

@@ -1,0 +1,105 @@
+"""Training an image-to-sequence model: loaders, loss and held-out metrics."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from torch import Tensor, nn
+from torch.utils.data import DataLoader
+
+from attnkit.data.bucketing import BucketBatchSampler
+from attnkit.data.smiles_tokenizer import TokenVocabulary
+from attnkit.engine.distributed import init_distributed
+from attnkit.engine.seeding import seed_everything
+from attnkit.engine.sequence_metrics import character_accuracy, exact_match
+from attnkit.engine.trainer import Trainer
+from attnkit.models.img2seq import Img2Seq
+from attnkit.pipelines.img2seq.data import (
+    EncodedTargets,
+    ImageTextSplits,
+    ImageTokenCollator,
+    ImageTokens,
+)
+from attnkit.pipelines.img2seq.recipe import DecodeConfig, Img2SeqRecipe, checkpoint_meta
+from attnkit.pipelines.img2seq.search import search_images
+
+Batch = dict[str, Tensor]
+
+
+def text_scores(predictions: list[str], references: list[str], molecules: bool) -> \
+        dict[str, float]:
+    """Molecule metrics (canonical exact match, validity, Tanimoto, ...) or text metrics."""
+    if molecules:
+        from attnkit.engine.molecule_metrics import molecule_scores
+
+        return molecule_scores(predictions, references)
+    from attnkit.engine.molecule_metrics import levenshtein
+
+    distance = sum(levenshtein(p, r) for p, r in zip(predictions, references, strict=True))
+    return {"exact_match": exact_match(predictions, references),
+            "char_accuracy": character_accuracy(predictions, references),
+            "levenshtein": distance / len(references)}
+
+
+class Img2SeqTraining:
+    """Teacher-forced cross-entropy (padding ignored); held out: loss per token and the
+    metrics of greedy outputs."""
+
+    def __init__(self, vocab: TokenVocabulary, max_length: int, molecules: bool) -> None:
+        self.vocab, self.max_length, self.molecules = vocab, max_length, molecules
+
+    def loss(self, model: nn.Module, batch: Batch) -> tuple[Tensor, int]:
+        logits = model(batch["images"], batch["target_in"])
+        loss = nn.functional.cross_entropy(logits.flatten(0, 1).float(),
+                                           batch["target_out"].flatten(), ignore_index=0)
+        return loss, batch["images"].shape[0]
+
+    def evaluate(self, model: nn.Module, loader: Iterable[Batch]) -> dict[str, float]:
+        total_loss, tokens = 0.0, 0
+        predictions: list[str] = []
+        references: list[str] = []
+        for batch in loader:
+            logits = model(batch["images"], batch["target_in"])
+            total_loss += float(nn.functional.cross_entropy(
+                logits.flatten(0, 1).float(), batch["target_out"].flatten(), ignore_index=0,
+                reduction="sum"))
+            tokens += int((batch["target_out"] != 0).sum())
+            found = search_images(model, batch["images"], DecodeConfig(), self.vocab.start_id,
+                                  self.vocab.end_id, self.max_length)
+            predictions += [self.vocab.decode(h.tokens) for h in found]
+            references += [self.vocab.decode(row) for row in batch["target_out"].tolist()]
+        return {"loss": total_loss / max(tokens, 1),
+                **text_scores(predictions, references, self.molecules)}
+
+
+def loaders(splits: ImageTextSplits, encoded: EncodedTargets, recipe: Img2SeqRecipe) -> \
+        tuple[DataLoader, DataLoader]:
+    """Training batches bucketed by target length (fewer decoder steps); validation batches
+    in a fixed length-sorted order."""
+    collator = ImageTokenCollator(encoded.vocab.start_id, encoded.vocab.end_id)
+    train_data = ImageTokens(splits.train_images, encoded.train_ids, encoded.train_keep)
+    val_data = ImageTokens(splits.val_images, encoded.val_ids)
+    context = init_distributed()
+    sampler = BucketBatchSampler(train_data.lengths, recipe.train.batch_size, shuffle=True,
+                                 seed=recipe.train.seed, num_replicas=context.world_size,
+                                 rank=context.rank)
+    order = sorted(range(len(val_data)), key=val_data.lengths.__getitem__)
+    size = recipe.data.eval_batch_size
+    val_batches = [order[i: i + size] for i in range(0, len(order), size)]
+    return (DataLoader(train_data, batch_sampler=sampler, collate_fn=collator),
+            DataLoader(val_data, batch_sampler=val_batches, collate_fn=collator))
+
+
+def train(recipe: Img2SeqRecipe, splits: ImageTextSplits, encoded: EncodedTargets,
+          run_dir: Path, resume: bool = False) -> list[dict[str, Any]]:
+    """Train into `run_dir` (the trainer stops at train.time_limit_minutes); returns the history."""
+    seed_everything(recipe.train.seed)
+    molecules = recipe.data.tokenizer == "smiles"
+    meta = checkpoint_meta(recipe, encoded.vocab, encoded.max_length, splits.skipped)
+    model = Img2Seq(len(encoded.vocab), recipe.model)
+    task = Img2SeqTraining(encoded.vocab, encoded.max_length, molecules)
+    trainer = Trainer(model, task, recipe.train, run_dir, meta)
+    train_loader, val_loader = loaders(splits, encoded, recipe)
+    return trainer.fit(train_loader, val_loader, resume=resume)

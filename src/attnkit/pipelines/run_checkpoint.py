@@ -1,0 +1,41 @@
+"""What a pipeline's checkpoint says about itself, and loading it back for that pipeline.
+
+`meta["task"]` names the pipeline that wrote the checkpoint ("seq2seq", "classify", "img2seq");
+`attnkit eval` and `attnkit predict` dispatch on it. The key keeps the name the first checkpoints
+were written with, so that every checkpoint, old or new, reads the same.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from attnkit.engine.checkpoint import Checkpoint, load_checkpoint
+from attnkit.errors import AttnkitError
+from attnkit.recipe import recipe_to_dict
+
+PIPELINE_KEY = "task"
+
+
+def pipeline_meta(pipeline: str, recipe: Any, **fields: Any) -> dict[str, Any]:
+    """The meta a pipeline stores: its name, its recipe, then `fields` (vocabulary, limits...)."""
+    return {PIPELINE_KEY: pipeline, "recipe": recipe_to_dict(recipe), **fields}
+
+
+def recorded_pipeline(meta: dict[str, Any]) -> str | None:
+    return meta.get(PIPELINE_KEY)
+
+
+def load_run_checkpoint(path: str | Path, pipeline: str, described_as: str,
+                        required: Sequence[str] = ()) -> Checkpoint:
+    """A run folder's best checkpoint (or a checkpoint file) written by `pipeline`, whose meta
+    has the `required` keys; anything else is an AttnkitError (`described_as`: "a classifier")."""
+    checkpoint = load_checkpoint(path)
+    found = recorded_pipeline(checkpoint.meta)
+    if found != pipeline:
+        raise AttnkitError(f"{path} holds a {found!r} model, not {described_as}")
+    missing = [key for key in required if key not in checkpoint.meta]
+    if missing:
+        raise AttnkitError(f"{path} lacks {', '.join(missing)} in its {pipeline} description")
+    return checkpoint

@@ -1,0 +1,177 @@
+"""The seq2seq pipeline's commands: `train dates`, `train seq2seq`, `eval`, `predict`/`translate`,
+`compare` and `demo`.
+
+- `attnkit train dates [--model attention|peeky|plain] [--engine torch|numpy] [--set ...]`
+- `attnkit train seq2seq --data FILE [--val FILE] [--format auto|tsv|fixed]` (user pairs)
+- `attnkit eval RUN [--data FILE] [--beam N]`: held-out metrics as JSON (dates: the test split)
+- `attnkit translate RUN "September 27, 1994" [--heatmap out.png] [--beam N]`
+  (`attnkit predict RUN ...` is the same)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from attnkit.data.seq_files import load_pairs
+from attnkit.engine.checkpoint import resolve_checkpoint
+from attnkit.engine.sequence_metrics import character_accuracy, exact_match
+from attnkit.errors import AttnkitError
+from attnkit.pipelines.arguments import add_run_arguments, prepare_run_dir, recipe_from_args
+from attnkit.pipelines.seq2seq.predictor import Translator, render_text_heatmap, write_heatmap
+from attnkit.pipelines.seq2seq.recipe import (
+    PIPELINE,
+    Seq2seqRecipe,
+    build_splits,
+    build_vocabulary,
+    checkpoint_meta,
+)
+
+
+def add_train_parsers(tasks: argparse._SubParsersAction) -> None:
+    dates = tasks.add_parser("dates", help="date normalisation on generated dates (book ch. 7-8)")
+    add_run_arguments(dates, "dates")
+    add_model_arguments(dates)
+    dates.set_defaults(func=train_command)
+    files = tasks.add_parser("seq2seq", help="a character seq2seq model on your own pairs")
+    add_run_arguments(files, "seq2seq")
+    add_model_arguments(files)
+    files.add_argument("--data", required=True, type=Path, help="training pairs: TSV "
+                       "(source<TAB>target) or fixed width (date.txt / addition.txt)")
+    files.add_argument("--val", type=Path, help="validation pairs (default: hold out "
+                       "data.val_fraction of --data)")
+    files.add_argument("--format", choices=("auto", "tsv", "fixed"), help="file format")
+    files.set_defaults(func=train_command)
+
+
+def add_model_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--model", choices=("attention", "peeky", "plain"),
+                        help="shorthand for --set model.kind=...")
+    parser.add_argument("--engine", choices=("torch", "numpy"), default="torch",
+                        help="torch (default) or the NumPy reference engine")
+
+
+def train_command(args: argparse.Namespace) -> int:
+    overrides = list(args.overrides)
+    if args.model:
+        overrides.append(f"model.kind={args.model}")
+    if getattr(args, "data", None) is not None:
+        overrides += ["data.source=file", f"data.file={args.data}"]
+        if args.val is not None:
+            overrides.append(f"data.val_file={args.val}")
+        if args.format:
+            overrides.append(f"data.file_format={args.format}")
+    args.overrides = overrides
+    recipe = recipe_from_args(Seq2seqRecipe, args)
+    splits = build_splits(recipe.data)
+    vocab = build_vocabulary(splits)
+    run_dir = prepare_run_dir(args, f"{PIPELINE}-{recipe.model.kind}", recipe)
+    history = train_engine(args.engine, recipe, splits, vocab, run_dir, args.resume is not None)
+    final = history[-1] if history else {}
+    print(f"saved run to {run_dir} (val exact match "
+          f"{final.get('val_exact_match', float('nan')):.4f})")
+    return 0
+
+
+def train_engine(engine: str, recipe: Seq2seqRecipe, splits, vocab, run_dir: Path,
+                 resume: bool = False) -> list[dict]:
+    """Train with the torch engine or the NumPy one; both write the same run folder."""
+    if engine == "torch":
+        from attnkit.pipelines.seq2seq.training import train_torch
+
+        return train_torch(recipe, splits, vocab, run_dir, resume)
+    if resume:
+        raise AttnkitError("--resume is only supported by the torch engine")
+    from attnkit.data.seq_batches import PairCollator, SequencePairs
+    from attnkit.pipelines.seq2seq.numpy_engine import train_numpy
+    from attnkit.pipelines.seq2seq.training import eval_loader, train_loader
+
+    collator = PairCollator(vocab.start_id, vocab.end_id, recipe.model.reverse_source)
+    train_data = SequencePairs(vocab, splits.train_sources, splits.train_targets)
+    val_data = SequencePairs(vocab, splits.val_sources, splits.val_targets)
+    return train_numpy(recipe.model, recipe.train, vocab,
+                       train_loader(train_data, collator, recipe.train.batch_size,
+                                    recipe.train.seed),
+                       eval_loader(val_data, collator, recipe.data.eval_batch_size), run_dir,
+                       checkpoint_meta(recipe, vocab, splits))
+
+
+def add_eval_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--data", type=Path, help="pairs to score (TSV or fixed width); "
+                        "default for date runs: the run's generated test split")
+    parser.add_argument("--format", choices=("auto", "tsv", "fixed"), default="auto")
+    add_search_arguments(parser)
+
+
+def add_search_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--beam", type=int, help="beam width (1 = greedy; default: the recipe)")
+    parser.add_argument("--device", default="cpu", help="cpu, cuda or auto (default: cpu)")
+
+
+def evaluate(args: argparse.Namespace) -> int:
+    """Print exact match and character accuracy on --data (or the test split) as JSON."""
+    translator = Translator.from_checkpoint(args.checkpoint, args.device)
+    if args.data is not None:
+        sources, targets = load_pairs(args.data, args.format)
+    elif translator.recipe.data.source == "dates" and translator.recipe.data.test_size > 0:
+        splits = build_splits(translator.recipe.data)
+        sources, targets = splits.test_sources, splits.test_targets
+    else:
+        raise AttnkitError("this run has no generated test split; pass --data FILE")
+    outputs = [t.output for t in translator.translate(sources, args.beam)]
+    print(json.dumps({"pairs": len(sources), "exact_match": exact_match(outputs, targets),
+                      "char_accuracy": character_accuracy(outputs, targets)}))
+    return 0
+
+
+def add_predict_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("texts", nargs="*", help="inputs to translate (or use --file)")
+    parser.add_argument("--file", type=Path, help="one input per line")
+    parser.add_argument("--heatmap", type=Path, metavar="PNG", help="write the attention of "
+                        "the (first) input as a labelled heatmap")
+    parser.add_argument("--no-text-heatmap", action="store_true",
+                        help="print outputs only, without the terminal heatmap")
+    add_search_arguments(parser)
+
+
+def predict(args: argparse.Namespace) -> int:
+    texts = list(args.texts)
+    if args.file is not None:
+        try:
+            texts += [line for line in args.file.read_text(encoding="utf-8").splitlines()
+                      if line.strip()]
+        except (OSError, UnicodeDecodeError) as error:
+            raise AttnkitError(f"cannot read {args.file}: {error}") from None
+    if not texts:
+        raise AttnkitError("nothing to translate: give texts or --file")
+    translator = Translator.from_checkpoint(args.checkpoint, args.device)
+    translations = translator.translate(texts, args.beam)
+    for translation in translations:
+        print(f"{translation.source} -> {translation.output}")
+        if translation.attention is not None and not args.no_text_heatmap and \
+                len(translations) <= 20:
+            print(render_text_heatmap(translation))
+    if args.heatmap is not None:
+        write_heatmap(translations[0], args.heatmap)
+        print(f"heatmap written to {args.heatmap}")
+    return 0
+
+
+def translate_command(args: argparse.Namespace) -> int:
+    args.checkpoint = resolve_checkpoint(args.run)
+    return predict(args)
+
+
+def add_commands(verbs: argparse._SubParsersAction) -> None:
+    """`translate`, `compare` and `demo`."""
+    from attnkit.pipelines.seq2seq.compare import add_compare_parser
+    from attnkit.pipelines.seq2seq.demo import add_demo_parser
+
+    translate = verbs.add_parser("translate", help="translate text with a seq2seq run and show "
+                                 "its attention")
+    translate.add_argument("run", help="run folder or checkpoint file")
+    add_predict_arguments(translate)
+    translate.set_defaults(func=translate_command)
+    add_compare_parser(verbs)
+    add_demo_parser(verbs)

@@ -1,0 +1,87 @@
+"""`attnkit compare`: train plain, peeky and attention seq2seq on the same data and plot held-out
+exact match per epoch (the book's figure), with a table of the results."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import os
+from pathlib import Path
+
+from attnkit.pipelines.arguments import add_run_arguments, prepare_run_dir, recipe_from_args
+from attnkit.pipelines.seq2seq.recipe import Seq2seqRecipe, build_splits, build_vocabulary
+
+MODEL_KINDS = ("plain", "peeky", "attention")
+
+
+def add_compare_parser(verbs: argparse._SubParsersAction) -> None:
+    parser = verbs.add_parser("compare", help="train plain, peeky and attention seq2seq on dates "
+                              "and plot held-out exact match per epoch")
+    add_run_arguments(parser, "dates_compare")
+    parser.add_argument("--models", default=",".join(MODEL_KINDS),
+                        help="comma-separated model kinds (default: plain,peeky,attention)")
+    parser.set_defaults(func=compare_command)
+
+
+def compare_command(args: argparse.Namespace) -> int:
+    from attnkit.errors import AttnkitError
+    from attnkit.pipelines.seq2seq.training import train_torch
+
+    kinds = [kind.strip() for kind in args.models.split(",") if kind.strip()]
+    unknown = sorted(set(kinds) - set(MODEL_KINDS))
+    if unknown or not kinds:
+        raise AttnkitError(f"--models: unknown kinds {unknown}; choose from {MODEL_KINDS}")
+    if args.resume is not None:
+        raise AttnkitError("compare cannot resume; resume a model's own run folder instead")
+    recipe = recipe_from_args(Seq2seqRecipe, args)
+    splits = build_splits(recipe.data)
+    vocab = build_vocabulary(splits)
+    run_dir = prepare_run_dir(args, "compare", recipe)
+    histories = {}
+    for kind in kinds:
+        model_recipe = dataclasses.replace(
+            recipe, model=dataclasses.replace(recipe.model, kind=kind))
+        print(f"training {kind} seq2seq into {run_dir / kind}")
+        histories[kind] = train_torch(model_recipe, splits, vocab, run_dir / kind)
+    write_comparison(histories, run_dir)
+    print(comparison_table(histories))
+    print(f"saved comparison to {run_dir}/comparison.png, comparison.md, comparison.json")
+    return 0
+
+
+def comparison_table(histories: dict[str, list[dict]]) -> str:
+    """A Markdown table: final and best exact match, character accuracy, seconds per epoch."""
+    lines = ["| model | epochs | final exact match | best exact match | char accuracy | s/epoch |",
+             "|---|---|---|---|---|---|"]
+    for kind, history in histories.items():
+        final = history[-1]
+        best = max(record["val_exact_match"] for record in history)
+        seconds = sum(record["train_seconds"] for record in history) / len(history)
+        lines.append(f"| {kind} | {len(history)} | {final['val_exact_match']:.4f} | {best:.4f} "
+                     f"| {final['val_char_accuracy']:.4f} | {seconds:.1f} |")
+    return "\n".join(lines)
+
+
+def write_comparison(histories: dict[str, list[dict]], run_dir: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, axis = plt.subplots(figsize=(6, 4))
+    for kind, history in histories.items():
+        axis.plot([r["epoch"] for r in history], [r["val_exact_match"] for r in history],
+                  marker="o", label=kind)
+    axis.set_xlabel("epoch")
+    axis.set_ylabel("held-out exact match")
+    axis.set_ylim(0.0, 1.02)
+    axis.grid(alpha=0.3)
+    axis.legend()
+    figure.tight_layout()
+    temporary = run_dir / ".comparison.tmp.png"
+    figure.savefig(temporary, dpi=110)
+    plt.close(figure)
+    os.replace(temporary, run_dir / "comparison.png")
+    (run_dir / "comparison.md").write_text(comparison_table(histories) + "\n", encoding="utf-8")
+    (run_dir / "comparison.json").write_text(json.dumps(histories, indent=1), encoding="utf-8")

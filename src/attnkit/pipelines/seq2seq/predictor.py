@@ -1,0 +1,132 @@
+"""Running a trained seq2seq model: checked inputs in, translations with attention out."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch import Tensor
+
+from attnkit.data.char_vocab import CharVocabulary
+from attnkit.data.seq_batches import encode_sources
+from attnkit.decoding import Hypothesis, beam_search, greedy_search
+from attnkit.engine.checkpoint import load_model_state
+from attnkit.engine.device import resolve_device
+from attnkit.errors import AttnkitError
+from attnkit.models.seq2seq import Seq2seq, build_seq2seq
+from attnkit.pipelines.run_checkpoint import load_run_checkpoint
+from attnkit.pipelines.seq2seq.recipe import PIPELINE, DecodeConfig, Seq2seqRecipe
+from attnkit.recipe import recipe_from_dict
+
+LENGTH_SLACK = 1.25  # inputs may be this much longer than the longest training input
+
+
+@dataclass
+class Translation:
+    """source text -> output text; attention (T, S): row per output token (`output_tokens`,
+    which may hold special tokens that `output` leaves out), column per source character in
+    the order the user wrote them; None for models without attention."""
+
+    source: str
+    output: str
+    output_tokens: list[str]
+    score: float
+    attention: np.ndarray | None
+
+
+def search(model: Seq2seq, source: Tensor, source_lengths: Tensor, vocab: CharVocabulary,
+           decode: DecodeConfig, max_length: int) -> list[Hypothesis]:
+    """Greedy search for beam width 1, beam search otherwise."""
+    if decode.beam_width == 1:
+        return greedy_search(model, source, source_lengths, vocab.start_id, vocab.end_id,
+                             max_length)
+    return beam_search(model, source, source_lengths, vocab.start_id, vocab.end_id, max_length,
+                       decode.beam_width, decode.length_penalty)
+
+
+class Translator:
+    """A model with its vocabulary, recipe and training limits, ready to translate text."""
+
+    def __init__(self, model: Seq2seq, vocab: CharVocabulary, recipe: Seq2seqRecipe,
+                 meta: dict[str, Any], device: torch.device) -> None:
+        self.model, self.vocab, self.recipe, self.device = model.eval(), vocab, recipe, device
+        # A little longer than the longest training input still works (attention does not
+        # care about absolute positions much); far longer inputs are refused.
+        self.longest_training_source = int(meta["max_source_length"])
+        self.max_source_length = math.ceil(LENGTH_SLACK * self.longest_training_source)
+        self.max_length = int(meta["max_target_length"]) + recipe.decode.extra_length
+
+    @classmethod
+    def from_checkpoint(cls, path: str | Path, device: str = "cpu") -> Translator:
+        checkpoint = load_run_checkpoint(path, PIPELINE, "a seq2seq one", (
+            "recipe", "vocab", "max_source_length", "max_target_length"))
+        meta = checkpoint.meta
+        recipe = recipe_from_dict(Seq2seqRecipe, meta["recipe"])
+        vocab = CharVocabulary.from_list(meta["vocab"])
+        target = resolve_device(device)
+        model = build_seq2seq(len(vocab), recipe.model)
+        load_model_state(model, checkpoint)
+        return cls(model.to(target), vocab, recipe, meta, target)
+
+    def check(self, text: str) -> list[int]:
+        """Character ids of `text`, or an AttnkitError saying what is wrong with it."""
+        if not text.strip():
+            raise AttnkitError("cannot translate an empty input")
+        if len(text) > self.max_source_length:
+            raise AttnkitError(
+                f"input of {len(text)} characters is too long for this model: its longest "
+                f"training input had {self.longest_training_source}, and inputs up to "
+                f"{self.max_source_length} are accepted: {text[:40]!r}...")
+        return self.vocab.encode(text)
+
+    def translate(self, texts: Sequence[str], beam_width: int | None = None,
+                  batch_size: int = 500) -> list[Translation]:
+        """Translations of `texts`, in their order, searched in length-sorted batches.
+        Surrounding whitespace is removed first (training data never has any)."""
+        texts = [text.strip() for text in texts]
+        ids = [self.check(text) for text in texts]
+        decode = self.recipe.decode
+        if beam_width is not None:
+            decode = DecodeConfig(beam_width, decode.length_penalty, decode.extra_length)
+        order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
+        results: list[Translation | None] = [None] * len(ids)
+        for start in range(0, len(order), batch_size):
+            chunk = order[start : start + batch_size]
+            batch = encode_sources([ids[i] for i in chunk], self.recipe.model.reverse_source)
+            with torch.no_grad():
+                found = search(self.model, batch["source"].to(self.device),
+                               batch["source_lengths"].to(self.device), self.vocab, decode,
+                               self.max_length)
+            for i, hypothesis in zip(chunk, found, strict=True):
+                results[i] = self.translation(texts[i], hypothesis)
+        return results  # type: ignore[return-value]
+
+    def translation(self, text: str, hypothesis: Hypothesis) -> Translation:
+        attention = hypothesis.attention
+        if attention is not None and self.recipe.model.reverse_source:
+            attention = attention[:, ::-1].copy()  # columns back in the user's order
+        tokens = [self.vocab.tokens[i] for i in hypothesis.tokens]
+        return Translation(text, self.vocab.decode(hypothesis.tokens), tokens, hypothesis.score,
+                           attention)
+
+
+def render_text_heatmap(translation: Translation) -> str:
+    from attnkit.viz.text_heatmap import text_heatmap
+
+    return text_heatmap(translation.attention, list(translation.source),
+                        translation.output_tokens)
+
+
+def write_heatmap(translation: Translation, path: Path) -> None:
+    if translation.attention is None:
+        raise AttnkitError("this model has no attention to draw (plain/peeky seq2seq)")
+    from attnkit.viz.heatmap import plot_attention_heatmap
+
+    plot_attention_heatmap(translation.attention, list(translation.source),
+                           translation.output_tokens, path,
+                           title=f"{translation.source} -> {translation.output}")

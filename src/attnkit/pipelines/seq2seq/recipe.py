@@ -1,0 +1,109 @@
+"""The seq2seq recipe and the data it describes, shared by the torch and NumPy engines.
+
+`build_splits(recipe.data)` gives train/validation/test strings and `build_vocabulary(splits)`
+the character vocabulary; `checkpoint_meta(...)` is the meta both engines store, so either
+engine's checkpoint rebuilds the same model.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from attnkit.data.char_vocab import CharVocabulary
+from attnkit.data.dates import generate_date_splits
+from attnkit.data.seq_files import PairSplits, load_pairs
+from attnkit.engine.trainer import TrainConfig
+from attnkit.errors import AttnkitError
+from attnkit.models.seq2seq import Seq2seqConfig
+from attnkit.pipelines.run_checkpoint import pipeline_meta
+
+PIPELINE = "seq2seq"
+
+
+@dataclass(frozen=True)
+class DataConfig:
+    """`source: dates` generates pairs (sizes, seed, years); `source: file` reads `file`
+    (TSV or fixed width) and holds out `val_fraction` of it, or reads `val_file` when given."""
+
+    source: Literal["dates", "file"] = "dates"
+    train_size: int = 45000
+    val_size: int = 5000
+    test_size: int = 5000
+    first_year: int = 1900
+    last_year: int = 2099
+    seed: int = 0
+    file: str | None = None
+    val_file: str | None = None
+    file_format: Literal["auto", "tsv", "fixed"] = "auto"
+    val_fraction: float = 0.1
+    eval_batch_size: int = 1000
+
+    def __post_init__(self) -> None:
+        if min(self.train_size, self.val_size, self.eval_batch_size) < 1 or self.test_size < 0:
+            raise ValueError("train_size, val_size and eval_batch_size must be positive")
+        if not 0 < self.val_fraction < 1:
+            raise ValueError(f"val_fraction must be in (0, 1), got {self.val_fraction}")
+
+
+@dataclass(frozen=True)
+class DecodeConfig:
+    """Search at evaluation and translation: `beam_width` 1 is greedy search."""
+
+    beam_width: int = 1
+    length_penalty: float = 1.0
+    extra_length: int = 10  # outputs may be this much longer than the longest training target
+
+    def __post_init__(self) -> None:
+        if self.beam_width < 1 or self.extra_length < 0:
+            raise ValueError("beam_width must be >= 1 and extra_length >= 0")
+
+
+def default_train() -> TrainConfig:
+    return TrainConfig(epochs=3, batch_size=128, lr=1e-3, grad_clip=5.0,
+                       monitor="val_exact_match", monitor_mode="max")
+
+
+@dataclass(frozen=True)
+class Seq2seqRecipe:
+    data: DataConfig = field(default_factory=DataConfig)
+    model: Seq2seqConfig = field(default_factory=Seq2seqConfig)
+    train: TrainConfig = field(default_factory=default_train)
+    decode: DecodeConfig = field(default_factory=DecodeConfig)
+
+
+def build_splits(config: DataConfig) -> PairSplits:
+    """Train/validation/test sources and targets as the recipe describes them."""
+    if config.source == "dates":
+        return generate_date_splits(config.train_size, config.val_size, config.test_size,
+                                    config.seed, config.first_year, config.last_year)
+    if not config.file:
+        raise AttnkitError("data.source is 'file' but no data file was given (--data FILE)")
+    sources, targets = load_pairs(config.file, config.file_format)
+    if config.val_file:
+        val_sources, val_targets = load_pairs(config.val_file, config.file_format)
+        return PairSplits(sources, targets, val_sources, val_targets, [], [])
+    order = list(range(len(sources)))
+    random.Random(config.seed).shuffle(order)
+    held_out = max(1, round(config.val_fraction * len(order)))
+    if held_out >= len(order):
+        raise AttnkitError(f"{config.file} has {len(order)} pairs: too few to hold out "
+                           "validation pairs; add pairs or pass --val FILE")
+    val, train = order[:held_out], order[held_out:]
+    return PairSplits([sources[i] for i in train], [targets[i] for i in train],
+                      [sources[i] for i in val], [targets[i] for i in val], [], [])
+
+
+def build_vocabulary(splits: PairSplits) -> CharVocabulary:
+    """Every character of the data (all splits, both sides), so that held-out pairs encode."""
+    return CharVocabulary.build(splits.train_sources + splits.train_targets + splits.val_sources
+                                + splits.val_targets + splits.test_sources + splits.test_targets)
+
+
+def checkpoint_meta(recipe: Seq2seqRecipe, vocab: CharVocabulary,
+                    splits: PairSplits) -> dict[str, Any]:
+    """What a checkpoint needs to rebuild the model and check inputs against training."""
+    return pipeline_meta(PIPELINE, recipe, vocab=vocab.to_list(),
+                         max_source_length=max(map(len, splits.train_sources)),
+                         max_target_length=max(map(len, splits.train_targets)))

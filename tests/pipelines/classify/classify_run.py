@@ -1,0 +1,56 @@
+"""One tiny classifier trained by `attnkit train imdb` on the IMDB slice, once per session.
+
+It stacks an n-gram branch, so its best checkpoint is a StackedClassifier and its last one the
+plain attention model: the round-trip tests cover both."""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import torch
+
+from attnkit.cli import main
+
+from ...data.imdb_slice import slice_data_dir
+
+TINY = ["data.vocab_size=3000", "data.max_length=80", "model.embedding_size=32",
+        "model.hidden_size=16", "model.attention_units=16", "train.epochs=2",
+        "train.batch_size=64", "train.lr=0.005", "data.ngram_order=2"]
+
+
+@contextlib.contextmanager
+def one_thread() -> Iterator[None]:
+    """Tiny models gain nothing from more threads, and on a busy machine (CI, shared cores)
+    OpenMP threads waiting for each other make them many times slower."""
+    previous = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)
+
+
+@functools.lru_cache(maxsize=1)
+def _train(data_dir: str) -> Path:
+    folder = Path(tempfile.mkdtemp(prefix="attnkit-classify-"))
+    home = os.environ.get("HOME")
+    os.environ["HOME"] = str(folder)  # the token cache goes to ~/.cache: keep it temporary
+    try:
+        code = main(["train", "imdb", "--data-dir", data_dir, "--run-dir", str(folder / "run"),
+                     *[part for value in TINY for part in ("--set", value)]])
+    finally:
+        if home is not None:
+            os.environ["HOME"] = home
+    if code != 0:
+        raise RuntimeError(f"training the test classifier failed with status {code}")
+    return folder / "run"
+
+
+def trained_run_dir() -> Path:
+    """The run folder (skips the test when there is no IMDB data)."""
+    return _train(str(slice_data_dir()))

@@ -1,0 +1,147 @@
+import json
+import subprocess
+import sys
+
+import pytest
+import torch
+
+from attnkit.cli import main
+from attnkit.engine.checkpoint import read_header
+from attnkit.pipelines.seq2seq.predictor import Translator
+
+TINY = ["--set", "data.train_size=300", "--set", "data.val_size=40", "--set",
+        "data.test_size=40", "--set", "model.hidden_size=32", "--set", "model.embedding_size=8",
+        "--set", "train.epochs=1", "--set", "data.eval_batch_size=64"]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def one_thread():
+    """Tiny models run faster on one thread, above all on a loaded machine."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+@pytest.fixture(scope="module")
+def date_run(tmp_path_factory):
+    run_dir = tmp_path_factory.mktemp("runs") / "dates"
+    assert main(["train", "dates", "--run-dir", str(run_dir), *TINY]) == 0
+    return run_dir
+
+
+def test_train_dates_writes_a_complete_run(date_run):
+    for name in ("best.safetensors", "last.safetensors", "metrics.jsonl", "curves.png",
+                 "recipe.yaml"):
+        assert (date_run / name).is_file(), name
+    meta = read_header(date_run / "best.safetensors")["meta"]
+    assert meta["task"] == "seq2seq" and meta["vocab"][:4] == ["<pad>", "<unk>", "<s>", "</s>"]
+    assert meta["recipe"]["model"]["kind"] == "attention"
+    record = json.loads((date_run / "metrics.jsonl").read_text().splitlines()[0])
+    assert {"train_loss", "val_loss", "val_exact_match", "val_char_accuracy"} <= set(record)
+
+
+def test_translate_prints_text_heatmap_and_writes_png(date_run, tmp_path, capsys):
+    png = tmp_path / "map.png"
+    assert main(["translate", str(date_run), "September 27, 1994", "--heatmap", str(png)]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("September 27, 1994 -> ")
+    assert "S e p t e m b e r" in out
+    assert png.read_bytes()[:4] == b"\x89PNG"
+    assert main(["predict", str(date_run), "2/10/93", "--no-text-heatmap"]) == 0
+    assert capsys.readouterr().out.startswith("2/10/93 -> ")
+
+
+def test_attention_columns_follow_the_users_text(date_run):
+    translator = Translator.from_checkpoint(date_run)
+    (translation,) = translator.translate(["27 Sep 1994"])
+    hypothesis = translator.translate(["27 Sep 1994"], beam_width=1)[0]
+    assert translation.attention.shape == (len(translation.output), len("27 Sep 1994"))
+    assert hypothesis.output == translation.output
+    torch.testing.assert_close(torch.tensor(translation.attention.sum(1)),
+                               torch.ones(len(translation.output)), atol=1e-5, rtol=0)
+    beam = translator.translate(["27 Sep 1994", "2/10/93"], beam_width=3)
+    assert [t.source for t in beam] == ["27 Sep 1994", "2/10/93"]
+
+
+def test_eval_scores_the_generated_test_split_and_files(date_run, tmp_path, capsys):
+    assert main(["eval", str(date_run)]) == 0
+    scores = json.loads(capsys.readouterr().out)
+    assert scores["pairs"] == 40 and 0 <= scores["exact_match"] <= 1
+    data = tmp_path / "pairs.tsv"
+    data.write_text("September 27, 1994\t1994-09-27\n")
+    assert main(["eval", str(date_run), "--data", str(data)]) == 0
+    assert json.loads(capsys.readouterr().out)["pairs"] == 1
+
+
+@pytest.mark.parametrize("arguments, message", [
+    (["translate", "{run}", ""], "empty input"),
+    (["translate", "{run}", "x" * 80], "too long for this model"),
+    (["translate", "{run}", "Sept. 27 \u00e9"], "never seen in training: '\u00e9'"),
+    (["translate", "{missing}", "2/10/93"], "checkpoint not found"),
+    (["translate", "{corrupt}", "2/10/93"], "not a readable attnkit checkpoint"),
+    (["train", "dates", "--run-dir", "{run}", *TINY], "already holds checkpoints"),
+    (["train", "dates", "--run-dir", "{missing}", "--set", "model.kind=big"], "model.kind"),
+])
+def test_bad_input_is_one_line_and_exit_1(date_run, tmp_path, capsys, arguments, message):
+    corrupt = tmp_path / "corrupt.safetensors"
+    corrupt.write_bytes(b"not a checkpoint")
+    before = (date_run / "best.safetensors").stat().st_mtime_ns
+    paths = {"run": date_run, "missing": tmp_path / "missing", "corrupt": corrupt}
+    assert main([a.format(**paths) for a in arguments]) == 1
+    error = capsys.readouterr().err
+    assert error.startswith("error: ") and message in error and error.count("\n") == 1
+    assert (date_run / "best.safetensors").stat().st_mtime_ns == before
+
+
+def test_train_seq2seq_on_a_user_file(tmp_path, capsys):
+    data = tmp_path / "addition.txt"
+    data.write_text("".join(f"{a}+{b}{' ' * (6 - len(f'{a}+{b}'))}_{a + b}\n"
+                            for a in range(12) for b in range(12)))
+    run_dir = tmp_path / "run"
+    assert main(["train", "seq2seq", "--data", str(data), "--run-dir", str(run_dir),
+                 "--model", "peeky", *TINY[6:]]) == 0
+    meta = read_header(run_dir / "best.safetensors")["meta"]
+    assert meta["recipe"]["data"]["file"] == str(data)
+    assert meta["recipe"]["model"]["kind"] == "peeky"
+    assert main(["translate", str(run_dir), "3+4"]) == 0
+    assert "3+4 -> " in capsys.readouterr().out
+    bad = tmp_path / "bad.tsv"
+    bad.write_text("1+1\t2\n2+2 4\n")
+    assert main(["train", "seq2seq", "--data", str(bad), "--run-dir", str(tmp_path / "r2")]) == 1
+    assert "bad.tsv, line 2" in capsys.readouterr().err
+    assert not (tmp_path / "r2").exists()
+
+
+def test_compare_plots_every_model(tmp_path, capsys):
+    run_dir = tmp_path / "compare"
+    assert main(["compare", "--run-dir", str(run_dir), "--models", "plain,attention",
+                 *TINY]) == 0
+    assert (run_dir / "comparison.png").is_file()
+    table = (run_dir / "comparison.md").read_text()
+    assert "| plain |" in table and "| attention |" in table
+    assert (run_dir / "plain" / "best.safetensors").is_file()
+
+
+def test_demo_writes_a_fresh_run_with_heatmaps(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert main(["demo", *TINY]) == 0
+    out = capsys.readouterr().out
+    assert "held-out exact match:" in out and "September 27, 1994 -> " in out
+    (first,) = (tmp_path / "runs").iterdir()
+    assert first.name.startswith("demo-") and len(list(first.glob("heatmaps/*.png"))) == 8
+    assert f"Saved in {first.relative_to(tmp_path)}/" in out
+
+
+def test_numpy_engine_checkpoint_decodes_with_torch(tmp_path, capsys):
+    run_dir = tmp_path / "numpy"
+    assert main(["train", "dates", "--engine", "numpy", "--run-dir", str(run_dir), *TINY]) == 0
+    assert main(["translate", str(run_dir), "27 Sep 1994", "--no-text-heatmap"]) == 0
+    assert "27 Sep 1994 -> " in capsys.readouterr().out
+
+
+def test_cli_exit_code_in_a_subprocess(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "attnkit.cli", "translate",
+                             str(tmp_path / "none"), "2/10/93"], capture_output=True, text=True)
+    assert result.returncode == 1
+    assert result.stderr.startswith("error: checkpoint not found")
