@@ -1,11 +1,6 @@
 import pytest
 
-from attnkit.engine.molecule_metrics import (
-    canonical_smiles,
-    levenshtein,
-    molecule_scores,
-    token_accuracy,
-)
+from attnkit.engine.molecule_metrics import molecule_scores, token_accuracy
 
 
 def test_exact_match_compares_canonical_smiles():
@@ -14,12 +9,9 @@ def test_exact_match_compares_canonical_smiles():
     assert scores["exact_match"] == pytest.approx(0.5)  # OCC = CCO, Kekulé benzene = aromatic
     assert scores["validity"] == pytest.approx(0.75)
     assert 0.5 < scores["tanimoto"] < 0.75  # two perfect, one partial, the invalid one 0
-    assert canonical_smiles("C1CC(") is None and canonical_smiles("OCC") == "CCO"
 
 
-def test_levenshtein_and_token_accuracy_by_hand():
-    assert levenshtein("kitten", "sitting") == 3
-    assert levenshtein("", "CCO") == 3
+def test_token_accuracy_by_hand():
     # tokens: Cl C O vs Cl C N C: 2 of max(3, 4) positions equal
     assert token_accuracy(["ClCO"], ["ClCNC"]) == pytest.approx(2 / 4)
     scores = molecule_scores(["CCO"], ["CCO"])

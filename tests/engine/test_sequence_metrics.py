@@ -1,6 +1,12 @@
 import pytest
 
-from attnkit.engine.sequence_metrics import character_accuracy, exact_match
+from attnkit.engine.sequence_metrics import (
+    character_accuracy,
+    exact_match,
+    levenshtein,
+    mean_levenshtein,
+    text_scores,
+)
 from attnkit.errors import AttnkitError
 
 
@@ -19,3 +25,12 @@ def test_mismatched_lengths():
         exact_match(["a"], ["a", "b"])
     with pytest.raises(AttnkitError):
         character_accuracy([], [])
+
+
+def test_levenshtein_by_hand():
+    assert levenshtein("kitten", "sitting") == 3
+    assert levenshtein("", "CCO") == 3
+    assert mean_levenshtein(["kitten", "CCO"], ["sitting", "CCO"]) == pytest.approx(1.5)
+    assert text_scores(["abc"], ["abd"]) == {"exact_match": 0.0,
+                                             "char_accuracy": pytest.approx(2 / 3),
+                                             "levenshtein": 1.0}

@@ -16,6 +16,7 @@ from typing import Literal
 
 import numpy as np
 
+from attnkit.data.chem import canonical_smiles
 from attnkit.data.images import load_image
 from attnkit.errors import AttnkitError
 
@@ -68,8 +69,6 @@ def canonical_molecule_rows(rows: Sequence[ImageTextRow], csv_path: str | Path,
 
     With `invalid="reject"` the first unparsable target raises AttnkitError naming its line.
     """
-    from attnkit.engine.molecule_metrics import canonical_smiles
-
     kept: list[ImageTextRow] = []
     for row in rows:
         canonical = canonical_smiles(row.target)

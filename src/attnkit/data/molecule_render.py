@@ -1,4 +1,5 @@
-"""2-D depictions of molecules with RDKit, with seeded augmentation, and a disk cache of them.
+"""2-D depictions of molecules (drawn by RDKit, `chem.draw_molecule`), with seeded augmentation,
+and a disk cache of them.
 
 Images are grayscale uint8 (S, S), black drawing on white, atoms in the black-and-white palette
 (the model reads shapes and letters, not RDKit's colours, so user scans look the same).
@@ -15,17 +16,16 @@ reads it for free.
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from multiprocessing import get_context
 from pathlib import Path
-from types import ModuleType
 
 import numpy as np
 
+from attnkit.data.chem import draw_molecule, parse_molecule
 from attnkit.errors import AttnkitError
 
 
@@ -56,42 +56,22 @@ class RenderConfig:
                 raise ValueError(f"{name} must be [low, high] with 0 < low <= high")
 
 
-def require_rdkit() -> ModuleType:
-    """The `rdkit.Chem` module, with its warnings silenced, or an error naming the extra."""
-    try:
-        from rdkit import Chem, RDLogger
-    except ImportError:
-        raise AttnkitError("molecule support needs RDKit: pip install attnkit[chem]") from None
-    RDLogger.DisableLog("rdApp.*")
-    return Chem
-
-
 def render_smiles(smiles: str, config: RenderConfig, augment: bool = False,
                   seed: int = 0) -> np.ndarray:
     """SMILES -> uint8 image (S, S); unparsable SMILES raise AttnkitError."""
-    chem = require_rdkit()
-    from PIL import Image
-    from rdkit.Chem.Draw import rdMolDraw2D
-
-    molecule = chem.MolFromSmiles(smiles)
+    molecule = parse_molecule(smiles)
     if molecule is None:
         raise AttnkitError(f"RDKit cannot parse the SMILES {smiles!r}")
-    size = config.image_size
-    drawer = rdMolDraw2D.MolDraw2DCairo(size, size)
-    options = drawer.drawOptions()
-    options.useBWAtomPalette()
-    options.padding = config.padding
-    options.minFontSize = config.font_size
-    shift = (0, 0)
+    rotation = bond_width = None
+    font_size, shift = config.font_size, (0, 0)
     if augment:
         rng = np.random.default_rng(seed)
-        options.rotate = float(rng.uniform(-config.max_rotation, config.max_rotation))
-        options.bondLineWidth = max(1, round(rng.uniform(*config.bond_width_range)))
-        options.minFontSize = round(rng.uniform(*config.font_size_range))
+        rotation = float(rng.uniform(-config.max_rotation, config.max_rotation))
+        bond_width = max(1, round(rng.uniform(*config.bond_width_range)))
+        font_size = round(rng.uniform(*config.font_size_range))
         shift = tuple(int(v) for v in rng.integers(-config.max_shift, config.max_shift + 1, 2))
-    drawer.DrawMolecule(molecule)
-    drawer.FinishDrawing()
-    image = np.asarray(Image.open(io.BytesIO(drawer.GetDrawingText())).convert("L"))
+    image = draw_molecule(molecule, config.image_size, config.padding, font_size, rotation,
+                          bond_width)
     return shift_image(image, *shift)
 
 

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from attnkit.data.chem import parse_molecule
 from attnkit.data.images import load_image
 from attnkit.data.smiles_tokenizer import TokenVocabulary
 from attnkit.engine.checkpoint import load_model_state
@@ -63,8 +64,6 @@ class ImageReader:
         return np.stack([load_image(path, self.image_size) for path in paths])
 
     def is_valid(self, ids: list[int]) -> bool:
-        from attnkit.engine.molecule_metrics import parse_molecule
-
         return parse_molecule(self.vocab.decode(ids)) is not None
 
     def read(self, images: np.ndarray, beam_width: int | None = None,

@@ -13,7 +13,7 @@ from attnkit.data.bucketing import BucketBatchSampler
 from attnkit.data.smiles_tokenizer import TokenVocabulary
 from attnkit.engine.distributed import init_distributed
 from attnkit.engine.seeding import seed_everything
-from attnkit.engine.sequence_metrics import character_accuracy, exact_match
+from attnkit.engine.sequence_metrics import text_scores as sequence_text_scores
 from attnkit.engine.trainer import Trainer
 from attnkit.models.img2seq import Img2Seq
 from attnkit.pipelines.img2seq.data import (
@@ -35,12 +35,7 @@ def text_scores(predictions: list[str], references: list[str], molecules: bool) 
         from attnkit.engine.molecule_metrics import molecule_scores
 
         return molecule_scores(predictions, references)
-    from attnkit.engine.molecule_metrics import levenshtein
-
-    distance = sum(levenshtein(p, r) for p, r in zip(predictions, references, strict=True))
-    return {"exact_match": exact_match(predictions, references),
-            "char_accuracy": character_accuracy(predictions, references),
-            "levenshtein": distance / len(references)}
+    return sequence_text_scores(predictions, references)
 
 
 class Img2SeqTraining:

@@ -1,0 +1,78 @@
+"""Everything attnkit asks of RDKit, in one module (the `chem` extra): parsing and canonical
+SMILES, fingerprint similarity, and 2-D drawings.
+
+RDKit is imported inside the functions, so attnkit imports without it; the first use without
+it is an AttnkitError that says which extra to install.
+"""
+
+from __future__ import annotations
+
+import io
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+
+from attnkit.errors import AttnkitError
+
+
+def require_rdkit() -> ModuleType:
+    """The `rdkit.Chem` module, with its warnings silenced, or an error naming the extra."""
+    try:
+        from rdkit import Chem, RDLogger
+    except ImportError:
+        raise AttnkitError("molecule support needs RDKit: pip install attnkit[chem]") from None
+    RDLogger.DisableLog("rdApp.*")
+    return Chem
+
+
+def parse_molecule(smiles: str) -> Any | None:
+    """The RDKit molecule of `smiles`, or None when RDKit cannot parse it (or it is empty)."""
+    if not smiles:
+        return None
+    return require_rdkit().MolFromSmiles(smiles)
+
+
+def canonical_smiles(smiles: str) -> str | None:
+    molecule = parse_molecule(smiles)
+    return None if molecule is None else require_rdkit().MolToSmiles(molecule)
+
+
+def same_molecule(first: Any, second: Any) -> bool:
+    """Whether two parsed molecules have the same canonical SMILES."""
+    chem = require_rdkit()
+    return chem.MolToSmiles(first) == chem.MolToSmiles(second)
+
+
+def tanimoto_similarity(first: Any, second: Any) -> float:
+    """Tanimoto similarity of the Morgan fingerprints (radius 2, 2048 bits) of two molecules."""
+    require_rdkit()
+    from rdkit import DataStructs
+    from rdkit.Chem import rdFingerprintGenerator
+
+    generator = rdFingerprintGenerator.GetMorganGenerator(radius=2, fpSize=2048)
+    return DataStructs.TanimotoSimilarity(generator.GetFingerprint(first),
+                                          generator.GetFingerprint(second))
+
+
+def draw_molecule(molecule: Any, size: int, padding: float, font_size: int,
+                  rotation: float | None = None, bond_width: int | None = None) -> np.ndarray:
+    """A black-and-white depiction of a parsed molecule: grayscale uint8 (size, size), black
+    drawing on white. `font_size` is the smallest label size in pixels; `rotation` (degrees)
+    and `bond_width` (pixels) keep RDKit's defaults when None."""
+    require_rdkit()
+    from PIL import Image
+    from rdkit.Chem.Draw import rdMolDraw2D
+
+    drawer = rdMolDraw2D.MolDraw2DCairo(size, size)
+    options = drawer.drawOptions()
+    options.useBWAtomPalette()
+    options.padding = padding
+    options.minFontSize = font_size
+    if rotation is not None:
+        options.rotate = rotation
+    if bond_width is not None:
+        options.bondLineWidth = bond_width
+    drawer.DrawMolecule(molecule)
+    drawer.FinishDrawing()
+    return np.asarray(Image.open(io.BytesIO(drawer.GetDrawingText())).convert("L"))
