@@ -1,9 +1,11 @@
 import itertools
 import math
 
+import pytest
 import torch
 
-from attnkit.decoding import beam_search, greedy_search
+from attnkit.decoding import SearchConfig, beam_search, greedy_search
+from attnkit.decoding.search import search as configured_search
 from attnkit.models.seq2seq import Seq2seqConfig, build_seq2seq
 
 START, END, V = 0, 1, 4
@@ -100,3 +102,18 @@ def test_batched_search_equals_one_by_one():
             assert alone.tokens == together[b].tokens
             assert math.isclose(alone.score, together[b].score, rel_tol=1e-4, abs_tol=1e-4)
             assert together[b].attention.shape == (len(alone.tokens), int(lengths[b]))
+
+
+def test_search_config_picks_greedy_or_beam():
+    torch.manual_seed(2)
+    model = build_seq2seq(9, Seq2seqConfig(embedding_size=4, hidden_size=8)).eval()
+    source, lengths = torch.randint(4, 9, (3, 4)), torch.tensor([4, 4, 4])
+    greedy = configured_search(model, source, lengths, 2, 3, 6, SearchConfig())
+    assert [h.tokens for h in greedy] == \
+        [h.tokens for h in greedy_search(model, source, lengths, 2, 3, 6)]
+    beam = configured_search(model, source, lengths, 2, 3, 6,
+                             SearchConfig(beam_width=3, length_penalty=0.5))
+    expected = beam_search(model, source, lengths, 2, 3, 6, beam_width=3, length_penalty=0.5)
+    assert [h.tokens for h in beam] == [h.tokens for h in expected]
+    with pytest.raises(ValueError, match="beam_width"):
+        SearchConfig(beam_width=0)

@@ -1,8 +1,12 @@
-"""Search over a decoder step interface: one `Hypothesis` type, batched greedy and beam search."""
+"""Search over a decoder step interface: one `Hypothesis` type, batched greedy and beam search,
+the choice between them (`search`), and searching again for outputs that pass a check."""
 
 from attnkit.decoding.beam import beam_search
+from attnkit.decoding.excluding import ExcludingDecoder, beam_search_passing
 from attnkit.decoding.greedy import greedy_search
 from attnkit.decoding.hypothesis import Hypothesis
+from attnkit.decoding.search import SearchConfig, search
 from attnkit.decoding.step import StepDecoder
 
-__all__ = ["Hypothesis", "StepDecoder", "beam_search", "greedy_search"]
+__all__ = ["ExcludingDecoder", "Hypothesis", "SearchConfig", "StepDecoder", "beam_search",
+           "beam_search_passing", "greedy_search", "search"]

@@ -20,6 +20,7 @@ from attnkit.data.molecule_render import render_cache
 from attnkit.data.moses import load_moses
 from attnkit.data.smiles_tokenizer import TokenVocabulary, length_covering, tokenize
 from attnkit.errors import AttnkitError
+from attnkit.models.img2seq import Img2Seq
 from attnkit.pipelines.img2seq.recipe import Img2SeqRecipe
 
 
@@ -156,3 +157,9 @@ class ImageTokenCollator:
             target_out[b, : len(ids) + 1] = torch.tensor([*ids, self.end_id])
         images = torch.from_numpy(np.stack([image for image, _ in pairs]))
         return {"images": images, "target_in": target_in, "target_out": target_out}
+
+
+def image_lengths(model: Img2Seq, images: Tensor) -> Tensor:
+    """The "source lengths" search asks for: every image has the model's P grid positions."""
+    return torch.full((images.shape[0],), model.positions, dtype=torch.long,
+                      device=images.device)

@@ -2,22 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
+from torch import Tensor
 
 from attnkit.data.chem import parse_molecule
 from attnkit.data.images import load_image
 from attnkit.data.smiles_tokenizer import TokenVocabulary
+from attnkit.decoding import Hypothesis, beam_search_passing, search
 from attnkit.engine.checkpoint import load_model_state
 from attnkit.engine.device import resolve_device
 from attnkit.models.img2seq import Img2Seq
-from attnkit.pipelines.img2seq.recipe import PIPELINE, Img2SeqRecipe
-from attnkit.pipelines.img2seq.search import search_images
+from attnkit.pipelines.img2seq.data import image_lengths
+from attnkit.pipelines.img2seq.recipe import PIPELINE, DecodeConfig, Img2SeqRecipe
 from attnkit.pipelines.run_checkpoint import load_run_checkpoint
 from attnkit.recipe import recipe_from_dict
 
@@ -87,3 +89,15 @@ class ImageReader:
                 readings.append(Reading(self.vocab.decode(hypothesis.tokens), tokens,
                                         float(np.exp(hypothesis.score)), hypothesis.attention))
         return readings
+
+
+def search_images(model: Img2Seq, images: Tensor, decode: DecodeConfig, start_id: int,
+                  end_id: int, max_length: int,
+                  is_valid: Callable[[list[int]], bool] | None = None) -> list[Hypothesis]:
+    """images (B, S, S) -> B hypotheses; `is_valid` (token ids -> bool) enables prefer_valid."""
+    lengths = image_lengths(model, images)
+    if decode.beam_width > 1 and decode.prefer_valid and is_valid is not None:
+        return beam_search_passing(model, images, lengths, start_id, end_id, max_length,
+                                   decode.beam_width, decode.length_penalty, is_valid,
+                                   decode.valid_retries)
+    return search(model, images, lengths, start_id, end_id, max_length, decode)

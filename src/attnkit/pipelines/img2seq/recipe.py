@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from attnkit.data.molecule_render import RenderConfig
 from attnkit.data.smiles_tokenizer import TokenVocabulary
+from attnkit.decoding.search import SearchConfig
 from attnkit.engine.trainer import TrainConfig
 from attnkit.models.img2seq import Img2SeqConfig
 from attnkit.pipelines.run_checkpoint import pipeline_meta
@@ -50,19 +51,18 @@ class DataConfig:
 
 
 @dataclass(frozen=True)
-class DecodeConfig:
+class DecodeConfig(SearchConfig):
     """`beam_width` 1 is greedy search. `prefer_valid`: with a beam, when the best hypothesis
     is a SMILES RDKit cannot parse, search again without it, up to `valid_retries` times, and
     keep the best one that parses (molecule runs only)."""
 
-    beam_width: int = 1
-    length_penalty: float = 1.0
     prefer_valid: bool = False
     valid_retries: int = 3
 
     def __post_init__(self) -> None:
-        if self.beam_width < 1 or self.valid_retries < 0:
-            raise ValueError("beam_width must be >= 1 and valid_retries >= 0")
+        super().__post_init__()
+        if self.valid_retries < 0:
+            raise ValueError("valid_retries must be >= 0")
 
 
 def default_train() -> TrainConfig:

@@ -11,6 +11,7 @@ from torch.utils.data import DataLoader
 
 from attnkit.data.bucketing import BucketBatchSampler
 from attnkit.data.smiles_tokenizer import TokenVocabulary
+from attnkit.decoding import SearchConfig, search
 from attnkit.engine.distributed import init_distributed
 from attnkit.engine.seeding import seed_everything
 from attnkit.engine.sequence_metrics import text_scores as sequence_text_scores
@@ -21,9 +22,9 @@ from attnkit.pipelines.img2seq.data import (
     ImageTextSplits,
     ImageTokenCollator,
     ImageTokens,
+    image_lengths,
 )
-from attnkit.pipelines.img2seq.recipe import DecodeConfig, Img2SeqRecipe, checkpoint_meta
-from attnkit.pipelines.img2seq.search import search_images
+from attnkit.pipelines.img2seq.recipe import Img2SeqRecipe, checkpoint_meta
 
 Batch = dict[str, Tensor]
 
@@ -61,8 +62,8 @@ class Img2SeqTraining:
                 logits.flatten(0, 1).float(), batch["target_out"].flatten(), ignore_index=0,
                 reduction="sum"))
             tokens += int((batch["target_out"] != 0).sum())
-            found = search_images(model, batch["images"], DecodeConfig(), self.vocab.start_id,
-                                  self.vocab.end_id, self.max_length)
+            found = search(model, batch["images"], image_lengths(model, batch["images"]),
+                           self.vocab.start_id, self.vocab.end_id, self.max_length, SearchConfig())
             predictions += [self.vocab.decode(h.tokens) for h in found]
             references += [self.vocab.decode(row) for row in batch["target_out"].tolist()]
         return {"loss": total_loss / max(tokens, 1),

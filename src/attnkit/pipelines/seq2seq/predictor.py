@@ -4,23 +4,22 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
-from torch import Tensor
 
 from attnkit.data.char_vocab import CharVocabulary
 from attnkit.data.seq_batches import encode_sources
-from attnkit.decoding import Hypothesis, beam_search, greedy_search
+from attnkit.decoding import Hypothesis, search
 from attnkit.engine.checkpoint import load_model_state
 from attnkit.engine.device import resolve_device
 from attnkit.errors import AttnkitError
 from attnkit.models.seq2seq import Seq2seq, build_seq2seq
 from attnkit.pipelines.run_checkpoint import load_run_checkpoint
-from attnkit.pipelines.seq2seq.recipe import PIPELINE, DecodeConfig, Seq2seqRecipe
+from attnkit.pipelines.seq2seq.recipe import PIPELINE, Seq2seqRecipe
 from attnkit.recipe import recipe_from_dict
 
 LENGTH_SLACK = 1.25  # inputs may be this much longer than the longest training input
@@ -37,16 +36,6 @@ class Translation:
     output_tokens: list[str]
     score: float
     attention: np.ndarray | None
-
-
-def search(model: Seq2seq, source: Tensor, source_lengths: Tensor, vocab: CharVocabulary,
-           decode: DecodeConfig, max_length: int) -> list[Hypothesis]:
-    """Greedy search for beam width 1, beam search otherwise."""
-    if decode.beam_width == 1:
-        return greedy_search(model, source, source_lengths, vocab.start_id, vocab.end_id,
-                             max_length)
-    return beam_search(model, source, source_lengths, vocab.start_id, vocab.end_id, max_length,
-                       decode.beam_width, decode.length_penalty)
 
 
 class Translator:
@@ -92,7 +81,7 @@ class Translator:
         ids = [self.check(text) for text in texts]
         decode = self.recipe.decode
         if beam_width is not None:
-            decode = DecodeConfig(beam_width, decode.length_penalty, decode.extra_length)
+            decode = replace(decode, beam_width=beam_width)
         order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
         results: list[Translation | None] = [None] * len(ids)
         for start in range(0, len(order), batch_size):
@@ -100,8 +89,8 @@ class Translator:
             batch = encode_sources([ids[i] for i in chunk], self.recipe.model.reverse_source)
             with torch.no_grad():
                 found = search(self.model, batch["source"].to(self.device),
-                               batch["source_lengths"].to(self.device), self.vocab, decode,
-                               self.max_length)
+                               batch["source_lengths"].to(self.device), self.vocab.start_id,
+                               self.vocab.end_id, self.max_length, decode)
             for i, hypothesis in zip(chunk, found, strict=True):
                 results[i] = self.translation(texts[i], hypothesis)
         return results  # type: ignore[return-value]

@@ -14,6 +14,7 @@ from typing import Any, Literal
 from attnkit.data.char_vocab import CharVocabulary
 from attnkit.data.dates import generate_date_splits
 from attnkit.data.seq_files import PairSplits, load_pairs
+from attnkit.decoding.search import SearchConfig
 from attnkit.engine.trainer import TrainConfig
 from attnkit.errors import AttnkitError
 from attnkit.models.seq2seq import Seq2seqConfig
@@ -48,16 +49,15 @@ class DataConfig:
 
 
 @dataclass(frozen=True)
-class DecodeConfig:
+class DecodeConfig(SearchConfig):
     """Search at evaluation and translation: `beam_width` 1 is greedy search."""
 
-    beam_width: int = 1
-    length_penalty: float = 1.0
     extra_length: int = 10  # outputs may be this much longer than the longest training target
 
     def __post_init__(self) -> None:
-        if self.beam_width < 1 or self.extra_length < 0:
-            raise ValueError("beam_width must be >= 1 and extra_length >= 0")
+        super().__post_init__()
+        if self.extra_length < 0:
+            raise ValueError("extra_length must be >= 0")
 
 
 def default_train() -> TrainConfig:

@@ -14,11 +14,11 @@ from attnkit.data.bucketing import BucketBatchSampler
 from attnkit.data.char_vocab import CharVocabulary
 from attnkit.data.seq_batches import PairCollator, SequencePairs
 from attnkit.data.seq_files import PairSplits
+from attnkit.decoding import search
 from attnkit.engine.distributed import init_distributed
 from attnkit.engine.sequence_metrics import character_accuracy, exact_match
 from attnkit.engine.trainer import Trainer
 from attnkit.models.seq2seq import build_seq2seq
-from attnkit.pipelines.seq2seq.predictor import search
 from attnkit.pipelines.seq2seq.recipe import DecodeConfig, Seq2seqRecipe, checkpoint_meta
 
 Batch = dict[str, Tensor]
@@ -48,8 +48,8 @@ class Seq2seqTraining:
                 logits.flatten(0, 1).float(), batch["target_out"].flatten(), ignore_index=0,
                 reduction="sum"))
             tokens += count
-            found = search(model, batch["source"], batch["source_lengths"], self.vocab,
-                           self.decode, self.max_length)
+            found = search(model, batch["source"], batch["source_lengths"], self.vocab.start_id,
+                           self.vocab.end_id, self.max_length, self.decode)
             predictions += [self.vocab.decode(h.tokens) for h in found]
             references += [self.vocab.decode(row) for row in batch["target_out"].tolist()]
         return {"loss": total_loss / max(tokens, 1),

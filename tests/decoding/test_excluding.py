@@ -1,9 +1,7 @@
 import torch
 
-from attnkit.decoding import beam_search
+from attnkit.decoding import ExcludingDecoder, beam_search
 from attnkit.models.img2seq import Img2Seq, Img2SeqConfig
-from attnkit.pipelines.img2seq.recipe import DecodeConfig
-from attnkit.pipelines.img2seq.search import ExcludingDecoder, search_images
 
 SMALL = dict(image_size=32, encoder_channels=(4, 8), projection_size=8, embedding_size=4,
              hidden_size=8, attention_units=4, output_size=8)
@@ -28,14 +26,3 @@ def test_excluded_outputs_cannot_end_so_search_finds_the_next_best():
             # ranked by score / length (end token counted): the next best cannot rank higher
             assert after.score / (len(after.tokens) + 1) <= \
                 before.score / (len(before.tokens) + 1) + 1e-5
-
-
-def test_prefer_valid_keeps_the_best_output_that_passes_the_check():
-    model, images = model_and_images()
-    decode = DecodeConfig(beam_width=3, prefer_valid=True, valid_retries=2)
-    plain = search_images(model, images, DecodeConfig(beam_width=3), 2, 3, 6)
-    banned = {tuple(h.tokens) for h in plain}
-    chosen = search_images(model, images, decode, 2, 3, 6, lambda ids: tuple(ids) not in banned)
-    for before, after in zip(plain, chosen, strict=True):
-        assert tuple(after.tokens) not in banned or after.tokens == before.tokens
-    assert any(a.tokens != b.tokens for a, b in zip(plain, chosen, strict=True))
