@@ -22,8 +22,9 @@ from pathlib import Path
 import torch
 
 from attnkit.engine.sequence_metrics import exact_match
+from attnkit.pipelines.seq2seq.data import build_splits, build_vocabulary
 from attnkit.pipelines.seq2seq.predictor import Translator
-from attnkit.pipelines.seq2seq.recipe import Seq2seqRecipe, build_splits, build_vocabulary
+from attnkit.pipelines.seq2seq.recipe import Seq2seqRecipe
 from attnkit.pipelines.seq2seq.training import train_torch
 from attnkit.recipe import load_recipe, recipe_to_dict
 

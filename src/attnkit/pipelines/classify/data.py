@@ -19,14 +19,13 @@ from torch import Tensor, nn
 from torch.utils.data import DataLoader, Dataset
 
 from attnkit.data.bigrams import BigramTable, split_like
-from attnkit.data.bucketing import BucketBatchSampler
 from attnkit.data.imdb import LABEL_NAMES, load_imdb_corpus
+from attnkit.data.loaders import sorted_loader
 from attnkit.data.ngrams import NgramTable
 from attnkit.data.text_files import read_labelled_texts
 from attnkit.data.text_tokenizer import TextTokenizer
 from attnkit.data.token_corpus import EncodedTexts, TokenCorpus, encode_corpus
 from attnkit.data.word_vocab import OOV_ID, PAD_ID, WordVocabulary
-from attnkit.engine.distributed import init_distributed
 from attnkit.errors import AttnkitError
 from attnkit.models.stacked_classifier import StackedClassifier
 from attnkit.pipelines.classify.recipe import ClassifyDataConfig
@@ -113,21 +112,9 @@ def run_model(model: nn.Module, batch: Batch) -> tuple[Tensor, Tensor]:
     return model(*inputs)
 
 
-def train_loader(dataset: EncodedDataset, batch_size: int, seed: int,
-                 bucket_size_multiplier: int) -> DataLoader:
-    """Shuffled batches of similar length (order depends on seed and epoch only)."""
-    context = init_distributed()
-    sampler = BucketBatchSampler(dataset.lengths, batch_size, shuffle=True, seed=seed,
-                                 bucket_size_multiplier=bucket_size_multiplier,
-                                 num_replicas=context.world_size, rank=context.rank)
-    return DataLoader(dataset, batch_sampler=sampler, collate_fn=collate)
-
-
 def eval_loader(dataset: EncodedDataset, batch_size: int) -> DataLoader:
     """Length-sorted batches in a fixed order: little padding, deterministic metrics."""
-    order = np.argsort(dataset.lengths, kind="stable").tolist()
-    batches = [order[start:start + batch_size] for start in range(0, len(order), batch_size)]
-    return DataLoader(dataset, batch_sampler=batches, collate_fn=collate)
+    return sorted_loader(dataset, dataset.lengths, collate, batch_size)
 
 
 @dataclass

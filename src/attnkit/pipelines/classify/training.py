@@ -11,13 +11,14 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
+from attnkit.data.loaders import bucketed_loader
 from attnkit.engine.checkpoint import load_checkpoint, save_checkpoint, strip_prefix
 from attnkit.engine.classification_loss import classification_loss, predicted_classes
 from attnkit.engine.classification_metrics import classification_scores, confusion_matrix
 from attnkit.engine.seeding import seed_everything
 from attnkit.engine.trainer import Trainer
 from attnkit.models.classifier import AttentionClassifier
-from attnkit.pipelines.classify.data import PreparedData, eval_loader, run_model, train_loader
+from attnkit.pipelines.classify.data import PreparedData, collate, eval_loader, run_model
 from attnkit.pipelines.classify.recipe import ClassifyRecipe, checkpoint_meta
 from attnkit.pipelines.classify.stacking import stack_ngram_branch
 
@@ -65,8 +66,9 @@ def train_classifier(recipe: ClassifyRecipe, data: PreparedData, run_dir: Path,
                            data.class_names, recipe.data.max_length, source, data.bigrams)
     task = task or ClassificationTraining(len(data.class_names))
     trainer = Trainer(model, task, recipe.train, run_dir, meta)
-    training = train_loader(data.train, recipe.train.batch_size, recipe.train.seed,
-                            recipe.data.bucket_size_multiplier)
+    training = bucketed_loader(data.train, data.train.lengths, collate, recipe.train.batch_size,
+                               recipe.train.seed, recipe.data.bucket_size_multiplier,
+                               trainer.context.rank, trainer.context.world_size)
     if validation is None and data.validation is not None:
         validation = eval_loader(data.validation, recipe.data.eval_batch_size)
     torch.manual_seed(recipe.train.seed)

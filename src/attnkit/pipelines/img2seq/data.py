@@ -13,9 +13,10 @@ from pathlib import Path
 import numpy as np
 import torch
 from torch import Tensor
-from torch.utils.data import Dataset
+from torch.utils.data import DataLoader, Dataset
 
 from attnkit.data.image_text import canonical_molecule_rows, load_row_images, read_image_table
+from attnkit.data.loaders import bucketed_loader, sorted_loader
 from attnkit.data.molecule_render import render_cache
 from attnkit.data.moses import load_moses
 from attnkit.data.smiles_tokenizer import TokenVocabulary, length_covering, tokenize
@@ -163,3 +164,15 @@ def image_lengths(model: Img2Seq, images: Tensor) -> Tensor:
     """The "source lengths" search asks for: every image has the model's P grid positions."""
     return torch.full((images.shape[0],), model.positions, dtype=torch.long,
                       device=images.device)
+
+
+def loaders(splits: ImageTextSplits, encoded: EncodedTargets, recipe: Img2SeqRecipe,
+            rank: int = 0, world_size: int = 1) -> tuple[DataLoader, DataLoader]:
+    """Training batches bucketed by target length (fewer decoder steps); validation batches
+    in a fixed length-sorted order."""
+    collator = ImageTokenCollator(encoded.vocab.start_id, encoded.vocab.end_id)
+    train = ImageTokens(splits.train_images, encoded.train_ids, encoded.train_keep)
+    validation = ImageTokens(splits.val_images, encoded.val_ids)
+    return (bucketed_loader(train, train.lengths, collator, recipe.train.batch_size,
+                            recipe.train.seed, rank=rank, world_size=world_size),
+            sorted_loader(validation, validation.lengths, collator, recipe.data.eval_batch_size))

@@ -1,4 +1,4 @@
-"""Training an image-to-sequence model: loaders, loss and held-out metrics."""
+"""Training an image-to-sequence model: loss and held-out metrics."""
 
 from __future__ import annotations
 
@@ -7,12 +7,9 @@ from pathlib import Path
 from typing import Any
 
 from torch import Tensor, nn
-from torch.utils.data import DataLoader
 
-from attnkit.data.bucketing import BucketBatchSampler
 from attnkit.data.smiles_tokenizer import TokenVocabulary
 from attnkit.decoding import SearchConfig, search
-from attnkit.engine.distributed import init_distributed
 from attnkit.engine.seeding import seed_everything
 from attnkit.engine.sequence_metrics import text_scores as sequence_text_scores
 from attnkit.engine.trainer import Trainer
@@ -20,9 +17,8 @@ from attnkit.models.img2seq import Img2Seq
 from attnkit.pipelines.img2seq.data import (
     EncodedTargets,
     ImageTextSplits,
-    ImageTokenCollator,
-    ImageTokens,
     image_lengths,
+    loaders,
 )
 from attnkit.pipelines.img2seq.recipe import Img2SeqRecipe, checkpoint_meta
 
@@ -70,24 +66,6 @@ class Img2SeqTraining:
                 **text_scores(predictions, references, self.molecules)}
 
 
-def loaders(splits: ImageTextSplits, encoded: EncodedTargets, recipe: Img2SeqRecipe) -> \
-        tuple[DataLoader, DataLoader]:
-    """Training batches bucketed by target length (fewer decoder steps); validation batches
-    in a fixed length-sorted order."""
-    collator = ImageTokenCollator(encoded.vocab.start_id, encoded.vocab.end_id)
-    train_data = ImageTokens(splits.train_images, encoded.train_ids, encoded.train_keep)
-    val_data = ImageTokens(splits.val_images, encoded.val_ids)
-    context = init_distributed()
-    sampler = BucketBatchSampler(train_data.lengths, recipe.train.batch_size, shuffle=True,
-                                 seed=recipe.train.seed, num_replicas=context.world_size,
-                                 rank=context.rank)
-    order = sorted(range(len(val_data)), key=val_data.lengths.__getitem__)
-    size = recipe.data.eval_batch_size
-    val_batches = [order[i: i + size] for i in range(0, len(order), size)]
-    return (DataLoader(train_data, batch_sampler=sampler, collate_fn=collator),
-            DataLoader(val_data, batch_sampler=val_batches, collate_fn=collator))
-
-
 def train(recipe: Img2SeqRecipe, splits: ImageTextSplits, encoded: EncodedTargets,
           run_dir: Path, resume: bool = False) -> list[dict[str, Any]]:
     """Train into `run_dir` (the trainer stops at train.time_limit_minutes); returns the history."""
@@ -97,5 +75,6 @@ def train(recipe: Img2SeqRecipe, splits: ImageTextSplits, encoded: EncodedTarget
     model = Img2Seq(len(encoded.vocab), recipe.model)
     task = Img2SeqTraining(encoded.vocab, encoded.max_length, molecules)
     trainer = Trainer(model, task, recipe.train, run_dir, meta)
-    train_loader, val_loader = loaders(splits, encoded, recipe)
-    return trainer.fit(train_loader, val_loader, resume=resume)
+    context = trainer.context
+    return trainer.fit(*loaders(splits, encoded, recipe, context.rank, context.world_size),
+                       resume=resume)

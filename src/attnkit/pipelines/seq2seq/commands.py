@@ -19,14 +19,9 @@ from attnkit.engine.checkpoint import resolve_checkpoint
 from attnkit.engine.sequence_metrics import character_accuracy, exact_match
 from attnkit.errors import AttnkitError
 from attnkit.pipelines.arguments import add_run_arguments, prepare_run_dir, recipe_from_args
+from attnkit.pipelines.seq2seq.data import build_splits, build_vocabulary, loaders
 from attnkit.pipelines.seq2seq.predictor import Translator, render_text_heatmap, write_heatmap
-from attnkit.pipelines.seq2seq.recipe import (
-    PIPELINE,
-    Seq2seqRecipe,
-    build_splits,
-    build_vocabulary,
-    checkpoint_meta,
-)
+from attnkit.pipelines.seq2seq.recipe import PIPELINE, Seq2seqRecipe, checkpoint_meta
 
 
 def add_train_parsers(tasks: argparse._SubParsersAction) -> None:
@@ -83,17 +78,12 @@ def train_engine(engine: str, recipe: Seq2seqRecipe, splits, vocab, run_dir: Pat
         return train_torch(recipe, splits, vocab, run_dir, resume)
     if resume:
         raise AttnkitError("--resume is only supported by the torch engine")
-    from attnkit.data.seq_batches import PairCollator, SequencePairs
+    from attnkit.engine.distributed import init_distributed
     from attnkit.pipelines.seq2seq.numpy_engine import train_numpy
-    from attnkit.pipelines.seq2seq.training import eval_loader, train_loader
 
-    collator = PairCollator(vocab.start_id, vocab.end_id, recipe.model.reverse_source)
-    train_data = SequencePairs(vocab, splits.train_sources, splits.train_targets)
-    val_data = SequencePairs(vocab, splits.val_sources, splits.val_targets)
-    return train_numpy(recipe.model, recipe.train, vocab,
-                       train_loader(train_data, collator, recipe.train.batch_size,
-                                    recipe.train.seed),
-                       eval_loader(val_data, collator, recipe.data.eval_batch_size), run_dir,
+    context = init_distributed()
+    train_loader, val_loader = loaders(recipe, splits, vocab, context.rank, context.world_size)
+    return train_numpy(recipe.model, recipe.train, vocab, train_loader, val_loader, run_dir,
                        checkpoint_meta(recipe, vocab, splits))
 
 

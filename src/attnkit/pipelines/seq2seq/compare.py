@@ -10,7 +10,8 @@ import os
 from pathlib import Path
 
 from attnkit.pipelines.arguments import add_run_arguments, prepare_run_dir, recipe_from_args
-from attnkit.pipelines.seq2seq.recipe import Seq2seqRecipe, build_splits, build_vocabulary
+from attnkit.pipelines.seq2seq.data import build_splits, build_vocabulary
+from attnkit.pipelines.seq2seq.recipe import Seq2seqRecipe
 
 MODEL_KINDS = ("plain", "peeky", "attention")
 

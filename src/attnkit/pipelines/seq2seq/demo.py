@@ -11,7 +11,8 @@ import time
 
 from attnkit.engine.sequence_metrics import exact_match
 from attnkit.pipelines.arguments import add_run_arguments, prepare_run_dir, recipe_from_args
-from attnkit.pipelines.seq2seq.recipe import Seq2seqRecipe, build_splits, build_vocabulary
+from attnkit.pipelines.seq2seq.data import build_splits, build_vocabulary
+from attnkit.pipelines.seq2seq.recipe import Seq2seqRecipe
 
 EXAMPLES = (
     "September 27, 1994",

@@ -1,22 +1,16 @@
-"""The seq2seq recipe and the data it describes, shared by the torch and NumPy engines.
-
-`build_splits(recipe.data)` gives train/validation/test strings and `build_vocabulary(splits)`
-the character vocabulary; `checkpoint_meta(...)` is the meta both engines store, so either
-engine's checkpoint rebuilds the same model.
+"""The seq2seq recipe, shared by the torch and NumPy engines, and the meta both engines store
+(`checkpoint_meta`), so that either engine's checkpoint rebuilds the same model.
 """
 
 from __future__ import annotations
 
-import random
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from attnkit.data.char_vocab import CharVocabulary
-from attnkit.data.dates import generate_date_splits
-from attnkit.data.seq_files import PairSplits, load_pairs
+from attnkit.data.seq_files import PairSplits
 from attnkit.decoding.search import SearchConfig
 from attnkit.engine.trainer import TrainConfig
-from attnkit.errors import AttnkitError
 from attnkit.models.seq2seq import Seq2seqConfig
 from attnkit.pipelines.run_checkpoint import pipeline_meta
 
@@ -71,34 +65,6 @@ class Seq2seqRecipe:
     model: Seq2seqConfig = field(default_factory=Seq2seqConfig)
     train: TrainConfig = field(default_factory=default_train)
     decode: DecodeConfig = field(default_factory=DecodeConfig)
-
-
-def build_splits(config: DataConfig) -> PairSplits:
-    """Train/validation/test sources and targets as the recipe describes them."""
-    if config.source == "dates":
-        return generate_date_splits(config.train_size, config.val_size, config.test_size,
-                                    config.seed, config.first_year, config.last_year)
-    if not config.file:
-        raise AttnkitError("data.source is 'file' but no data file was given (--data FILE)")
-    sources, targets = load_pairs(config.file, config.file_format)
-    if config.val_file:
-        val_sources, val_targets = load_pairs(config.val_file, config.file_format)
-        return PairSplits(sources, targets, val_sources, val_targets, [], [])
-    order = list(range(len(sources)))
-    random.Random(config.seed).shuffle(order)
-    held_out = max(1, round(config.val_fraction * len(order)))
-    if held_out >= len(order):
-        raise AttnkitError(f"{config.file} has {len(order)} pairs: too few to hold out "
-                           "validation pairs; add pairs or pass --val FILE")
-    val, train = order[:held_out], order[held_out:]
-    return PairSplits([sources[i] for i in train], [targets[i] for i in train],
-                      [sources[i] for i in val], [targets[i] for i in val], [], [])
-
-
-def build_vocabulary(splits: PairSplits) -> CharVocabulary:
-    """Every character of the data (all splits, both sides), so that held-out pairs encode."""
-    return CharVocabulary.build(splits.train_sources + splits.train_targets + splits.val_sources
-                                + splits.val_targets + splits.test_sources + splits.test_targets)
 
 
 def checkpoint_meta(recipe: Seq2seqRecipe, vocab: CharVocabulary,

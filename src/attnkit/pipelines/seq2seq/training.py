@@ -1,4 +1,4 @@
-"""Training a seq2seq model with the torch engine: loaders, loss, held-out metrics."""
+"""Training a seq2seq model with the torch engine: loss and held-out metrics."""
 
 from __future__ import annotations
 
@@ -8,17 +8,14 @@ from typing import Any
 
 import torch
 from torch import Tensor, nn
-from torch.utils.data import DataLoader
 
-from attnkit.data.bucketing import BucketBatchSampler
 from attnkit.data.char_vocab import CharVocabulary
-from attnkit.data.seq_batches import PairCollator, SequencePairs
 from attnkit.data.seq_files import PairSplits
 from attnkit.decoding import search
-from attnkit.engine.distributed import init_distributed
 from attnkit.engine.sequence_metrics import character_accuracy, exact_match
 from attnkit.engine.trainer import Trainer
 from attnkit.models.seq2seq import build_seq2seq
+from attnkit.pipelines.seq2seq.data import loaders
 from attnkit.pipelines.seq2seq.recipe import DecodeConfig, Seq2seqRecipe, checkpoint_meta
 
 Batch = dict[str, Tensor]
@@ -57,35 +54,15 @@ class Seq2seqTraining:
                 "char_accuracy": character_accuracy(predictions, references)}
 
 
-def train_loader(dataset: SequencePairs, collator: PairCollator, batch_size: int,
-                 seed: int) -> DataLoader:
-    """Shuffled batches of similar source length, each padded to its own longest source."""
-    context = init_distributed()
-    sampler = BucketBatchSampler(dataset.source_lengths, batch_size, shuffle=True, seed=seed,
-                                 num_replicas=context.world_size, rank=context.rank)
-    return DataLoader(dataset, batch_sampler=sampler, collate_fn=collator)
-
-
-def eval_loader(dataset: SequencePairs, collator: PairCollator, batch_size: int) -> DataLoader:
-    """Length-sorted batches in a fixed order (little padding, deterministic metrics)."""
-    order = sorted(range(len(dataset)), key=dataset.source_lengths.__getitem__)
-    batches = [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
-    return DataLoader(dataset, batch_sampler=batches, collate_fn=collator)
-
-
 def train_torch(recipe: Seq2seqRecipe, splits: PairSplits, vocab: CharVocabulary,
                 run_dir: Path, resume: bool = False) -> list[dict[str, Any]]:
     """Train the recipe's model on `splits` into `run_dir`; returns the per-epoch history."""
     torch.manual_seed(recipe.train.seed)
     meta = checkpoint_meta(recipe, vocab, splits)
-    collator = PairCollator(vocab.start_id, vocab.end_id, recipe.model.reverse_source)
-    train_data = SequencePairs(vocab, splits.train_sources, splits.train_targets)
-    val_data = SequencePairs(vocab, splits.val_sources, splits.val_targets)
     model = build_seq2seq(len(vocab), recipe.model)
     task = Seq2seqTraining(vocab, recipe.decode,
                            meta["max_target_length"] + recipe.decode.extra_length)
     trainer = Trainer(model, task, recipe.train, run_dir, meta)
-    return trainer.fit(train_loader(train_data, collator, recipe.train.batch_size,
-                                    recipe.train.seed),
-                       eval_loader(val_data, collator, recipe.data.eval_batch_size),
+    context = trainer.context
+    return trainer.fit(*loaders(recipe, splits, vocab, context.rank, context.world_size),
                        resume=resume)

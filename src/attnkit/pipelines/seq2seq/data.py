@@ -1,0 +1,58 @@
+"""The seq2seq data a recipe describes: train/validation/test strings (`build_splits`), the
+character vocabulary (`build_vocabulary`) and the batches both engines train on (`loaders`).
+"""
+
+from __future__ import annotations
+
+import random
+
+from torch.utils.data import DataLoader
+
+from attnkit.data.char_vocab import CharVocabulary
+from attnkit.data.dates import generate_date_splits
+from attnkit.data.loaders import bucketed_loader, sorted_loader
+from attnkit.data.seq_batches import PairCollator, SequencePairs
+from attnkit.data.seq_files import PairSplits, load_pairs
+from attnkit.errors import AttnkitError
+from attnkit.pipelines.seq2seq.recipe import DataConfig, Seq2seqRecipe
+
+
+def build_splits(config: DataConfig) -> PairSplits:
+    """Train/validation/test sources and targets as the recipe describes them."""
+    if config.source == "dates":
+        return generate_date_splits(config.train_size, config.val_size, config.test_size,
+                                    config.seed, config.first_year, config.last_year)
+    if not config.file:
+        raise AttnkitError("data.source is 'file' but no data file was given (--data FILE)")
+    sources, targets = load_pairs(config.file, config.file_format)
+    if config.val_file:
+        val_sources, val_targets = load_pairs(config.val_file, config.file_format)
+        return PairSplits(sources, targets, val_sources, val_targets, [], [])
+    order = list(range(len(sources)))
+    random.Random(config.seed).shuffle(order)
+    held_out = max(1, round(config.val_fraction * len(order)))
+    if held_out >= len(order):
+        raise AttnkitError(f"{config.file} has {len(order)} pairs: too few to hold out "
+                           "validation pairs; add pairs or pass --val FILE")
+    val, train = order[:held_out], order[held_out:]
+    return PairSplits([sources[i] for i in train], [targets[i] for i in train],
+                      [sources[i] for i in val], [targets[i] for i in val], [], [])
+
+
+def build_vocabulary(splits: PairSplits) -> CharVocabulary:
+    """Every character of the data (all splits, both sides), so that held-out pairs encode."""
+    return CharVocabulary.build(splits.train_sources + splits.train_targets + splits.val_sources
+                                + splits.val_targets + splits.test_sources + splits.test_targets)
+
+
+def loaders(recipe: Seq2seqRecipe, splits: PairSplits, vocab: CharVocabulary, rank: int = 0,
+            world_size: int = 1) -> tuple[DataLoader, DataLoader]:
+    """Shuffled training batches of similar source length, each padded to its own longest
+    source; validation batches sorted by length in a fixed order."""
+    collator = PairCollator(vocab.start_id, vocab.end_id, recipe.model.reverse_source)
+    train = SequencePairs(vocab, splits.train_sources, splits.train_targets)
+    validation = SequencePairs(vocab, splits.val_sources, splits.val_targets)
+    return (bucketed_loader(train, train.source_lengths, collator, recipe.train.batch_size,
+                            recipe.train.seed, rank=rank, world_size=world_size),
+            sorted_loader(validation, validation.source_lengths, collator,
+                          recipe.data.eval_batch_size))
