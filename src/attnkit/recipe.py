@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 import yaml
 
 from attnkit.errors import AttnkitError
+from attnkit.files import read_text, write_text_atomically
 
 T = TypeVar("T")
 RECIPE_DIR = Path(__file__).parent / "configs"
@@ -48,9 +49,10 @@ def recipe_path(source: str | Path) -> Path:
 
 
 def read_yaml(path: Path) -> dict[str, Any]:
+    text = read_text(path)
     try:
-        values = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
+        values = yaml.safe_load(text)
+    except yaml.YAMLError as error:
         raise AttnkitError(f"cannot read recipe {path}: {error}") from None
     if values is None:
         return {}
@@ -158,4 +160,4 @@ def recipe_to_dict(recipe: Any) -> dict[str, Any]:
 
 
 def write_recipe(recipe: Any, path: Path) -> None:
-    path.write_text(yaml.safe_dump(recipe_to_dict(recipe), sort_keys=False), encoding="utf-8")
+    write_text_atomically(path, yaml.safe_dump(recipe_to_dict(recipe), sort_keys=False))

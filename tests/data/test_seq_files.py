@@ -34,7 +34,7 @@ def test_malformed_line_names_file_and_line(tmp_path):
 
 
 def test_missing_and_unrecognised_files(tmp_path):
-    with pytest.raises(AttnkitError, match="not found"):
+    with pytest.raises(AttnkitError, match="no such file"):
         load_pairs(tmp_path / "nope.tsv")
     path = tmp_path / "x.txt"
     path.write_text("plain words\n")

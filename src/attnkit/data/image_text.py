@@ -9,6 +9,7 @@ default: one bad row should not sink a large data set) or rejected (`invalid="re
 from __future__ import annotations
 
 import csv
+import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +20,7 @@ import numpy as np
 from attnkit.data.chem import canonical_smiles
 from attnkit.data.images import load_image
 from attnkit.errors import AttnkitError
+from attnkit.files import read_text
 
 
 @dataclass(frozen=True)
@@ -35,15 +37,14 @@ def read_image_table(csv_path: str | Path, image_dir: str | Path | None = None) 
     """Rows of a `file,target` CSV whose images exist under `image_dir` (default: its folder)."""
     csv_path = Path(csv_path)
     folder = Path(image_dir) if image_dir is not None else csv_path.parent
+    reader = csv.DictReader(io.StringIO(read_text(csv_path), newline=""))
     try:
-        with csv_path.open(newline="", encoding="utf-8") as handle:
-            reader = csv.DictReader(handle)
-            columns = reader.fieldnames or []
-            if "file" not in columns or "target" not in columns:
-                raise AttnkitError(f"{csv_path} line 1: needs the columns 'file' and 'target', "
-                                   f"found {columns}")
-            rows = [row_of(record, folder, csv_path, reader.line_num) for record in reader]
-    except (OSError, UnicodeDecodeError, csv.Error) as error:
+        columns = reader.fieldnames or []
+        if "file" not in columns or "target" not in columns:
+            raise AttnkitError(f"{csv_path} line 1: needs the columns 'file' and 'target', "
+                               f"found {columns}")
+        rows = [row_of(record, folder, csv_path, reader.line_num) for record in reader]
+    except csv.Error as error:
         raise AttnkitError(f"cannot read {csv_path}: {error}") from None
     if not rows:
         raise AttnkitError(f"{csv_path} has no rows after its header")

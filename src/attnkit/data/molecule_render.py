@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from multiprocessing import get_context
@@ -27,6 +26,7 @@ import numpy as np
 
 from attnkit.data.chem import draw_molecule, parse_molecule
 from attnkit.errors import AttnkitError
+from attnkit.files import write_atomically
 
 
 @dataclass(frozen=True)
@@ -114,16 +114,15 @@ def render_cache(smiles: Sequence[str], config: RenderConfig, cache_dir: Path,
     path = Path(cache_dir) / f"molecules-{cache_key(smiles, config, augment, seed)}.npy"
     if path.is_file():
         return np.load(path, mmap_mode="r")
-    path.parent.mkdir(parents=True, exist_ok=True)
     size, count = config.image_size, len(smiles)
     flags = augment_flags(count, config.augment_fraction, seed) if augment else \
         np.zeros(count, dtype=bool)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    images = np.lib.format.open_memmap(temporary, mode="w+", dtype=np.uint8,
-                                       shape=(count, size, size))
     jobs = ((text, asdict(config), bool(flags[i]), seed * 1_000_003 + i)
             for i, text in enumerate(smiles))
-    try:
+
+    def render_into(temporary: Path) -> None:
+        images = np.lib.format.open_memmap(temporary, mode="w+", dtype=np.uint8,
+                                           shape=(count, size, size))
         if workers > 1 and count >= 256:  # starting processes costs more for a few images
             with get_context("spawn").Pool(workers) as pool:
                 fill(images, pool.imap(render_task, jobs, chunksize=64), label)
@@ -131,10 +130,8 @@ def render_cache(smiles: Sequence[str], config: RenderConfig, cache_dir: Path,
             fill(images, map(render_task, jobs), label)
         images.flush()
         del images
-        os.replace(temporary, path)
-    finally:
-        if temporary.exists():
-            temporary.unlink()
+
+    write_atomically(path, render_into)
     return np.load(path, mmap_mode="r")
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Literal
 
 from attnkit.errors import AttnkitError
+from attnkit.files import read_text
 
 FileFormat = Literal["auto", "tsv", "fixed"]
 
@@ -28,16 +29,6 @@ class PairSplits:
     val_targets: list[str]
     test_sources: list[str]
     test_targets: list[str]
-
-
-def read_lines(path: Path) -> list[str]:
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise AttnkitError(f"data file not found: {path}") from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise AttnkitError(f"cannot read data file {path}: {error}") from None
-    return text.splitlines()
 
 
 def detect_format(path: Path, lines: list[str]) -> Literal["tsv", "fixed"]:
@@ -75,7 +66,7 @@ def parse_line(line: str, file_format: str, where: str) -> tuple[str, str]:
 def load_pairs(path: str | Path, file_format: FileFormat = "auto") -> tuple[list[str], list[str]]:
     """Sources and targets of a TSV or fixed-width file."""
     path = Path(path)
-    lines = read_lines(path)
+    lines = read_text(path).splitlines()
     if file_format == "auto":
         file_format = detect_format(path, lines)
     elif file_format not in ("tsv", "fixed"):

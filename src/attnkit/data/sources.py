@@ -9,12 +9,12 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
-import tempfile
 import urllib.error
 import urllib.request
 from pathlib import Path
 
 from attnkit.errors import AttnkitError
+from attnkit.files import write_atomically
 
 ENVIRONMENT_VARIABLE = "ATTNKIT_DATA"
 
@@ -38,20 +38,18 @@ def sha256_of(path: Path) -> str:
 
 def download(url: str, destination: Path, sha256: str, timeout: float = 60.0) -> Path:
     """Fetch `url` to `destination` through a temporary file; refuse it unless the checksum fits."""
-    destination.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{destination.name}.", dir=destination.parent)
-    try:
-        with os.fdopen(handle, "wb") as out, urllib.request.urlopen(url, timeout=timeout) as reply:
-            shutil.copyfileobj(reply, out, length=1 << 20)
-        actual = sha256_of(Path(temporary))
+
+    def fetch(temporary: Path) -> None:
+        try:
+            with temporary.open("wb") as out, \
+                    urllib.request.urlopen(url, timeout=timeout) as reply:
+                shutil.copyfileobj(reply, out, length=1 << 20)
+        except (urllib.error.URLError, OSError) as error:
+            raise AttnkitError(f"cannot download {url} ({error}); put the file at {destination} "
+                               f"or point --data-dir / ${ENVIRONMENT_VARIABLE} at a copy") from None
+        actual = sha256_of(temporary)
         if actual != sha256:
             raise AttnkitError(f"download of {url} has SHA-256 {actual}, expected {sha256}; "
                                "the file was not kept")
-        os.replace(temporary, destination)
-    except (urllib.error.URLError, OSError) as error:
-        raise AttnkitError(f"cannot download {url} ({error}); put the file at {destination} "
-                           f"or point --data-dir / ${ENVIRONMENT_VARIABLE} at a copy") from None
-    finally:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
-    return destination
+
+    return write_atomically(destination, fetch)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from attnkit.errors import AttnkitError
+from attnkit.files import read_text
 
 FORMATS = {".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".jsonl": "jsonl", ".ndjson": "jsonl"}
 
@@ -26,27 +27,9 @@ class LabelledTexts:
     labels: list[str]
 
 
-def read_text_file(path: Path) -> str:
-    """The whole file as text; bytes that are not UTF-8 are an error naming the line."""
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise AttnkitError(f"{path}: no such file") from None
-    except OSError as error:
-        raise AttnkitError(f"{path}: cannot read ({error.strerror})") from None
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = raw[: error.start].count(b"\n") + 1
-        bad = raw[error.start:error.start + 1]
-        raise AttnkitError(
-            f"{path}:{line}: byte {bad!r} is not valid UTF-8; save the file as UTF-8"
-        ) from None
-
-
 def read_lines(path: Path) -> list[str]:
     """Non-empty lines of a plain text file (one text a line), without line endings."""
-    lines = [line.strip() for line in read_text_file(path).splitlines()]
+    lines = [line.strip() for line in read_text(path).splitlines()]
     texts = [line for line in lines if line]
     if not texts:
         raise AttnkitError(f"{path}: no text in the file (one text a line expected)")
@@ -61,7 +44,7 @@ def read_labelled_texts(
     if kind is None:
         known = ", ".join(sorted(FORMATS))
         raise AttnkitError(f"{path}: unknown data file type {path.suffix!r}; use one of {known}")
-    content = read_text_file(path)
+    content = read_text(path)
     if kind == "jsonl":
         rows = _jsonl_rows(path, content)
     else:

@@ -8,8 +8,6 @@ only outside training get ``<oov>``. A vocabulary of size V is then "ids >= V be
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -20,6 +18,7 @@ import numpy as np
 from attnkit.data.text_tokenizer import TextTokenizer
 from attnkit.data.word_vocab import OOV_ID, SPECIALS, WordVocabulary
 from attnkit.errors import AttnkitError
+from attnkit.files import write_atomically
 
 
 @dataclass(frozen=True)
@@ -97,15 +96,7 @@ def save_corpus(corpus: TokenCorpus, path: Path) -> None:
         arrays[f"{name}.ids"] = split.ids
         arrays[f"{name}.offsets"] = split.offsets
         arrays[f"{name}.labels"] = split.labels
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".npz", dir=path.parent)
-    os.close(handle)
-    try:
-        np.savez(temporary, **arrays)
-        os.replace(temporary, path)
-    finally:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
+    write_atomically(path, lambda temporary: np.savez(temporary, **arrays))
 
 
 def load_corpus(path: Path) -> TokenCorpus:

@@ -10,8 +10,6 @@ unpickles anything.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,6 +19,7 @@ from safetensors import SafetensorError, safe_open
 from safetensors.torch import save_file
 
 from attnkit.errors import AttnkitError
+from attnkit.files import write_atomically
 
 FORMAT_VERSION = 1
 HEADER_KEY = "attnkit"
@@ -57,15 +56,8 @@ def save_checkpoint(
         tensors.update({OPTIMIZER_PREFIX + k: v for k, v in optimizer_tensors.items()})
     tensors.update(extra_tensors or {})
     tensors = {k: v.detach().to("cpu").contiguous().clone() for k, v in tensors.items()}
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    os.close(handle)
-    try:
-        save_file(tensors, temporary, metadata={HEADER_KEY: json.dumps(header)})
-        os.replace(temporary, path)
-    finally:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
+    metadata = {HEADER_KEY: json.dumps(header)}
+    write_atomically(path, lambda temporary: save_file(tensors, temporary, metadata=metadata))
 
 
 def resolve_checkpoint(path: str | Path, prefer: str = "best") -> Path:

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
+
+from attnkit.files import write_text_atomically
 
 
 def write_metrics(history: list[dict[str, float]], path: Path) -> None:
     """Rewrite the whole log atomically, so it always matches the last checkpoint."""
-    temporary = path.with_name(f".{path.name}.tmp")
-    temporary.write_text("".join(json.dumps(record) + "\n" for record in history),
-                         encoding="utf-8")
-    os.replace(temporary, path)
+    write_text_atomically(path, "".join(json.dumps(record) + "\n" for record in history))
 
 
 def read_metrics(path: Path) -> list[dict[str, float]]:

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
-from attnkit.errors import AttnkitError
+from attnkit.files import write_atomically
 
 
 def save_figure(figure: Any, path: Path, dpi: int) -> Path:
@@ -16,15 +15,7 @@ def save_figure(figure: Any, path: Path, dpi: int) -> Path:
     """
     import matplotlib.pyplot as plt
 
-    temporary = path.with_name(f".{path.stem}.tmp{path.suffix}")
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        figure.savefig(temporary, dpi=dpi)
-        os.replace(temporary, path)
-    except OSError as error:
-        raise AttnkitError(f"cannot write {path}: {error}") from None
+        return write_atomically(path, lambda temporary: figure.savefig(temporary, dpi=dpi))
     finally:
         plt.close(figure)
-        if temporary.exists():
-            temporary.unlink()
-    return path

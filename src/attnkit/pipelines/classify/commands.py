@@ -6,9 +6,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -23,6 +21,7 @@ from attnkit.engine.classification_metrics import (
     format_report,
 )
 from attnkit.errors import AttnkitError
+from attnkit.files import write_text_atomically
 from attnkit.pipelines.arguments import add_run_arguments, prepare_run_dir, recipe_from_args
 from attnkit.pipelines.classify.data import (
     EncodedDataset,
@@ -175,7 +174,7 @@ def predict(args: argparse.Namespace) -> int:
         print(f"attends to   {top}")
         print(classifier.render_terminal(text, prediction, color))
     if args.html is not None:
-        write_atomically(args.html, classifier.render_html(args.texts[0], predictions[0]))
+        write_text_atomically(args.html, classifier.render_html(args.texts[0], predictions[0]))
         print(f"wrote {args.html}")
     return 0
 
@@ -198,19 +197,6 @@ def predict_file(classifier: TextClassifier, args: argparse.Namespace) -> int:
         for line in lines:
             print(line)
     else:
-        write_atomically(args.output, "\n".join(lines) + "\n")
+        write_text_atomically(args.output, "\n".join(lines) + "\n")
         print(f"wrote {len(lines)} predictions to {args.output}")
     return 0
-
-
-def write_atomically(path: Path, content: str) -> None:
-    """Write through a temporary file in the same folder, so a failure keeps the old file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(content)
-        os.replace(temporary, path)
-    finally:
-        if os.path.exists(temporary):
-            os.unlink(temporary)

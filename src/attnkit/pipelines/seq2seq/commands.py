@@ -18,6 +18,7 @@ from attnkit.data.seq_files import load_pairs
 from attnkit.engine.checkpoint import resolve_checkpoint
 from attnkit.engine.sequence_metrics import character_accuracy, exact_match
 from attnkit.errors import AttnkitError
+from attnkit.files import read_text
 from attnkit.pipelines.arguments import add_run_arguments, prepare_run_dir, recipe_from_args
 from attnkit.pipelines.seq2seq.data import build_splits, build_vocabulary, loaders
 from attnkit.pipelines.seq2seq.predictor import Translator, render_text_heatmap, write_heatmap
@@ -128,11 +129,7 @@ def add_predict_arguments(parser: argparse.ArgumentParser) -> None:
 def predict(args: argparse.Namespace) -> int:
     texts = list(args.texts)
     if args.file is not None:
-        try:
-            texts += [line for line in args.file.read_text(encoding="utf-8").splitlines()
-                      if line.strip()]
-        except (OSError, UnicodeDecodeError) as error:
-            raise AttnkitError(f"cannot read {args.file}: {error}") from None
+        texts += [line for line in read_text(args.file).splitlines() if line.strip()]
     if not texts:
         raise AttnkitError("nothing to translate: give texts or --file")
     translator = Translator.from_checkpoint(args.checkpoint, args.device)
