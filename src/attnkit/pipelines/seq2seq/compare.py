@@ -6,12 +6,13 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
-import os
 from pathlib import Path
 
+from attnkit.files import write_text_atomically
 from attnkit.pipelines.arguments import add_run_arguments, prepare_run_dir, recipe_from_args
 from attnkit.pipelines.seq2seq.data import build_splits, build_vocabulary
 from attnkit.pipelines.seq2seq.recipe import Seq2seqRecipe
+from attnkit.viz.comparison import plot_comparison
 
 MODEL_KINDS = ("plain", "peeky", "attention")
 
@@ -65,24 +66,7 @@ def comparison_table(histories: dict[str, list[dict]]) -> str:
 
 
 def write_comparison(histories: dict[str, list[dict]], run_dir: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    figure, axis = plt.subplots(figsize=(6, 4))
-    for kind, history in histories.items():
-        axis.plot([r["epoch"] for r in history], [r["val_exact_match"] for r in history],
-                  marker="o", label=kind)
-    axis.set_xlabel("epoch")
-    axis.set_ylabel("held-out exact match")
-    axis.set_ylim(0.0, 1.02)
-    axis.grid(alpha=0.3)
-    axis.legend()
-    figure.tight_layout()
-    temporary = run_dir / ".comparison.tmp.png"
-    figure.savefig(temporary, dpi=110)
-    plt.close(figure)
-    os.replace(temporary, run_dir / "comparison.png")
-    (run_dir / "comparison.md").write_text(comparison_table(histories) + "\n", encoding="utf-8")
-    (run_dir / "comparison.json").write_text(json.dumps(histories, indent=1), encoding="utf-8")
+    plot_comparison(histories, "val_exact_match", run_dir / "comparison.png",
+                    "held-out exact match")
+    write_text_atomically(run_dir / "comparison.md", comparison_table(histories) + "\n")
+    write_text_atomically(run_dir / "comparison.json", json.dumps(histories, indent=1))
