@@ -60,14 +60,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def print_errors(model, held_out, sources, targets, vocab, limit: int) -> None:
     """The first ``limit`` held-out pairs whose greedy output differs from the target."""
-    from attnkit.numpy_ref.trainer import strip_after_end
-
     shown, start = 0, 0
     while start < len(sources) and shown < limit:
         rows = slice(start, start + 500)
         ids = model.generate(held_out["source"][rows], held_out["source_lengths"][rows],
                              vocab.start_id, held_out["target_out"].shape[1], vocab.end_id)
-        for offset, output in enumerate(strip_after_end(ids, vocab.end_id)):
+        for offset, output in enumerate(ids.tolist()):
             guess = vocab.decode(output)
             if guess != targets[start + offset] and shown < limit:
                 print(f"{sources[start + offset]!r} -> {guess!r}, expected "
@@ -87,6 +85,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.blas_threads:
         os.environ["OPENBLAS_NUM_THREADS"] = str(args.blas_threads)
     import numpy as np
+    import torch
 
     from attnkit.data.char_vocab import CharVocabulary
     from attnkit.data.dates import generate_date_splits
@@ -99,7 +98,7 @@ def main(argv: list[str] | None = None) -> None:
     )
     from attnkit.numpy_ref.data_parallel import DataParallelTrainer
     from attnkit.numpy_ref.optimizers import Adam
-    from attnkit.numpy_ref.trainer import evaluate_seq2seq
+    from attnkit.pipelines.seq2seq.numpy_engine import TorchView, numpy_evaluation
 
     load_before = os.getloadavg()
     pairs = generate_date_splits(args.train_pairs, 0, args.held_out_pairs, seed=args.seed)
@@ -122,6 +121,8 @@ def main(argv: list[str] | None = None) -> None:
             return args.lr
         return args.lr * 0.5 * (1.0 + math.cos(math.pi * min(step / total_steps, 1.0)))
 
+    # the pipeline's held-out metrics, greedy outputs as long as the padded targets
+    evaluation = numpy_evaluation(vocab, held_out["target_out"].shape[1])
     trainer = DataParallelTrainer(model, Adam(lr=args.lr), grad_clip=5.0, pad_id=vocab.pad_id,
                                   learning_rate=learning_rate, processes=args.processes)
     epochs = []
@@ -132,8 +133,9 @@ def main(argv: list[str] | None = None) -> None:
         loss = trainer.train_epoch(batches_of(train, order))
         seconds = time.perf_counter() - started
         cpu_seconds = time.process_time() - cpu_started + children_cpu_seconds(cpu_children)
-        metrics = evaluate_seq2seq(model, sequential_batches(held_out, 500), vocab.start_id,
-                                   vocab.end_id, vocab.pad_id)
+        metrics = evaluation.evaluate(TorchView(model), (
+            {name: torch.from_numpy(value) for name, value in batch.items()}
+            for batch in sequential_batches(held_out, 500)))
         epochs.append({"epoch": epoch + 1, "seconds": round(seconds, 2),
                        "cpu_seconds": round(cpu_seconds, 2), "train_loss": round(loss, 5),
                        "held_out_loss": round(metrics["loss"], 5),

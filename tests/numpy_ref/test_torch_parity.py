@@ -1,6 +1,6 @@
 """The NumPy and torch engines on the same weights and batch: same logits, same gradients, same
-greedy outputs; and checkpoints that move between the engines both ways (NumPy side written and
-read with safetensors' NumPy API only)."""
+greedy outputs; and checkpoints that move between the engines both ways (the NumPy engine's
+models go through the one checkpoint writer and reader, under the torch names)."""
 
 import numpy as np
 import pytest
@@ -10,10 +10,10 @@ import torch.nn.functional as F
 from attnkit.decoding import greedy_search
 from attnkit.engine.checkpoint import load_checkpoint, load_model_state, save_checkpoint
 from attnkit.models.seq2seq import Seq2seqConfig, build_seq2seq
-from attnkit.numpy_ref.checkpoint import load_numpy_weights, save_numpy_checkpoint
 from attnkit.numpy_ref.layers import TimeSoftmaxWithLoss
 from attnkit.pipelines.seq2seq.numpy_engine import (
     build_numpy_model,
+    load_numpy_model,
     numpy_to_torch_state,
     torch_to_numpy_state,
 )
@@ -96,7 +96,7 @@ def test_numpy_checkpoint_decodes_identically_in_torch(tmp_path):
     for param in trained.params:  # stand-in for training: no zero biases
         param += np.random.default_rng(param.size).normal(0, 0.3, param.shape).astype(param.dtype)
     path = tmp_path / "numpy.safetensors"
-    save_numpy_checkpoint(path, trained, {"meta": {"task": "test"}, "epoch": 1})
+    save_checkpoint(path, numpy_to_torch_state(trained), {"meta": {"task": "test"}, "epoch": 1})
     model = build_seq2seq(V, config)
     load_model_state(model, load_checkpoint(path))
     data = batch()
@@ -107,8 +107,10 @@ def test_torch_checkpoint_loads_into_numpy(tmp_path):
     model, data = torch_model("attention", seed=4), batch()
     path = tmp_path / "torch.safetensors"
     save_checkpoint(path, model.state_dict(), {"meta": {"task": "test"}})
-    twin = build_numpy_model(V, Seq2seqConfig(kind="attention", embedding_size=E, hidden_size=H))
-    assert load_numpy_weights(path, twin)["meta"] == {"task": "test"}
+    checkpoint = load_checkpoint(path)
+    assert checkpoint.meta == {"task": "test"}
+    twin = load_numpy_model(checkpoint, Seq2seqConfig(kind="attention", embedding_size=E,
+                                                      hidden_size=H))
     assert numpy_greedy_ids(twin, data) == greedy_ids(model, data)
     logits = model(data["source"], data["source_lengths"], data["target_in"]).detach().numpy()
     numpy_logits = twin.forward(data["source"].numpy(), data["source_lengths"].numpy(),

@@ -21,3 +21,10 @@ def write_curves(history: list[dict[str, float]], path: Path) -> None:
     from attnkit.viz.curves import plot_curves
 
     plot_curves(history, path)
+
+
+def format_record(record: dict[str, float]) -> str:
+    """One epoch as one line: `epoch 3 | train_loss 0.1 | val_exact_match 0.99 | ...`."""
+    parts = [f"epoch {int(record['epoch'])}"]
+    parts += [f"{k} {v:.4g}" for k, v in record.items() if k != "epoch"]
+    return " | ".join(parts)

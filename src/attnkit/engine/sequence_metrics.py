@@ -44,10 +44,15 @@ def mean_levenshtein(predictions: Sequence[str], references: Sequence[str]) -> f
     return distance / len(references)
 
 
+def sequence_scores(predictions: Sequence[str], references: Sequence[str]) -> dict[str, float]:
+    """exact_match and char_accuracy."""
+    return {"exact_match": exact_match(predictions, references),
+            "char_accuracy": character_accuracy(predictions, references)}
+
+
 def text_scores(predictions: Sequence[str], references: Sequence[str]) -> dict[str, float]:
     """exact_match, char_accuracy and levenshtein (the mean edit distance)."""
-    return {"exact_match": exact_match(predictions, references),
-            "char_accuracy": character_accuracy(predictions, references),
+    return {**sequence_scores(predictions, references),
             "levenshtein": mean_levenshtein(predictions, references)}
 
 

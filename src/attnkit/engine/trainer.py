@@ -1,9 +1,9 @@
 """A model-agnostic trainer: the pipeline supplies the loss and the metrics, the trainer the loop.
 
-Each epoch trains with a progress bar, evaluates, logs to `metrics.jsonl`, and writes
-`last.safetensors` (and `best.safetensors` when the monitored metric improves). Data order
-depends only on (seed, epoch) and the random state is saved with each checkpoint, so a resumed
-run ends exactly where an uninterrupted one would.
+Each epoch trains with a progress bar, evaluates, and hands its record to the `RunRecorder`
+(`metrics.jsonl`, `last.safetensors`, and `best.safetensors` when the monitored metric
+improves). Data order depends only on (seed, epoch) and the random state is saved with each
+checkpoint, so a resumed run ends exactly where an uninterrupted one would.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ import torch
 from torch import Tensor, nn
 from tqdm.auto import tqdm
 
+from attnkit.data.loaders import start_epoch
 from attnkit.engine.checkpoint import load_checkpoint, save_checkpoint
 from attnkit.engine.device import resolve_device
 from attnkit.engine.distributed import (
@@ -28,7 +29,7 @@ from attnkit.engine.distributed import (
     init_distributed,
     wrap_model,
 )
-from attnkit.engine.run_log import write_curves, write_metrics
+from attnkit.engine.run_recorder import RunRecorder
 from attnkit.engine.seeding import capture_rng, restore_rng
 from attnkit.errors import AttnkitError
 
@@ -88,41 +89,30 @@ class Trainer:
         self.autocast_dtype = self._autocast_dtype()
         self.scaler = torch.amp.GradScaler("cuda", enabled=self.autocast_dtype == torch.float16)
         self.step = 0
-        self.history: list[dict[str, float]] = []
-        self.best: float | None = None
-        self.bad_epochs = 0
         self.train_seconds = 0.0
+        self.recorder = RunRecorder(self.run_dir, meta, config, self._write_checkpoint,
+                                    writes=self.context.is_main)
+
+    @property
+    def history(self) -> list[dict[str, float]]:
+        return self.recorder.history
 
     def fit(self, train_loader: Iterable[Batch], val_loader: Iterable[Batch] | None = None,
             resume: bool = False) -> list[dict[str, float]]:
         start = self._resume() if resume else 0
         self.total_steps = self.config.epochs * len(train_loader)
         for epoch in range(start, self.config.epochs):
-            for name in ("batch_sampler", "sampler"):
-                sampler = getattr(train_loader, name, None)
-                if hasattr(sampler, "set_epoch"):
-                    sampler.set_epoch(epoch)
+            start_epoch(train_loader, epoch)
             started = time.perf_counter()
             record: dict[str, float] = {"epoch": epoch + 1}
             record.update(self._train_epoch(train_loader, epoch))
             record["train_seconds"] = time.perf_counter() - started
             if val_loader is not None:
                 record.update({f"val_{k}": v for k, v in self._evaluate(val_loader).items()})
-            improved = self._track_best(record)
-            self.history.append(record)
-            if self.context.is_main:
-                self._save("last")
-                if improved:
-                    self._save("best")
-                write_metrics(self.history, self.run_dir / "metrics.jsonl")
-                tqdm.write(format_record(record))
-            if self.config.early_stopping_patience and \
-                    self.bad_epochs >= self.config.early_stopping_patience:
+            trainer_state = {"step": self.step, "train_seconds": self.train_seconds}
+            if self.recorder.end_epoch(record, trainer_state) or self._out_of_time():
                 break
-            if self._out_of_time():
-                break
-        if self.context.is_main:
-            write_curves(self.history, self.run_dir / "curves.png")
+        self.recorder.finish()
         return self.history
 
     def _train_epoch(self, loader: Iterable[Batch], epoch: int) -> dict[str, float]:
@@ -180,19 +170,6 @@ class Trainer:
         self.optimizer.param_groups[0]["lr"] = self.config.lr * learning_rate_factor(
             self.step, self.total_steps, self.config.schedule, self.config.warmup_steps)
 
-    def _track_best(self, record: dict[str, float]) -> bool:
-        if self.config.monitor not in record:
-            raise AttnkitError(f"train.monitor {self.config.monitor!r} is not a logged metric; "
-                               f"logged: {', '.join(k for k in record if k != 'epoch')}")
-        value = record[self.config.monitor]
-        better = self.best is None or (value < self.best if self.config.monitor_mode == "min"
-                                       else value > self.best)
-        if better:
-            self.best, self.bad_epochs = value, 0
-        else:
-            self.bad_epochs += 1
-        return better
-
     def _autocast(self) -> contextlib.AbstractContextManager:
         if self.autocast_dtype is None:
             return contextlib.nullcontext()
@@ -203,13 +180,9 @@ class Trainer:
             return None
         return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
 
-    def _save(self, name: str) -> None:
+    def _write_checkpoint(self, path: Path, header: dict[str, Any]) -> None:
         rng_tensors, rng = capture_rng()
-        header = {"meta": self.meta, "epoch": len(self.history), "metrics": self.history[-1],
-                  "history": self.history, "rng": rng,
-                  "trainer": {"step": self.step, "best": self.best, "bad_epochs": self.bad_epochs,
-                              "train_seconds": self.train_seconds}}
-        save_checkpoint(self.run_dir / f"{name}.safetensors", self.model.state_dict(), header,
+        save_checkpoint(path, self.model.state_dict(), {**header, "rng": rng},
                         self.optimizer.state_dict(), rng_tensors)
 
     def _resume(self) -> int:
@@ -218,10 +191,8 @@ class Trainer:
         if checkpoint.optimizer_state is not None:
             self.optimizer.load_state_dict(checkpoint.optimizer_state)
         trainer = checkpoint.header["trainer"]
-        self.step, self.best, self.bad_epochs = trainer["step"], trainer["best"], \
-            trainer["bad_epochs"]
-        self.train_seconds = trainer.get("train_seconds", 0.0)
-        self.history = checkpoint.header["history"]
+        self.step, self.train_seconds = trainer["step"], trainer.get("train_seconds", 0.0)
+        self.recorder.resume(checkpoint.header)
         restore_rng(checkpoint.extra_tensors, checkpoint.header["rng"])
         return checkpoint.header["epoch"]
 
@@ -242,9 +213,3 @@ def move(batch: Batch, device: torch.device) -> Batch:
     non_blocking = device.type == "cuda"
     return {k: v.to(device, non_blocking=non_blocking) if isinstance(v, Tensor) else v
             for k, v in batch.items()}
-
-
-def format_record(record: dict[str, float]) -> str:
-    parts = [f"epoch {int(record['epoch'])}"]
-    parts += [f"{k} {v:.4g}" for k, v in record.items() if k != "epoch"]
-    return " | ".join(parts)

@@ -1,6 +1,7 @@
 """The NumPy engine: the book's from-scratch layers (params, grads, forward, backward), the same
 seq2seq models as `attnkit.models.seq2seq` under the same class names, optimisers and a trainer.
-Imports only NumPy (and safetensors' NumPy API for checkpoints)."""
+Imports only NumPy and `attnkit.errors`. Its models are saved and loaded through the torch side's
+checkpoints (`pipelines.seq2seq.numpy_engine`): one format, one writer."""
 
 from attnkit.numpy_ref.attention import (
     Attention,

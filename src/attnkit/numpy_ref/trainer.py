@@ -110,33 +110,3 @@ class Trainer:
             if on_epoch_end is not None and on_epoch_end(record):
                 break
         return history
-
-
-def strip_after_end(ids: np.ndarray, end_id: int) -> list[tuple[int, ...]]:
-    """ids (B, L) -> one tuple per row, cut before the first end_id (padding 0 dropped)."""
-    rows = []
-    for row in ids.tolist():
-        row = row[: row.index(end_id)] if end_id in row else row
-        rows.append(tuple(token for token in row if token != 0))
-    return rows
-
-
-def evaluate_seq2seq(model: TrainableModel, batches: Iterable[Batch], start_id: int,
-                     end_id: int, pad_id: int = 0) -> dict[str, float]:
-    """Held-out {"loss": mean token loss, "exact_match": fraction of greedy outputs equal to
-    the target}; greedy search runs for the target length (B, T) of each batch."""
-    loss_layer = TimeSoftmaxWithLoss(pad_id)
-    loss_sum, tokens, correct, examples = 0.0, 0, 0, 0
-    for batch in batches:
-        source, lengths = batch["source"], batch["source_lengths"]
-        target_out = batch["target_out"]
-        count = int((target_out != pad_id).sum())
-        loss_sum += loss_layer.forward(model.forward(source, lengths, batch["target_in"]),
-                                       target_out) * count
-        tokens += count
-        predicted = model.generate(source, lengths, start_id, target_out.shape[1], end_id)
-        pairs = zip(strip_after_end(predicted, end_id), strip_after_end(target_out, end_id),
-                    strict=True)
-        correct += sum(guess == truth for guess, truth in pairs)
-        examples += len(source)
-    return {"loss": loss_sum / max(tokens, 1), "exact_match": correct / max(examples, 1)}

@@ -14,6 +14,7 @@ from tqdm.auto import tqdm
 
 from attnkit.data.ngrams import log_count_ratios
 from attnkit.engine.classification_loss import classification_loss
+from attnkit.engine.monitor import MetricMonitor
 from attnkit.errors import AttnkitError
 from attnkit.models.classifier import AttentionClassifier
 from attnkit.models.stacked_classifier import NgramLogits, StackedClassifier
@@ -76,7 +77,7 @@ def train_branch(branch: NgramLogits, train: EncodedDataset, validation: Encoded
     device = branch.weight.device
     optimizer = torch.optim.Adam(branch.parameters(), lr=config.lr)
     generator = np.random.default_rng(seed)
-    best_loss, best_state = float("inf"), None
+    monitor, best_state = MetricMonitor("val_loss", "min"), None
     for epoch in range(config.epochs):
         branch.train()
         order = generator.permutation(len(train))
@@ -89,9 +90,8 @@ def train_branch(branch: NgramLogits, train: EncodedDataset, validation: Encoded
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
-        loss = branch_loss(branch.eval(), validation, config.batch_size)
-        if loss < best_loss:
-            best_loss, best_state = loss, copy.deepcopy(branch.state_dict())
+        if monitor.update(branch_loss(branch.eval(), validation, config.batch_size)):
+            best_state = copy.deepcopy(branch.state_dict())
     branch.load_state_dict(best_state)
 
 

@@ -1,8 +1,9 @@
-"""Training an image-to-sequence model: loss and held-out metrics."""
+"""Training an image-to-sequence model: the trainer's task (`SequenceTraining`), its metrics and
+the run."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import functools
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ from attnkit.pipelines.img2seq.data import (
     loaders,
 )
 from attnkit.pipelines.img2seq.recipe import Img2SeqRecipe, checkpoint_meta
+from attnkit.pipelines.sequence_training import SequenceTraining
 
 Batch = dict[str, Tensor]
 
@@ -35,35 +37,19 @@ def text_scores(predictions: list[str], references: list[str], molecules: bool) 
     return sequence_text_scores(predictions, references)
 
 
-class Img2SeqTraining:
-    """Teacher-forced cross-entropy (padding ignored); held out: loss per token and the
-    metrics of greedy outputs."""
+def img2seq_training(vocab: TokenVocabulary, max_length: int,
+                     molecules: bool) -> SequenceTraining:
+    """The trainer's task: teacher-forced cross-entropy (padding ignored); held out, the loss
+    per token and the metrics (`text_scores`) of greedy outputs."""
 
-    def __init__(self, vocab: TokenVocabulary, max_length: int, molecules: bool) -> None:
-        self.vocab, self.max_length, self.molecules = vocab, max_length, molecules
+    def outputs(model: nn.Module, batch: Batch) -> list[list[int]]:
+        images = batch["images"]
+        found = search(model, images, image_lengths(model, images), vocab.start_id,
+                       vocab.end_id, max_length, SearchConfig())
+        return [hypothesis.tokens for hypothesis in found]
 
-    def loss(self, model: nn.Module, batch: Batch) -> tuple[Tensor, int]:
-        logits = model(batch["images"], batch["target_in"])
-        loss = nn.functional.cross_entropy(logits.flatten(0, 1).float(),
-                                           batch["target_out"].flatten(), ignore_index=0)
-        return loss, batch["images"].shape[0]
-
-    def evaluate(self, model: nn.Module, loader: Iterable[Batch]) -> dict[str, float]:
-        total_loss, tokens = 0.0, 0
-        predictions: list[str] = []
-        references: list[str] = []
-        for batch in loader:
-            logits = model(batch["images"], batch["target_in"])
-            total_loss += float(nn.functional.cross_entropy(
-                logits.flatten(0, 1).float(), batch["target_out"].flatten(), ignore_index=0,
-                reduction="sum"))
-            tokens += int((batch["target_out"] != 0).sum())
-            found = search(model, batch["images"], image_lengths(model, batch["images"]),
-                           self.vocab.start_id, self.vocab.end_id, self.max_length, SearchConfig())
-            predictions += [self.vocab.decode(h.tokens) for h in found]
-            references += [self.vocab.decode(row) for row in batch["target_out"].tolist()]
-        return {"loss": total_loss / max(tokens, 1),
-                **text_scores(predictions, references, self.molecules)}
+    return SequenceTraining(("images",), outputs, vocab.decode,
+                            functools.partial(text_scores, molecules=molecules))
 
 
 def train(recipe: Img2SeqRecipe, splits: ImageTextSplits, encoded: EncodedTargets,
@@ -73,7 +59,7 @@ def train(recipe: Img2SeqRecipe, splits: ImageTextSplits, encoded: EncodedTarget
     molecules = recipe.data.tokenizer == "smiles"
     meta = checkpoint_meta(recipe, encoded.vocab, encoded.max_length, splits.skipped)
     model = Img2Seq(len(encoded.vocab), recipe.model)
-    task = Img2SeqTraining(encoded.vocab, encoded.max_length, molecules)
+    task = img2seq_training(encoded.vocab, encoded.max_length, molecules)
     trainer = Trainer(model, task, recipe.train, run_dir, meta)
     context = trainer.context
     return trainer.fit(*loaders(splits, encoded, recipe, context.rank, context.world_size),

@@ -19,17 +19,19 @@ import torch
 from torch import Tensor
 from tqdm.auto import tqdm
 
+from attnkit.data.loaders import start_epoch
 from attnkit.engine.checkpoint import save_checkpoint
-from attnkit.engine.run_log import write_curves, write_metrics
-from attnkit.engine.sequence_metrics import character_accuracy, exact_match
-from attnkit.engine.trainer import TrainConfig, format_record, learning_rate_factor
+from attnkit.engine.run_recorder import RunRecorder
+from attnkit.engine.sequence_metrics import sequence_scores
+from attnkit.engine.trainer import TrainConfig, learning_rate_factor
 from attnkit.errors import AttnkitError
 from attnkit.models.seq2seq import Seq2seqConfig, build_seq2seq
 from attnkit.numpy_ref import AttentionSeq2seq, PeekySeq2seq, Seq2seq
 from attnkit.numpy_ref.data_parallel import DataParallelTrainer
-from attnkit.numpy_ref.layers import TimeSoftmaxWithLoss
 from attnkit.numpy_ref.optimizers import Adam
 from attnkit.numpy_ref.torch_layout import from_torch_layout, to_torch_layout
+from attnkit.pipelines.seq2seq.training import SOURCES, search_length
+from attnkit.pipelines.sequence_training import SequenceTraining
 
 NUMPY_MODELS = {"attention": AttentionSeq2seq, "peeky": PeekySeq2seq, "plain": Seq2seq}
 NumpyModel = Seq2seq | PeekySeq2seq | AttentionSeq2seq
@@ -101,16 +103,39 @@ def torch_to_numpy_state(state: dict[str, Tensor], model: NumpyModel) -> dict[st
     return from_torch_layout(arrays, list(model.state_dict()), model.params[0].dtype)
 
 
-def batch_to_numpy(batch: dict[str, Tensor]) -> dict[str, np.ndarray]:
-    return {name: value.numpy() for name, value in batch.items()}
-
-
 def numpy_batches(loader: Iterable[dict[str, Tensor]], epoch: int) -> Iterable[dict]:
     """The loader's batches as arrays, after telling a bucketing sampler the epoch."""
-    for sampler in (getattr(loader, name, None) for name in ("batch_sampler", "sampler")):
-        if hasattr(sampler, "set_epoch"):
-            sampler.set_epoch(epoch)
-    return (batch_to_numpy(batch) for batch in loader)
+    start_epoch(loader, epoch)
+    return ({name: value.numpy() for name, value in batch.items()} for batch in loader)
+
+
+class TorchView:
+    """A NumPy seq2seq model as the torch pipeline calls one: on a batch's tensors, it returns
+    logits (B, T, V) as a tensor, and its greedy outputs as token id lists."""
+
+    def __init__(self, model: NumpyModel) -> None:
+        self.model = model
+
+    def __call__(self, source: Tensor, source_lengths: Tensor, target_in: Tensor) -> Tensor:
+        return torch.from_numpy(self.model.forward(source.numpy(), source_lengths.numpy(),
+                                                   target_in.numpy()))
+
+    def greedy(self, batch: dict[str, Tensor], start_id: int, end_id: int,
+               max_length: int) -> list[list[int]]:
+        found = self.model.generate(batch["source"].numpy(), batch["source_lengths"].numpy(),
+                                    start_id, max_length, end_id)
+        return found.tolist()
+
+
+def numpy_evaluation(vocab: Any, max_length: int) -> SequenceTraining:
+    """The torch pipeline's held-out metrics (`seq2seq_training`) for a NumPy model seen
+    through `TorchView`: loss per target token, exact match and character accuracy of greedy
+    outputs of at most `max_length` tokens."""
+
+    def outputs(model: TorchView, batch: dict[str, Tensor]) -> list[list[int]]:
+        return model.greedy(batch, vocab.start_id, vocab.end_id, max_length)
+
+    return SequenceTraining(SOURCES, outputs, vocab.decode, sequence_scores)
 
 
 def build_optimizer(config: TrainConfig) -> Adam:
@@ -125,43 +150,6 @@ def learning_rate_schedule(config: TrainConfig, steps_per_epoch: int) -> Callabl
     total = config.epochs * steps_per_epoch
     return lambda step: config.lr * learning_rate_factor(step, total, config.schedule,
                                                          config.warmup_steps)
-
-
-class RunRecorder:
-    """Writes the run folder like the torch Trainer: last/best checkpoints (torch names),
-    metrics.jsonl each epoch, curves.png at the end; tracks the monitored metric."""
-
-    def __init__(self, model: NumpyModel, config: TrainConfig, run_dir: Path, meta: dict):
-        self.model, self.config, self.run_dir, self.meta = model, config, Path(run_dir), meta
-        self.history: list[dict[str, float]] = []
-        self.best: float | None = None
-        self.bad_epochs = 0
-
-    def __call__(self, record: dict[str, float]) -> bool:
-        """Record one epoch; -> True when early stopping says to stop."""
-        if self.config.monitor not in record:
-            raise AttnkitError(f"train.monitor {self.config.monitor!r} is not a logged metric; "
-                               f"logged: {', '.join(k for k in record if k != 'epoch')}")
-        self.history.append(record)
-        value = record[self.config.monitor]
-        improved = self.best is None or (
-            value < self.best if self.config.monitor_mode == "min" else value > self.best)
-        self.best, self.bad_epochs = (value, 0) if improved else (self.best, self.bad_epochs + 1)
-        self.save("last")
-        if improved:
-            self.save("best")
-        write_metrics(self.history, self.run_dir / "metrics.jsonl")
-        tqdm.write(format_record(record))
-        patience = self.config.early_stopping_patience
-        return bool(patience) and self.bad_epochs >= patience
-
-    def save(self, name: str) -> None:
-        header: dict[str, Any] = {
-            "meta": self.meta, "epoch": len(self.history), "metrics": self.history[-1],
-            "history": self.history, "rng": {},
-            "trainer": {"engine": "numpy", "best": self.best, "bad_epochs": self.bad_epochs}}
-        save_checkpoint(self.run_dir / f"{name}.safetensors", numpy_to_torch_state(self.model),
-                        header)
 
 
 def train_numpy(model_config: Seq2seqConfig, train_config: TrainConfig, vocab: Any,
@@ -187,44 +175,21 @@ def train_numpy(model_config: Seq2seqConfig, train_config: TrainConfig, vocab: A
         progress=_progress_bar(train_loader) if show_progress else _no_bar,
         learning_rate=learning_rate_schedule(train_config, len(train_loader)),
         processes=processes)
-    recorder = RunRecorder(model, train_config, run_dir, meta)
+
+    def write_checkpoint(path: Path, header: dict[str, Any]) -> None:
+        save_checkpoint(path, numpy_to_torch_state(model), {**header, "rng": {}})
+
+    recorder = RunRecorder(run_dir, meta, train_config, write_checkpoint)
+    evaluation = numpy_evaluation(vocab, search_length(meta))
 
     def evaluate(trained: NumpyModel) -> dict[str, float]:
-        return evaluate_numpy(trained, val_loader, vocab, search_length(meta))
+        return evaluation.evaluate(TorchView(trained), val_loader)
 
     trainer.fit(train_config.epochs, lambda epoch: numpy_batches(train_loader, epoch),
-                evaluate if val_loader is not None else None, recorder)
-    write_curves(recorder.history, recorder.run_dir / "curves.png")
+                evaluate if val_loader is not None else None,
+                lambda record: recorder.end_epoch(record, {"engine": "numpy"}))
+    recorder.finish()
     return recorder.history
-
-
-def search_length(meta: dict[str, Any]) -> int:
-    """Longest greedy output at evaluation, as the torch pipeline sets it: the longest training
-    target plus the recipe's decode.extra_length."""
-    extra = meta.get("recipe", {}).get("decode", {}).get("extra_length", 10)
-    return int(meta.get("max_target_length", 50)) + int(extra)
-
-
-def evaluate_numpy(model: NumpyModel, loader: Iterable[dict[str, Tensor]], vocab: Any,
-                   max_length: int) -> dict[str, float]:
-    """The torch pipeline's held-out metrics with the NumPy model: loss per target token,
-    exact match and character accuracy of greedy outputs."""
-    loss_layer = TimeSoftmaxWithLoss(vocab.pad_id)
-    total_loss, tokens = 0.0, 0
-    predictions: list[str] = []
-    references: list[str] = []
-    for batch in map(batch_to_numpy, loader):
-        source, lengths, target_out = batch["source"], batch["source_lengths"], batch["target_out"]
-        count = int((target_out != vocab.pad_id).sum())
-        logits = model.forward(source, lengths, batch["target_in"])
-        total_loss += loss_layer.forward(logits, target_out) * count
-        tokens += count
-        found = model.generate(source, lengths, vocab.start_id, max_length, vocab.end_id)
-        predictions += [vocab.decode(row) for row in found.tolist()]
-        references += [vocab.decode(row) for row in target_out.tolist()]
-    return {"loss": total_loss / max(tokens, 1),
-            "exact_match": exact_match(predictions, references),
-            "char_accuracy": character_accuracy(predictions, references)}
 
 
 def _no_bar(batches: Iterable) -> Iterable:

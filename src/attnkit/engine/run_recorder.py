@@ -1,0 +1,61 @@
+"""What a training run records in its folder, epoch by epoch, for either engine.
+
+After each epoch: `last.safetensors`; `best.safetensors` when the monitored metric improved;
+`metrics.jsonl` (the whole history, rewritten, so it always matches the last checkpoint); the
+epoch's line on the terminal. At the end: `curves.png`. A checkpoint's header is
+{"meta", "epoch", "metrics", "history", "trainer": {..., "best", "bad_epochs"}}; the engine's
+`write_checkpoint(path, header)` adds its weights (and optimiser and RNG state) and writes it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from tqdm.auto import tqdm
+
+from attnkit.engine.monitor import MetricMonitor
+from attnkit.engine.run_log import format_record, write_curves, write_metrics
+
+
+class RunRecorder:
+    """config: the recipe's `TrainConfig` (monitor, monitor_mode, early_stopping_patience).
+    writes: False on all but the main process of a distributed run (they only keep count)."""
+
+    def __init__(self, run_dir: Path, meta: dict[str, Any], config: Any,
+                 write_checkpoint: Callable[[Path, dict[str, Any]], None],
+                 writes: bool = True) -> None:
+        self.run_dir, self.meta, self.writes = Path(run_dir), meta, writes
+        self.write_checkpoint = write_checkpoint
+        self.monitor = MetricMonitor(config.monitor, config.monitor_mode,
+                                     config.early_stopping_patience)
+        self.history: list[dict[str, float]] = []
+
+    def end_epoch(self, record: dict[str, float], trainer_state: dict[str, Any]) -> bool:
+        """Record one epoch (`trainer_state`: what the engine needs to resume, JSON);
+        -> True when early stopping says to stop."""
+        improved = self.monitor.observe(record)
+        self.history.append(record)
+        if self.writes:
+            header = self.header(trainer_state)
+            self.write_checkpoint(self.run_dir / "last.safetensors", header)
+            if improved:
+                self.write_checkpoint(self.run_dir / "best.safetensors", header)
+            write_metrics(self.history, self.run_dir / "metrics.jsonl")
+            tqdm.write(format_record(record))
+        return self.monitor.exhausted
+
+    def header(self, trainer_state: dict[str, Any]) -> dict[str, Any]:
+        return {"meta": self.meta, "epoch": len(self.history), "metrics": self.history[-1],
+                "history": self.history, "trainer": {**trainer_state, **self.monitor.state()}}
+
+    def resume(self, header: dict[str, Any]) -> None:
+        """Continue from a checkpoint header this recorder's kind wrote."""
+        self.history = header["history"]
+        self.monitor.best = header["trainer"]["best"]
+        self.monitor.bad_epochs = header["trainer"]["bad_epochs"]
+
+    def finish(self) -> None:
+        if self.writes:
+            write_curves(self.history, self.run_dir / "curves.png")

@@ -1,0 +1,53 @@
+"""The trainer's task for every pipeline whose outputs are token sequences (seq2seq, img2seq),
+and the one held-out evaluation of such a model, whichever engine trained it.
+
+A batch holds the model's inputs under `sources` (("source", "source_lengths") for seq2seq,
+("images",) for img2seq), then "target_in" (B, T) starting with the start token and
+"target_out" (B, T) ending with the end token, right-padded with 0. The model scores
+`model(*sources, target_in) -> logits (B, T, V)`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+from torch import Tensor
+
+from attnkit.engine.sequence_loss import padded_cross_entropy, target_tokens
+
+Batch = dict[str, Tensor]
+
+
+class SequenceTraining:
+    """Teacher-forced cross-entropy over the target tokens (padding ignored); held out, the loss
+    per target token and the `scores` of the outputs the model finds by itself.
+
+    outputs(model, batch) -> token ids per row (the pipeline's search); decode(ids) -> text
+    (stops at the end token); scores(predictions, references) -> {metric: value}.
+    """
+
+    def __init__(self, sources: Sequence[str], outputs: Callable[[Any, Batch], list[list[int]]],
+                 decode: Callable[[Sequence[int]], str],
+                 scores: Callable[[list[str], list[str]], dict[str, float]]) -> None:
+        self.sources, self.outputs = tuple(sources), outputs
+        self.decode, self.scores = decode, scores
+
+    def logits(self, model: Any, batch: Batch) -> Tensor:
+        return model(*(batch[key] for key in self.sources), batch["target_in"])
+
+    def loss(self, model: Any, batch: Batch) -> tuple[Tensor, int]:
+        loss = padded_cross_entropy(self.logits(model, batch), batch["target_out"])
+        return loss, batch[self.sources[0]].shape[0]
+
+    def evaluate(self, model: Any, loader: Iterable[Batch]) -> dict[str, float]:
+        total_loss, tokens = 0.0, 0
+        predictions: list[str] = []
+        references: list[str] = []
+        for batch in loader:
+            targets = batch["target_out"]
+            total_loss += float(padded_cross_entropy(self.logits(model, batch), targets, "sum"))
+            tokens += target_tokens(targets)
+            predictions += [self.decode(ids) for ids in self.outputs(model, batch)]
+            references += [self.decode(row) for row in targets.tolist()]
+        return {"loss": total_loss / max(tokens, 1), **self.scores(predictions, references)}
