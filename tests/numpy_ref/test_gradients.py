@@ -7,9 +7,9 @@ import pytest
 from attnkit.numpy_ref import (
     LSTM,
     Affine,
-    Attention,
     AttentionSeq2seq,
     AttentionWeight,
+    DotAttention,
     Embedding,
     PeekySeq2seq,
     Seq2seq,
@@ -144,7 +144,7 @@ def test_time_attention(layer_class):
 
 def test_attention_step():
     query, keys = normal(B, H, seed=1), normal(B, S, H, seed=2)
-    layer = Attention()
+    layer = DotAttention()
     check(layer, [query, keys], lambda: (layer.forward(query, keys, MASK)[0],),
           lambda p: list(layer.backward(p[0])))
 

@@ -116,3 +116,18 @@ def test_torch_checkpoint_loads_into_numpy(tmp_path):
     numpy_logits = twin.forward(data["source"].numpy(), data["source_lengths"].numpy(),
                                 data["target_in"].numpy())
     np.testing.assert_allclose(numpy_logits, logits, atol=1e-5, rtol=0)
+
+
+def test_dot_attention_is_the_same_maths_in_both_engines():
+    """Same class name, same maths: numpy_ref.DotAttention = layers.DotAttention, values = keys."""
+    from attnkit.layers import DotAttention as TorchDotAttention
+    from attnkit.numpy_ref import DotAttention
+
+    generator = torch.Generator().manual_seed(5)
+    query, keys = torch.randn(4, H, generator=generator), torch.randn(4, 6, H, generator=generator)
+    mask = torch.arange(6)[None, :] < LENGTHS[:, None]
+    context, weights = TorchDotAttention()(query, keys, mask=mask)
+    numpy_context, numpy_weights = DotAttention().forward(query.numpy(), keys.numpy(),
+                                                          mask.numpy())
+    np.testing.assert_allclose(numpy_weights, weights.numpy(), atol=1e-6, rtol=0)
+    np.testing.assert_allclose(numpy_context, context.numpy(), atol=1e-5, rtol=0)

@@ -4,8 +4,8 @@ Imports only NumPy and `attnkit.errors`. Its models are saved and loaded through
 checkpoints (`pipelines.seq2seq.numpy_engine`): one format, one writer."""
 
 from attnkit.numpy_ref.attention import (
-    Attention,
     AttentionWeight,
+    DotAttention,
     StepwiseTimeAttention,
     TimeAttention,
     WeightSum,
@@ -28,20 +28,20 @@ from attnkit.numpy_ref.seq2seq import Decoder, Encoder, PeekyDecoder, PeekySeq2s
 from attnkit.numpy_ref.trainer import Trainer
 
 __all__ = [
-    "LSTM",
-    "SGD",
     "Adam",
     "Affine",
-    "Attention",
     "AttentionDecoder",
     "AttentionEncoder",
     "AttentionSeq2seq",
     "AttentionWeight",
     "Decoder",
+    "DotAttention",
     "Embedding",
     "Encoder",
+    "LSTM",
     "PeekyDecoder",
     "PeekySeq2seq",
+    "SGD",
     "Seq2seq",
     "Softmax",
     "StepwiseTimeAttention",

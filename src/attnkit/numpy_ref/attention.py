@@ -1,7 +1,7 @@
 """Dot-product attention of the NumPy engine (the book's chapter 8), masked, returning
 (context, weights) like every attnkit attention. Keys double as values, as in the book.
 
-`Attention` is one decoder step (AttentionWeight then WeightSum); `StepwiseTimeAttention`
+`DotAttention` is one decoder step (AttentionWeight then WeightSum); `StepwiseTimeAttention`
 loops it over the steps and is the readable reference; `TimeAttention` does all steps with
 batched matrix products and is tested equal to the reference.
 """
@@ -60,9 +60,10 @@ class WeightSum:
         return dweights, dvalues
 
 
-class Attention:
+class DotAttention:
     """One step: query (B, H), keys (B, S, H), mask (B, S) | None
-    -> context (B, H), weights (B, S)."""
+    -> context (B, H), weights (B, S). The maths of the torch `attnkit.layers.DotAttention`
+    with values = keys (tested equal in `tests/numpy_ref/test_torch_parity.py`)."""
 
     def __init__(self) -> None:
         self.params: list[np.ndarray] = []
@@ -83,19 +84,19 @@ class Attention:
 
 
 class StepwiseTimeAttention:
-    """The readable reference: one `Attention` per decoder step.
+    """The readable reference: one `DotAttention` per decoder step.
     queries (B, T, H), keys (B, S, H), mask (B, S) | None -> context (B, T, H), weights (B, T, S).
     """
 
     def __init__(self) -> None:
         self.params: list[np.ndarray] = []
         self.grads: list[np.ndarray] = []
-        self.layers: list[Attention] = []
+        self.layers: list[DotAttention] = []
 
     def forward(self, queries: np.ndarray, keys: np.ndarray,
                 mask: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         B, T, H = queries.shape
-        self.layers = [Attention() for _ in range(T)]
+        self.layers = [DotAttention() for _ in range(T)]
         steps = [layer.forward(queries[:, t], keys, mask) for t, layer in enumerate(self.layers)]
         context = np.stack([step[0] for step in steps], axis=1)
         return context, np.stack([step[1] for step in steps], axis=1)
