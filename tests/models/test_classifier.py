@@ -109,3 +109,26 @@ def test_bad_configs_are_user_errors():
             AttentionClassifier(ClassifierConfig(**{**SMALL, **bad}))
     with pytest.raises(AttnkitError, match="dropout"):
         AttentionClassifier(ClassifierConfig(**SMALL, input_dropout=1.0))
+
+
+@pytest.mark.parametrize("pooling", ["attention", "attention_mean_max"])
+@pytest.mark.parametrize("query", ["final_state", "learned"])
+def test_options_settled_in_init_add_no_weights_and_match_the_definitions(pooling, query):
+    torch.manual_seed(0)
+    model = AttentionClassifier(ClassifierConfig(**SMALL, pooling=pooling, query=query)).eval()
+    assert not any(name.startswith(("pooling_query", "summary")) for name in model.state_dict())
+    tokens, lengths = random_batch([6, 2, 4])
+    mask = torch.arange(6)[None, :] < lengths[:, None]
+    states = model.embedding(tokens)
+    for encoder in model.encoders:
+        states, (final_hidden, _) = encoder(states, lengths)
+    given = None if query == "learned" else torch.cat([final_hidden[0], final_hidden[1]], dim=1)
+    context, weights = model.pooling(states, mask, given)
+    if pooling == "attention_mean_max":
+        mean = (states * mask[:, :, None]).sum(1) / lengths[:, None]
+        context = torch.cat([context, mean, states.masked_fill(~mask[:, :, None], -1e9).amax(1)],
+                            dim=1)
+    ngrams, offsets = torch.tensor([1, 2]), torch.tensor([0, 1, 1])
+    logits, got_weights = model(tokens, lengths, None, ngrams, offsets)
+    torch.testing.assert_close(logits, model.head(context).squeeze(1))
+    torch.testing.assert_close(got_weights, weights)  # n-grams are taken and ignored

@@ -1,5 +1,6 @@
 """The n-gram branch and the stacked classifier, against their definitions."""
 
+import pytest
 import torch
 
 from attnkit.models.classifier import AttentionClassifier, ClassifierConfig
@@ -42,3 +43,12 @@ def test_stacked_logits_blend_both_models_and_keep_the_attention_weights():
     torch.testing.assert_close(logits, 0.7 * attention_logits + 1.3 * ngram_logits - 0.2)
     torch.testing.assert_close(weights, attention_weights)
     assert weights[1, 2:].eq(0).all()
+
+
+def test_stacked_classifier_needs_its_ngrams():
+    attention = AttentionClassifier(ClassifierConfig(vocab_size=20, embedding_size=8,
+                                                     hidden_size=4, attention_units=4,
+                                                     dense_size=4)).eval()
+    model = StackedClassifier(attention, table_size=6).eval()
+    with pytest.raises(ValueError, match="pass ngrams and ngram_offsets"):
+        model(torch.tensor([[3, 4]]), torch.tensor([2]))

@@ -104,7 +104,12 @@ class AttentionClassifier(nn.Module):
         self.pooling = AttentionPooling(
             state_size, config.attention_units, None if learned else state_size, config.attention
         )
-        features = state_size * (3 if config.pooling == "attention_mean_max" else 1)
+        # Settled here, not at each call: where the pooling's query comes from, and what the
+        # head reads besides the attention context.
+        self.pooling_query = LearnedQuery() if learned else FinalStateQuery()
+        mean_max = config.pooling == "attention_mean_max"
+        self.summary = ContextMeanMax() if mean_max else ContextOnly()
+        features = state_size * (3 if mean_max else 1)
         outputs = 1 if config.num_classes == 2 else config.num_classes
         self.head = nn.Sequential(
             nn.Linear(features, config.dense_size),
@@ -138,12 +143,16 @@ class AttentionClassifier(nn.Module):
                 nn.init.xavier_uniform_(layer.weight)
                 nn.init.zeros_(layer.bias)
 
-    def forward(self, tokens: Tensor, lengths: Tensor,
-                bigrams: Tensor | None = None) -> tuple[Tensor, Tensor]:
+    def forward(self, tokens: Tensor, lengths: Tensor, bigrams: Tensor | None = None,
+                ngrams: Tensor | None = None,
+                ngram_offsets: Tensor | None = None) -> tuple[Tensor, Tensor]:
         """tokens (B, S) int64 right-padded with 0, lengths (B,), bigrams (B, S) | None
         (required when the model has a bigram embedding) ->
         logits (B,) for two classes (sigmoid) or (B, C) (softmax), weights (B, S)
-        (attention over the tokens: probabilities, exactly 0 at padding)."""
+        (attention over the tokens: probabilities, exactly 0 at padding).
+
+        ngrams and ngram_offsets are read by the stacked classifier only; this model takes and
+        ignores them, so that both kinds are called on a batch the same way."""
         B, S = tokens.shape
         mask = lengths_to_mask(lengths.to(tokens.device), S)
         embedded = self.embedding(tokens)
@@ -156,15 +165,39 @@ class AttentionClassifier(nn.Module):
             if position > 0:
                 states = self.layer_dropout(states)
             states, (final_hidden, _) = encoder(states, lengths)
-        if self.config.query == "learned":
-            context, weights = self.pooling(states, mask)
-        else:
-            query = torch.cat([final_hidden[0], final_hidden[1]], dim=1)  # (B, 2H)
-            context, weights = self.pooling(states, mask, query)
-        if self.config.pooling == "attention_mean_max":
-            context = torch.cat([context, *masked_mean_max(states, mask, lengths)], dim=1)
-        logits = self.head(context)
+        context, weights = self.pooling(states, mask, self.pooling_query(final_hidden))
+        logits = self.head(self.summary(context, states, mask, lengths))
         return (logits.squeeze(1) if logits.shape[1] == 1 else logits), weights
+
+
+class FinalStateQuery(nn.Module):
+    """The pooling's query: the last BiLSTM's final forward and backward states,
+    final_hidden (2, B, H) -> (B, 2H)."""
+
+    def forward(self, final_hidden: Tensor) -> Tensor:
+        return torch.cat([final_hidden[0], final_hidden[1]], dim=1)
+
+
+class LearnedQuery(nn.Module):
+    """No query from the data: the pooling uses the query vector it learns."""
+
+    def forward(self, final_hidden: Tensor) -> None:
+        return None
+
+
+class ContextOnly(nn.Module):
+    """What the head reads: the attention context (B, D) alone."""
+
+    def forward(self, context: Tensor, states: Tensor, mask: Tensor, lengths: Tensor) -> Tensor:
+        return context
+
+
+class ContextMeanMax(nn.Module):
+    """What the head reads: the attention context (B, D), then the masked mean and the masked
+    max of the states (B, S, D) -> (B, 3D)."""
+
+    def forward(self, context: Tensor, states: Tensor, mask: Tensor, lengths: Tensor) -> Tensor:
+        return torch.cat([context, *masked_mean_max(states, mask, lengths)], dim=1)
 
 
 def masked_mean_max(states: Tensor, mask: Tensor, lengths: Tensor) -> tuple[Tensor, Tensor]:

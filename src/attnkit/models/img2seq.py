@@ -14,6 +14,7 @@ so each step only projects the query. `forward` is teacher-forced scoring; searc
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal, NamedTuple
 
@@ -85,6 +86,16 @@ class Img2Seq(nn.Module):
         self.fc1 = nn.Linear(config.hidden_size, config.output_size)
         self.output_dropout = nn.Dropout(config.output_dropout)
         self.fc2 = nn.Linear(config.output_size, vocab_size)
+        # Settled here, not at each step: additive attention projects the grid's keys once per
+        # image (`GridMemory.keys`), so a step projects only its query; the other kinds attend
+        # over the features as they are. A GRU's state is (h,), an LSTM's (h, c).
+        additive = isinstance(self.attention, AdditiveAttention)
+        self.grid_keys: Callable[[Tensor], Tensor] = \
+            self._additive_keys if additive else _features_as_keys
+        self.attend: Callable[[Tensor, GridMemory], tuple[Tensor, Tensor]] = \
+            self._attend_precomputed if additive else self._attend_features
+        self.run_cell: Callable[[Tensor, State], State] = \
+            self._gru_cell if config.rnn == "gru" else self._lstm_cell
 
     @property
     def positions(self) -> int:
@@ -93,32 +104,41 @@ class Img2Seq(nn.Module):
     def encode(self, source: Tensor, source_lengths: Tensor | None = None) -> GridMemory:
         """source: images (B, S, S); source_lengths is ignored (every image has P positions)."""
         features = self.projection(self.encoder(source)) + self.position_embedding
-        if isinstance(self.attention, AdditiveAttention):
-            return GridMemory(features, self.attention.key_layer(features))
-        return GridMemory(features, features)
+        return GridMemory(features, self.grid_keys(features))
 
     def initial_state(self, memory: GridMemory) -> State:
         """h0 = tanh(W mean(features)) (Show, Attend and Tell); c0 = 0 for an LSTM."""
         hidden = torch.tanh(self.initial_hidden(memory.features.mean(dim=1)))
         return (hidden,) if self.config.rnn == "gru" else (hidden, torch.zeros_like(hidden))
 
-    def attend(self, query: Tensor, memory: GridMemory) -> tuple[Tensor, Tensor]:
-        """query (B, H) -> context (B, D), weights (B, P); additive attention reuses the
-        precomputed keys (tested equal to calling the attention module)."""
-        if not isinstance(self.attention, AdditiveAttention):
-            return self.attention(query, memory.features)
+    def _additive_keys(self, features: Tensor) -> Tensor:
+        """features (B, P, D) -> W1 k (B, P, A)."""
+        return self.attention.key_layer(features)
+
+    def _attend_precomputed(self, query: Tensor, memory: GridMemory) -> tuple[Tensor, Tensor]:
+        """`attend` for additive attention: query (B, H) -> context (B, D), weights (B, P),
+        reusing the precomputed keys (tested equal to calling the attention module)."""
         scores = tanh_scores(self.attention.query_layer(query).unsqueeze(1), memory.keys,
                              self.attention.energy_layer).squeeze(1)  # (B, P)
         weights = masked_softmax(scores, None)
         return (weights.unsqueeze(1) @ memory.features).squeeze(1), weights
 
+    def _attend_features(self, query: Tensor, memory: GridMemory) -> tuple[Tensor, Tensor]:
+        """`attend` for the other kinds: query (B, H) -> context (B, D), weights (B, P)."""
+        return self.attention(query, memory.features)
+
+    def _gru_cell(self, inputs: Tensor, state: State) -> State:
+        return (self.cell(inputs, state[0]),)
+
+    def _lstm_cell(self, inputs: Tensor, state: State) -> State:
+        return tuple(self.cell(inputs, state))
+
     def step(self, embedded: Tensor, state: State, memory: GridMemory) -> \
             tuple[Tensor, State, Tensor]:
         """embedded (B, E) -> new hidden (B, H), state, weights (B, P)."""
         context, weights = self.attend(state[0], memory)
-        inputs = torch.cat([context, embedded], dim=-1)
-        new_state = (self.cell(inputs, state[0]),) if len(state) == 1 else self.cell(inputs, state)
-        return new_state[0], tuple(new_state), weights
+        new_state = self.run_cell(torch.cat([context, embedded], dim=-1), state)
+        return new_state[0], new_state, weights
 
     def scores(self, hidden: Tensor) -> Tensor:
         """hidden (..., H) -> logits (..., V): fc1 -> dropout -> fc2, as the seed."""
@@ -147,3 +167,7 @@ class Img2Seq(nn.Module):
 
     def select_memory(self, memory: GridMemory, indices: Tensor) -> GridMemory:
         return GridMemory(*(part.index_select(0, indices) for part in memory))
+
+
+def _features_as_keys(features: Tensor) -> Tensor:
+    return features

@@ -36,7 +36,8 @@ class NgramLogits(nn.Module):
 
 class StackedClassifier(nn.Module):
     """tokens (B, S), lengths (B,), bigrams (B, S) | None, ngrams (N,), ngram_offsets (B,) ->
-    logits (B,) for two classes or (B, C), attention weights (B, S) of the attention model."""
+    logits (B,) for two classes or (B, C), attention weights (B, S) of the attention model.
+    Called like `AttentionClassifier` (the same batch, the same arguments)."""
 
     def __init__(self, attention: AttentionClassifier, table_size: int) -> None:
         super().__init__()
@@ -46,8 +47,11 @@ class StackedClassifier(nn.Module):
         self.blend = nn.Parameter(torch.tensor([1.0, 1.0]))  # a, b
         self.blend_bias = nn.Parameter(torch.zeros(outputs))  # c
 
-    def forward(self, tokens: Tensor, lengths: Tensor, bigrams: Tensor | None,
-                ngrams: Tensor, ngram_offsets: Tensor) -> tuple[Tensor, Tensor]:
+    def forward(self, tokens: Tensor, lengths: Tensor, bigrams: Tensor | None = None,
+                ngrams: Tensor | None = None,
+                ngram_offsets: Tensor | None = None) -> tuple[Tensor, Tensor]:
+        if ngrams is None or ngram_offsets is None:
+            raise ValueError("a stacked classifier reads n-grams: pass ngrams and ngram_offsets")
         attention_logits, weights = self.attention(tokens, lengths, bigrams)
         return self.blended(attention_logits, self.ngrams(ngrams, ngram_offsets)), weights
 

@@ -27,7 +27,6 @@ from attnkit.data.text_tokenizer import TextTokenizer
 from attnkit.data.token_corpus import EncodedTexts, TokenCorpus, encode_corpus
 from attnkit.data.word_vocab import OOV_ID, PAD_ID, WordVocabulary
 from attnkit.errors import AttnkitError
-from attnkit.models.stacked_classifier import StackedClassifier
 from attnkit.pipelines.classify.recipe import ClassifyDataConfig
 
 Batch = dict[str, Tensor]
@@ -104,12 +103,10 @@ def ngram_bag(rows: Sequence[np.ndarray]) -> tuple[Tensor, Tensor]:
 
 
 def run_model(model: nn.Module, batch: Batch) -> tuple[Tensor, Tensor]:
-    """A classifier on a batch dict -> (logits, attention weights); a stacked classifier also
-    gets the batch's n-grams."""
-    inputs = (batch["tokens"], batch["lengths"], batch.get("bigrams"))
-    if isinstance(model, StackedClassifier):
-        return model(*inputs, batch["ngrams"], batch["ngram_offsets"])
-    return model(*inputs)
+    """Either kind of classifier on a batch dict -> (logits, attention weights); both take
+    (tokens, lengths, bigrams, ngrams, ngram_offsets), the parts a batch lacks as None."""
+    return model(batch["tokens"], batch["lengths"], batch.get("bigrams"), batch.get("ngrams"),
+                 batch.get("ngram_offsets"))
 
 
 def eval_loader(dataset: EncodedDataset, batch_size: int) -> DataLoader:
