@@ -1,0 +1,196 @@
+"""Imports run one way (STYLE.md, DEVELOPERS.md): every `import` of every module under
+src/attnkit, including those inside functions, is read with `ast` and checked against the
+layers below. An arrow pointing up, one pipeline reaching into another, a role of a pipeline
+reaching into a later role, or any circle fails the test with the modules named.
+
+    layers <- models <- engine, decoding <- pipelines <- serve, cli
+    data, viz, numpy_ref and recipe sit beside layers; errors, then files, under everything.
+"""
+
+from __future__ import annotations
+
+import ast
+import sys
+from pathlib import Path
+
+import attnkit
+
+SOURCE = Path(attnkit.__file__).parent
+
+# Each part of the package may import the parts of a lower rank, never its own rank or higher
+# (modules inside one part import each other freely, as long as there is no circle).
+RANKS = {
+    "errors": 0,
+    "files": 1,
+    "layers": 2, "data": 2, "viz": 2, "numpy_ref": 2, "recipe": 2,
+    "models": 3,
+    "engine": 4, "decoding": 4,
+    "pipelines": 5,
+    "serve": 6,
+    "cli": 7,
+}
+# Stricter than rank: these parts may import only these parts.
+ONLY = {
+    "numpy_ref": {"errors"},
+    "data": {"errors", "files"},
+    "decoding": {"errors"},
+}
+# numpy_ref runs on NumPy alone (the readable reference engine); the standard library is fine.
+THIRD_PARTY = {"numpy_ref": {"numpy"}}
+# Inside a pipeline package, each role may import the roles of a lower rank only.
+# The NumPy engine reuses the torch training's task (its evaluation), so it comes after it.
+ROLES = {
+    "recipe": 0, "data": 1, "stacking": 2, "training": 3, "predictor": 3,
+    "numpy_engine": 4, "compare": 4, "demo": 4, "commands": 5,
+}
+
+
+def module_name(path: Path) -> str:
+    parts = ("attnkit", *path.relative_to(SOURCE).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def all_modules() -> dict[str, Path]:
+    return {module_name(path): path for path in sorted(SOURCE.rglob("*.py"))}
+
+
+def imported(module: str, path: Path, known: set[str]) -> tuple[set[str], set[str]]:
+    """(attnkit modules, other top-level packages) that `module` imports anywhere in its file."""
+    package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+    inside, outside = set(), set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = package.rsplit(".", node.level - 1)[0] if node.level > 1 else package
+                base = f"{anchor}.{base}" if base else anchor
+            names = [f"{base}.{alias.name}" if f"{base}.{alias.name}" in known else base
+                     for alias in node.names]
+        else:
+            continue
+        for name in names:
+            if name == "attnkit" or name.startswith("attnkit."):
+                inside.add(name)
+            else:
+                outside.add(name.partition(".")[0])
+    return inside, outside
+
+
+def part(module: str) -> str:
+    return module.split(".")[1] if module.count(".") else "attnkit"
+
+
+def graph() -> tuple[dict[str, set[str]], dict[str, set[str]]]:
+    modules = all_modules()
+    inside, outside = {}, {}
+    for module, path in modules.items():
+        inside[module], outside[module] = imported(module, path, set(modules))
+    return inside, outside
+
+
+def pipeline_role(module: str) -> tuple[str, str] | None:
+    """("seq2seq", "training") for attnkit.pipelines.seq2seq.training; None outside a package."""
+    parts = module.split(".")
+    if len(parts) == 4 and parts[1] == "pipelines":
+        return parts[2], parts[3]
+    return None
+
+
+def wrong_arrows(inside: dict[str, set[str]]) -> list[str]:
+    problems = []
+    for module, targets in sorted(inside.items()):
+        source = part(module)
+        for target in sorted(targets):
+            goal = part(target)
+            if target == "attnkit" or goal == source:
+                pass
+            elif goal not in RANKS or source not in RANKS:
+                problems.append(f"{module} -> {target}: a part this test does not place")
+            elif RANKS[goal] >= RANKS[source]:
+                problems.append(f"{module} -> {target}: {source} may not import {goal}")
+            elif source in ONLY and goal not in ONLY[source]:
+                problems.append(f"{module} -> {target}: {source} imports only {ONLY[source]}")
+            here, there = pipeline_role(module), pipeline_role(target)
+            if source == goal == "pipelines" and not here and there:
+                problems.append(f"{module} -> {target}: a shared pipeline module reaches into "
+                                "one pipeline")
+            elif here and there and here[0] != there[0]:
+                problems.append(f"{module} -> {target}: one pipeline reaches into another")
+            elif here and there and ROLES.get(there[1], 9) >= ROLES.get(here[1], 9) \
+                    and here != there:
+                problems.append(f"{module} -> {target}: {here[1]} may not import {there[1]}")
+    return problems
+
+
+def circles(inside: dict[str, set[str]]) -> list[list[str]]:
+    """Every strongly connected group of more than one module (Tarjan), or a self-import."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    found = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        for target in inside.get(node, ()):
+            if target not in index:
+                visit(target)
+                low[node] = min(low[node], low[target])
+            elif target in stack:
+                low[node] = min(low[node], index[target])
+        if low[node] == index[node]:
+            group = []
+            while True:
+                member = stack.pop()
+                group.append(member)
+                if member == node:
+                    break
+            if len(group) > 1 or node in inside.get(node, ()):
+                found.append(sorted(group))
+
+    for node in sorted(inside):
+        if node not in index:
+            visit(node)
+    return found
+
+
+def test_every_arrow_points_down():
+    inside, _ = graph()
+    assert wrong_arrows(inside) == []
+
+
+def test_no_import_circle():
+    inside, _ = graph()
+    assert circles(inside) == []
+
+
+def test_numpy_ref_needs_only_numpy():
+    _, outside = graph()
+    for module, packages in outside.items():
+        allowed = THIRD_PARTY.get(part(module))
+        if allowed is not None:
+            extra = {name for name in packages if name not in sys.stdlib_module_names} - allowed
+            assert not extra, f"{module} imports {sorted(extra)}"
+
+
+def test_the_checks_catch_what_they_are_for():
+    """A back-arrow, a circle and a role reaching forward, on a made-up graph."""
+    made_up = {
+        "attnkit.data.image_text": {"attnkit.engine.molecule_metrics"},
+        "attnkit.engine.molecule_metrics": {"attnkit.data.molecule_render"},
+        "attnkit.pipelines.seq2seq.commands": {"attnkit.pipelines.seq2seq.demo"},
+        "attnkit.pipelines.seq2seq.demo": {"attnkit.pipelines.seq2seq.commands"},
+        "attnkit.pipelines.seq2seq.training": {"attnkit.pipelines.seq2seq.predictor",
+                                               "attnkit.pipelines.classify.data"},
+        "attnkit.pipelines.arguments": {"attnkit.pipelines.img2seq.recipe"},
+    }
+    problems = wrong_arrows(made_up)
+    assert any("data may not import engine" in problem for problem in problems)
+    assert any("demo may not import commands" in problem for problem in problems)
+    assert any("training may not import predictor" in problem for problem in problems)
+    assert any("one pipeline reaches into another" in problem for problem in problems)
+    assert any("shared pipeline module reaches into" in problem for problem in problems)
+    assert circles(made_up) == [["attnkit.pipelines.seq2seq.commands",
+                                 "attnkit.pipelines.seq2seq.demo"]]
