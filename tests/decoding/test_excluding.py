@@ -1,16 +1,8 @@
 import torch
 
 from attnkit.decoding import ExcludingDecoder, beam_search
-from attnkit.models.img2seq import Img2Seq, Img2SeqConfig
 
-SMALL = dict(image_size=32, encoder_channels=(4, 8), projection_size=8, embedding_size=4,
-             hidden_size=8, attention_units=4, output_size=8)
-
-
-def model_and_images():
-    torch.manual_seed(0)
-    model = Img2Seq(9, Img2SeqConfig(**SMALL)).eval()
-    return model, torch.randint(0, 256, (3, 32, 32), dtype=torch.uint8)
+from ..models.tiny_img2seq import model_and_images
 
 
 def test_excluded_outputs_cannot_end_so_search_finds_the_next_best():

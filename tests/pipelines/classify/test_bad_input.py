@@ -7,20 +7,6 @@ import pytest
 
 from attnkit.cli import main
 
-from .classify_run import one_thread, trained_run_dir
-
-
-@pytest.fixture(autouse=True)
-def _single_thread():
-    with one_thread():
-        yield
-
-
-
-@pytest.fixture
-def run_dir():
-    return trained_run_dir()
-
 
 def run(arguments, capsys):
     code = main([str(a) for a in arguments])

@@ -10,19 +10,6 @@ from attnkit.engine.checkpoint import load_checkpoint, read_header
 from attnkit.pipelines.classify.predictor import TextClassifier
 
 from ...data.imdb_slice import slice_data_dir, slice_reviews
-from .classify_run import one_thread, trained_run_dir
-
-
-@pytest.fixture(autouse=True)
-def _single_thread():
-    with one_thread():
-        yield
-
-
-
-@pytest.fixture
-def run_dir():
-    return trained_run_dir()
 
 
 def test_training_writes_a_complete_run(run_dir):

@@ -4,25 +4,14 @@ import csv
 import json
 import random
 
-import pytest
-
 from attnkit.cli import main
 from attnkit.engine.checkpoint import read_header
 from attnkit.pipelines.classify.data import class_order
 from attnkit.pipelines.classify.predictor import TextClassifier
 
-from .classify_run import one_thread
-
 WORDS = {"sport": "match goal team coach", "food": "recipe taste chef dinner",
          "music": "song band album guitar"}
 FILLER = "the a it was and of this".split()
-
-
-@pytest.fixture(autouse=True)
-def _single_thread():
-    with one_thread():
-        yield
-
 
 
 def write_topics(path, count, seed):
