@@ -1,6 +1,7 @@
-"""Command-line options every pipeline's `train` shares, and the run folder they lead to.
+"""Command-line options the pipelines share: those of every `train` and the run folder they lead
+to, and those of `eval` and `predict` (device, batch size, beam).
 
-Recipes used with these options must have a `train: TrainConfig` section: `--seed`,
+Recipes used with the `train` options must have a `train: TrainConfig` section: `--seed`,
 `--device`, `--threads` and `--minutes` are shorthands for `--set train.<field>=...`.
 """
 
@@ -36,6 +37,19 @@ def add_run_arguments(parser: argparse.ArgumentParser, default_recipe: str) -> N
                         "(shorthand for train.time_limit_minutes)")
     parser.add_argument("--data-dir",
                         help="data folder (default: $ATTNKIT_DATA or ~/.cache/attnkit)")
+
+
+def add_device_arguments(parser: argparse.ArgumentParser, default_device: str,
+                         batch_size: int | None = None, batch_help: str | None = None) -> None:
+    """`--device` for running a trained model, and `--batch-size` when `batch_size` is given."""
+    parser.add_argument("--device", default=default_device,
+                        help=f"auto, cpu or cuda (default: {default_device})")
+    if batch_size is not None:
+        parser.add_argument("--batch-size", type=int, default=batch_size, help=batch_help)
+
+
+def add_beam_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--beam", type=int, help="beam width (1 = greedy; default: the recipe)")
 
 
 def recipe_from_args(cls: type[T], args: argparse.Namespace) -> T:

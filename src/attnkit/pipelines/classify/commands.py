@@ -22,7 +22,12 @@ from attnkit.engine.classification_metrics import (
 )
 from attnkit.errors import AttnkitError
 from attnkit.files import write_text_atomically
-from attnkit.pipelines.arguments import add_run_arguments, prepare_run_dir, recipe_from_args
+from attnkit.pipelines.arguments import (
+    add_device_arguments,
+    add_run_arguments,
+    prepare_run_dir,
+    recipe_from_args,
+)
 from attnkit.pipelines.classify.data import (
     EncodedDataset,
     PreparedData,
@@ -89,8 +94,7 @@ def add_eval_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--text-col", help="text column (default: the one trained on)")
     parser.add_argument("--label-col", help="label column (default: the one trained on)")
     parser.add_argument("--data-dir", help="IMDB data folder (default: $ATTNKIT_DATA)")
-    parser.add_argument("--device", default="auto", help="auto, cpu or cuda")
-    parser.add_argument("--batch-size", type=int, default=256)
+    add_device_arguments(parser, "auto", 256)
 
 
 def evaluate(args: argparse.Namespace) -> int:
@@ -150,8 +154,7 @@ def add_predict_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--html", type=Path, help="write a page highlighting the text by "
                         "attention weight (one text)")
     parser.add_argument("--no-color", action="store_true", help="plain text output")
-    parser.add_argument("--device", default="auto", help="auto, cpu or cuda")
-    parser.add_argument("--batch-size", type=int, default=256)
+    add_device_arguments(parser, "auto", 256)
 
 
 def predict(args: argparse.Namespace) -> int:

@@ -15,7 +15,13 @@ from pathlib import Path
 import numpy as np
 
 from attnkit.errors import AttnkitError
-from attnkit.pipelines.arguments import add_run_arguments, prepare_run_dir, recipe_from_args
+from attnkit.pipelines.arguments import (
+    add_beam_argument,
+    add_device_arguments,
+    add_run_arguments,
+    prepare_run_dir,
+    recipe_from_args,
+)
 from attnkit.pipelines.img2seq.recipe import PIPELINE, Img2SeqRecipe
 
 __all__ = ["PIPELINE", "add_eval_arguments", "add_predict_arguments", "add_train_parsers",
@@ -72,11 +78,10 @@ def train_command(args: argparse.Namespace) -> int:
 
 
 def add_search_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--beam", type=int, help="beam width (1 = greedy; default: the recipe)")
+    add_beam_argument(parser)
     parser.add_argument("--prefer-valid", action="store_true", default=None,
                         help="with a beam, prefer the best output RDKit parses")
-    parser.add_argument("--device", default="cpu", help="cpu, cuda or auto (default: cpu)")
-    parser.add_argument("--batch-size", type=int, default=250, help="images per search batch")
+    add_device_arguments(parser, "cpu", 250, "images per search batch")
 
 
 def add_eval_arguments(parser: argparse.ArgumentParser) -> None:

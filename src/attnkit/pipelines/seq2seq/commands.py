@@ -19,7 +19,13 @@ from attnkit.engine.checkpoint import resolve_checkpoint
 from attnkit.engine.sequence_metrics import character_accuracy, exact_match
 from attnkit.errors import AttnkitError
 from attnkit.files import read_text
-from attnkit.pipelines.arguments import add_run_arguments, prepare_run_dir, recipe_from_args
+from attnkit.pipelines.arguments import (
+    add_beam_argument,
+    add_device_arguments,
+    add_run_arguments,
+    prepare_run_dir,
+    recipe_from_args,
+)
 from attnkit.pipelines.seq2seq.data import build_splits, build_vocabulary, loaders
 from attnkit.pipelines.seq2seq.predictor import Translator, render_text_heatmap, write_heatmap
 from attnkit.pipelines.seq2seq.recipe import PIPELINE, Seq2seqRecipe, checkpoint_meta
@@ -96,8 +102,8 @@ def add_eval_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def add_search_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--beam", type=int, help="beam width (1 = greedy; default: the recipe)")
-    parser.add_argument("--device", default="cpu", help="cpu, cuda or auto (default: cpu)")
+    add_beam_argument(parser)
+    add_device_arguments(parser, "cpu")
 
 
 def evaluate(args: argparse.Namespace) -> int:
