@@ -25,7 +25,7 @@ def add_run_arguments(parser: argparse.ArgumentParser, default_recipe: str) -> N
     parser.add_argument("--set", dest="overrides", action="append", default=[],
                         metavar="KEY=VALUE", help="override a recipe value, e.g. train.lr=3e-4")
     parser.add_argument("--run-dir", type=Path, help="folder for checkpoints, logs and plots "
-                        "(default: runs/<task>-<time>)")
+                        "(default: runs/<name>-<time>)")
     parser.add_argument("--resume", type=Path, metavar="RUN_DIR",
                         help="continue the run in RUN_DIR from its last checkpoint")
     parser.add_argument("--overwrite", action="store_true",

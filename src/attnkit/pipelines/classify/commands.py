@@ -43,12 +43,12 @@ __all__ = ["PIPELINE", "add_train_parsers", "add_eval_arguments", "evaluate",
            "add_predict_arguments", "predict"]
 
 
-def add_train_parsers(tasks: argparse._SubParsersAction) -> None:
-    imdb = tasks.add_parser("imdb", help="sentiment classifier on IMDB reviews",
+def add_train_parsers(runs: argparse._SubParsersAction) -> None:
+    imdb = runs.add_parser("imdb", help="sentiment classifier on IMDB reviews",
                             description="Train the BiLSTM + attention classifier on IMDB.")
     add_run_arguments(imdb, "imdb")
     imdb.set_defaults(func=train_imdb_command)
-    files = tasks.add_parser("classify", help="text classifier on your CSV/TSV/JSONL file",
+    files = runs.add_parser("classify", help="text classifier on your CSV/TSV/JSONL file",
                              description="Train a text classifier on a labelled file.")
     add_run_arguments(files, "imdb")
     files.add_argument("--data", type=Path, required=True, help="training file (.csv/.tsv/.jsonl)")

@@ -65,7 +65,7 @@ class TextClassifier:
 
     @classmethod
     def from_checkpoint(cls, path: str | Path, device: str = "auto") -> TextClassifier:
-        """A run folder (its best checkpoint) or a checkpoint file of this task."""
+        """A run folder (its best checkpoint) or a checkpoint file of this pipeline."""
         checkpoint = load_run_checkpoint(path, PIPELINE, "a classifier")
         meta = checkpoint.meta
         model = AttentionClassifier(ClassifierConfig(**meta["model"]))

@@ -28,12 +28,12 @@ __all__ = ["PIPELINE", "add_eval_arguments", "add_predict_arguments", "add_train
            "evaluate", "predict"]
 
 
-def add_train_parsers(tasks: argparse._SubParsersAction) -> None:
-    molecules = tasks.add_parser("molecules", help="molecule images -> SMILES on rendered MOSES "
+def add_train_parsers(runs: argparse._SubParsersAction) -> None:
+    molecules = runs.add_parser("molecules", help="molecule images -> SMILES on rendered MOSES "
                                  "molecules (needs RDKit: pip install attnkit[chem])")
     add_run_arguments(molecules, "molecules")
     molecules.set_defaults(func=train_command)
-    files = tasks.add_parser("img2seq", help="an image-to-text model on your own images and a "
+    files = runs.add_parser("img2seq", help="an image-to-text model on your own images and a "
                              "file,target CSV")
     add_run_arguments(files, "molecules")
     files.add_argument("--csv", required=True, type=Path, help="CSV with columns file,target")

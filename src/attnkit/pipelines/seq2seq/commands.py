@@ -31,12 +31,12 @@ from attnkit.pipelines.seq2seq.predictor import Translator, render_text_heatmap,
 from attnkit.pipelines.seq2seq.recipe import PIPELINE, Seq2seqRecipe, checkpoint_meta
 
 
-def add_train_parsers(tasks: argparse._SubParsersAction) -> None:
-    dates = tasks.add_parser("dates", help="date normalisation on generated dates (book ch. 7-8)")
+def add_train_parsers(runs: argparse._SubParsersAction) -> None:
+    dates = runs.add_parser("dates", help="date normalisation on generated dates (book ch. 7-8)")
     add_run_arguments(dates, "dates")
     add_model_arguments(dates)
     dates.set_defaults(func=train_command)
-    files = tasks.add_parser("seq2seq", help="a character seq2seq model on your own pairs")
+    files = runs.add_parser("seq2seq", help="a character seq2seq model on your own pairs")
     add_run_arguments(files, "seq2seq")
     add_model_arguments(files)
     files.add_argument("--data", required=True, type=Path, help="training pairs: TSV "
