@@ -194,3 +194,11 @@ def test_the_checks_catch_what_they_are_for():
     assert any("shared pipeline module reaches into" in problem for problem in problems)
     assert circles(made_up) == [["attnkit.pipelines.seq2seq.commands",
                                  "attnkit.pipelines.seq2seq.demo"]]
+
+
+def test_every_folder_of_modules_is_a_package():
+    """A folder without __init__.py imports in place (a namespace package) but is left out of
+    the wheel (setuptools' find_packages)."""
+    folders = {path.parent for path in SOURCE.rglob("*.py")}
+    assert sorted(str(f.relative_to(SOURCE)) for f in folders
+                  if not (f / "__init__.py").is_file()) == []
