@@ -38,7 +38,7 @@ def outputs_states_gradients(run, model, inputs, lengths, probes):
     return [outputs.detach(), *[s.detach() for s in state]], list(gradients)
 
 
-def compare_with_packed(mode, layers, bidirectional, dtype, B, S, E, H, atol, seed=0):
+def compare_with_packed(mode, layers, bidirectional, dtype, B, S, E, H, atol, seed=0, rtol=0.0):
     torch.manual_seed(seed)
     model = MaskedRNN(mode, E, H, layers, bidirectional).to(dtype)
     inputs = torch.randn(B, S, E, dtype=dtype, requires_grad=True)
@@ -55,7 +55,7 @@ def compare_with_packed(mode, layers, bidirectional, dtype, B, S, E, H, atol, se
 
     for got, expected in zip(values + gradients, ref_values + ref_gradients, strict=True):
         assert got.shape == expected.shape
-        torch.testing.assert_close(got, expected, rtol=0, atol=atol)
+        torch.testing.assert_close(got, expected, rtol=rtol, atol=atol)
     mask = lengths_to_mask(lengths, S)
     assert torch.equal(values[0][~mask], torch.zeros_like(values[0][~mask]))
     assert torch.equal(gradients[0][~mask], torch.zeros_like(gradients[0][~mask]))
@@ -69,8 +69,11 @@ def test_equals_packed_reference_float64(mode, layers, bidirectional):
 
 @pytest.mark.parametrize("mode", ["lstm", "gru"])
 def test_equals_packed_reference_float32_fused_kernel(mode):
-    # float32 on CPU takes the oneDNN kernel that the speed comes from
-    compare_with_packed(mode, 2, True, torch.float32, B=12, S=40, E=16, H=32, atol=1e-5)
+    # float32 on CPU takes the oneDNN kernel that the speed comes from; its sums run in another
+    # order than the packed path's, so gradients of size ~4 differ by a few float32 ulps
+    # (torch 2.13: 1.1e-5 absolute, 3e-6 relative): allow that relative error too
+    compare_with_packed(mode, 2, True, torch.float32, B=12, S=40, E=16, H=32, atol=1e-5,
+                        rtol=1e-5)
 
 
 def test_padding_content_is_ignored():
