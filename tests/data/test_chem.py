@@ -1,4 +1,5 @@
 import numpy as np
+import pytest
 
 from attnkit.data.chem import (
     canonical_smiles,
@@ -6,7 +7,9 @@ from attnkit.data.chem import (
     parse_molecule,
     same_molecule,
     tanimoto_similarity,
+    write_smiles,
 )
+from attnkit.data.smiles_tokenizer import is_atom_token, tokenize_smiles
 
 
 def test_canonical_smiles_and_parsing():
@@ -23,6 +26,23 @@ def test_same_molecule_and_similarity():
 
 
 def test_drawing_is_grayscale_ink_on_white():
-    image = draw_molecule(parse_molecule("CCO"), 64, padding=0.05, font_size=11)
-    assert image.shape == (64, 64) and image.dtype == np.uint8
+    image, positions = draw_molecule(parse_molecule("CCO"), 64, padding=0.05, font_size=11)
+    assert image.shape == (64, 64) and image.dtype == np.uint8 and positions.shape == (3, 2)
     assert np.median(image) == 255 and image.min() < 100
+
+
+def test_write_smiles_follows_the_ranks_and_reports_the_atom_order():
+    molecule = parse_molecule("CC(=O)Nc1ccc(Cl)cc1")
+    text, order = write_smiles(molecule)
+    assert text == canonical_smiles("CC(=O)Nc1ccc(Cl)cc1")
+    assert sorted(order) == list(range(molecule.GetNumAtoms()))
+    # ranks that start at the chlorine (atom 8) and otherwise keep RDKit's numbering
+    ranks = [i + 1 if i < 8 else (0 if i == 8 else i) for i in range(molecule.GetNumAtoms())]
+    text, order = write_smiles(molecule, ranks)
+    assert text.startswith("Cl") and order[0] == 8
+    assert canonical_smiles(text) == canonical_smiles("CC(=O)Nc1ccc(Cl)cc1")
+    symbols = [molecule.GetAtomWithIdx(i).GetSymbol() for i in order]
+    written = [t for t in tokenize_smiles(text) if is_atom_token(t)]
+    assert [s.upper() for s in symbols] == [t.upper() for t in written]
+    with pytest.raises(ValueError, match="each of 0 .. atoms - 1 once"):
+        write_smiles(molecule, [0] * molecule.GetNumAtoms())

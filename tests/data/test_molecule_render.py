@@ -1,13 +1,16 @@
 import numpy as np
 import pytest
 
+from attnkit.data.chem import canonical_smiles, parse_molecule
 from attnkit.data.molecule_render import (
+    SPATIAL_DIRECTION,
     RenderConfig,
     augment_flags,
     render_cache,
     render_smiles,
     shift_image,
 )
+from attnkit.data.smiles_tokenizer import is_atom_token, tokenize_smiles
 from attnkit.errors import AttnkitError
 
 SMILES = ["CC1C2CCC(C2)C1CN(CCO)C(=O)c1ccc(Cl)cc1", "Clc1ccccc1-c1nc(-c2ccncc2)no1",
@@ -15,18 +18,19 @@ SMILES = ["CC1C2CCC(C2)C1CN(CCO)C(=O)c1ccc(Cl)cc1", "Clc1ccccc1-c1nc(-c2ccncc2)n
 
 
 def test_rendered_image_is_square_grayscale_ink_on_white():
-    image = render_smiles(SMILES[0], RenderConfig(image_size=96))
+    image = render_smiles(SMILES[0], RenderConfig(image_size=96)).image
     assert image.shape == (96, 96) and image.dtype == np.uint8
     assert np.median(image) == 255 and image.min() < 100  # white page, dark drawing
 
 
 def test_augmentation_is_deterministic_under_a_seed():
     config = RenderConfig(image_size=64)
-    first = render_smiles(SMILES[1], config, augment=True, seed=7)
-    assert np.array_equal(first, render_smiles(SMILES[1], config, augment=True, seed=7))
-    assert not np.array_equal(first, render_smiles(SMILES[1], config, augment=True, seed=8))
-    plain = render_smiles(SMILES[1], config)
-    assert np.array_equal(plain, render_smiles(SMILES[1], config))
+    first = render_smiles(SMILES[1], config, augment=True, seed=7).image
+    assert np.array_equal(first, render_smiles(SMILES[1], config, augment=True, seed=7).image)
+    assert not np.array_equal(first,
+                              render_smiles(SMILES[1], config, augment=True, seed=8).image)
+    plain = render_smiles(SMILES[1], config).image
+    assert np.array_equal(plain, render_smiles(SMILES[1], config).image)
     assert not np.array_equal(first, plain)
 
 
@@ -43,16 +47,80 @@ def test_shift_fills_with_white():
 
 
 def test_cache_renders_once_and_reads_back(tmp_path):
-    config = RenderConfig(image_size=48)
-    images = render_cache(SMILES, config, tmp_path, augment=True, seed=3, workers=1)
-    files = list(tmp_path.glob("*.npy"))
-    assert images.shape == (3, 48, 48) and len(files) == 1
+    config = RenderConfig(image_size=48, smiles_order="spatial")
+    rendered = render_cache(SMILES, config, tmp_path, augment=True, seed=3, workers=1)
+    files = sorted(tmp_path.iterdir())
+    assert rendered.images.shape == (3, 48, 48) and len(files) == 3
+    assert rendered.atoms.shape == (3, 25, 2)  # the largest of the three has 25 atoms
     flags = augment_flags(3, config.augment_fraction, 3)
     for i, text in enumerate(SMILES):
         expected = render_smiles(text, config, bool(flags[i]), 3 * 1_000_003 + i)
-        assert np.array_equal(images[i], expected)
-    stamp = files[0].stat().st_mtime_ns
+        assert np.array_equal(rendered.images[i], expected.image)
+        assert rendered.smiles[i] == expected.smiles
+        count = len(expected.atoms)
+        assert np.array_equal(rendered.atoms[i, :count], expected.atoms)
+        assert np.isnan(rendered.atoms[i, count:]).all()
+    stamps = [path.stat().st_mtime_ns for path in files]
     again = render_cache(SMILES, config, tmp_path, augment=True, seed=3, workers=1)
-    assert np.array_equal(again, images) and files[0].stat().st_mtime_ns == stamp
+    assert np.array_equal(again.images, rendered.images) and again.smiles == rendered.smiles
+    assert [path.stat().st_mtime_ns for path in files] == stamps
     other = render_cache(SMILES, config, tmp_path, augment=False, workers=1)
-    assert len(list(tmp_path.glob("*.npy"))) == 2 and other.shape == images.shape
+    assert len(list(tmp_path.iterdir())) == 6 and other.images.shape == rendered.images.shape
+
+
+def test_a_cache_entry_missing_a_file_is_rendered_again(tmp_path):
+    config = RenderConfig(image_size=48)
+    rendered = render_cache(SMILES[:2], config, tmp_path, workers=1)
+    next(tmp_path.glob("*.smiles.txt")).unlink()
+    again = render_cache(SMILES[:2], config, tmp_path, workers=1)
+    assert again.smiles == rendered.smiles and len(list(tmp_path.iterdir())) == 3
+
+
+def ink_near(image: np.ndarray, x: float, y: float, radius: int) -> bool:
+    """Whether any pixel within `radius` of (x, y) is dark."""
+    top, left = max(0, round(y) - radius), max(0, round(x) - radius)
+    return bool((image[top: round(y) + radius + 1, left: round(x) + radius + 1] < 128).any())
+
+
+@pytest.mark.parametrize("augment", [False, True])
+def test_atom_positions_land_on_the_drawn_atoms(augment):
+    """Every atom's position is on ink (within 3 px: its label or where its bonds meet), and
+    moving the positions by a few pixels puts many of them on white paper: they are that
+    precise."""
+    config = RenderConfig(image_size=128, font_size_range=(11.0, 13.0),
+                          smiles_order="spatial")
+    for seed, text in enumerate(SMILES):
+        drawing = render_smiles(text, config, augment=augment, seed=seed)
+        assert len(drawing.atoms) == parse_molecule(text).GetNumAtoms()
+        assert all(ink_near(drawing.image, x, y, 3) for x, y in drawing.atoms)
+        moved = drawing.atoms + np.array([7.0, 7.0])
+        off = sum(not ink_near(drawing.image, x, y, 1) for x, y in moved)
+        assert off >= len(moved) // 3, f"{text}: only {off} moved positions are off the ink"
+
+
+def test_atom_positions_follow_the_atoms_the_smiles_writes():
+    """Heteroatom labels: the k-th atom of the target SMILES is drawn where its label is; a
+    flipped image must move the positions with it (rotation is applied to them)."""
+    config = RenderConfig(image_size=128)
+    drawing = render_smiles("Clc1ccc(Br)cc1", config)
+    tokens = [token for token in tokenize_smiles(drawing.smiles) if is_atom_token(token)]
+    chlorine, bromine = tokens.index("Cl"), tokens.index("Br")
+    # para-substituted: the two halogens are drawn farthest apart of all atom pairs
+    gaps = np.linalg.norm(drawing.atoms[:, None] - drawing.atoms[None], axis=-1)
+    assert np.unravel_index(gaps.argmax(), gaps.shape) in ((chlorine, bromine),
+                                                           (bromine, chlorine))
+    turned = render_smiles("Clc1ccc(Br)cc1", RenderConfig(image_size=128, augment_fraction=1,
+                                                           max_shift=0), augment=True, seed=0)
+    assert not np.allclose(turned.atoms, drawing.atoms, atol=3)
+    assert all(ink_near(turned.image, x, y, 3) for x, y in turned.atoms)
+
+
+def test_spatial_order_starts_leftmost_and_names_the_same_molecule():
+    config = RenderConfig(image_size=128, smiles_order="spatial")
+    for seed, text in enumerate(SMILES):
+        drawing = render_smiles(text, config, augment=True, seed=seed)
+        assert canonical_smiles(drawing.smiles) == canonical_smiles(text)
+        key = drawing.atoms @ SPATIAL_DIRECTION
+        assert key[0] == key.min()  # the SMILES starts at the atom furthest along -direction
+    canonical = render_smiles(SMILES[0], RenderConfig(image_size=128))
+    assert canonical.smiles == canonical_smiles(SMILES[0])

@@ -34,8 +34,10 @@ def test_shapes_and_attention_over_the_grid_sums_to_one(rnn, attention):
     torch.manual_seed(0)
     model = Img2Seq(11, Img2SeqConfig(rnn=rnn, attention=attention, **SMALL)).eval()
     assert model.positions == 16  # 64 px through 4 stride-2 stages: 4 x 4
-    logits = model(images(3), torch.randint(0, 11, (3, 5)))
-    assert logits.shape == (3, 5, 11)
+    scored = model(images(3), torch.randint(0, 11, (3, 5)))
+    assert scored.logits.shape == (3, 5, 11) and scored.cells is None
+    assert scored.attention.shape == (3, 5, 16)
+    assert torch.allclose(scored.attention.sum(-1), torch.ones(3, 5))
     memory = model.encode(images(3))
     log_probs, state, weights = model.decode_step(torch.tensor([2, 2, 2]),
                                                   model.initial_state(memory), memory)
@@ -59,22 +61,23 @@ def test_step_by_step_decoding_matches_teacher_forcing():
     torch.manual_seed(0)
     model = Img2Seq(11, Img2SeqConfig(**SMALL)).eval()
     pictures, tokens = images(2), torch.randint(0, 11, (2, 6))
-    logits = model(pictures, tokens)
+    scored = model(pictures, tokens)
     memory = model.encode(pictures)
     state = model.initial_state(memory)
     for t in range(6):
-        log_probs, state, _ = model.decode_step(tokens[:, t], state, memory)
-        torch.testing.assert_close(log_probs, torch.log_softmax(logits[:, t], -1))
+        log_probs, state, weights = model.decode_step(tokens[:, t], state, memory)
+        torch.testing.assert_close(log_probs, torch.log_softmax(scored.logits[:, t], -1))
+        torch.testing.assert_close(weights, scored.attention[:, t])
 
 
 def test_tiny_overfit_reads_a_few_dozen_rendered_molecules():
     torch.manual_seed(0)
     config = RenderConfig(image_size=64)
-    pictures = np.stack([render_smiles(text, config) for text in MOLECULES])
+    pictures = np.stack([render_smiles(text, config).image for text in MOLECULES])
     tokens = [tokenize_smiles(text) for text in MOLECULES]
     vocab = TokenVocabulary.build(tokens)
     batch = ImageTokenCollator(vocab.start_id, vocab.end_id)(
-        [(pictures[i], vocab.encode(tokens[i])) for i in range(len(MOLECULES))])
+        [(pictures[i], vocab.encode(tokens[i]), None) for i in range(len(MOLECULES))])
     model = Img2Seq(len(vocab), Img2SeqConfig(
         image_size=64, encoder_channels=(16, 32, 32, 32), projection_size=64, hidden_size=128,
         embedding_size=32, attention_units=64, output_size=128, projection_dropout=0.0,
@@ -83,7 +86,7 @@ def test_tiny_overfit_reads_a_few_dozen_rendered_molecules():
     lengths = torch.full((len(MOLECULES),), model.positions)
     for step in range(1, 201):
         model.train()
-        logits = model(batch["images"], batch["target_in"])
+        logits = model(batch["images"], batch["target_in"]).logits
         loss = torch.nn.functional.cross_entropy(logits.flatten(0, 1),
                                                  batch["target_out"].flatten(), ignore_index=0)
         optimizer.zero_grad()

@@ -1,5 +1,6 @@
 """Everything attnkit asks of RDKit, in one module (the `chem` extra): parsing and canonical
-SMILES, fingerprint similarity, and 2-D drawings.
+SMILES, fingerprint similarity, 2-D drawings with their atoms' positions, and SMILES written in
+a chosen atom order.
 
 RDKit is imported inside the functions, so attnkit imports without it; the first use without
 it is an AttnkitError that says which extra to install.
@@ -8,6 +9,7 @@ it is an AttnkitError that says which extra to install.
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 from types import ModuleType
 from typing import Any
 
@@ -56,10 +58,12 @@ def tanimoto_similarity(first: Any, second: Any) -> float:
 
 
 def draw_molecule(molecule: Any, size: int, padding: float, font_size: int,
-                  rotation: float | None = None, bond_width: int | None = None) -> np.ndarray:
+                  rotation: float | None = None,
+                  bond_width: int | None = None) -> tuple[np.ndarray, np.ndarray]:
     """A black-and-white depiction of a parsed molecule: grayscale uint8 (size, size), black
-    drawing on white. `font_size` is the smallest label size in pixels; `rotation` (degrees)
-    and `bond_width` (pixels) keep RDKit's defaults when None."""
+    drawing on white, and where each atom was drawn: (N, 2) float32 (x right, y down, in
+    pixels), row i for RDKit atom i, rotation included. `font_size` is the smallest label size
+    in pixels; `rotation` (degrees) and `bond_width` (pixels) keep RDKit's defaults when None."""
     require_rdkit()
     from PIL import Image
     from rdkit.Chem.Draw import rdMolDraw2D
@@ -75,4 +79,28 @@ def draw_molecule(molecule: Any, size: int, padding: float, font_size: int,
         options.bondLineWidth = bond_width
     drawer.DrawMolecule(molecule)
     drawer.FinishDrawing()
-    return np.asarray(Image.open(io.BytesIO(drawer.GetDrawingText())).convert("L"))
+    image = np.asarray(Image.open(io.BytesIO(drawer.GetDrawingText())).convert("L"))
+    points = [drawer.GetDrawCoords(i) for i in range(molecule.GetNumAtoms())]
+    positions = np.array([[point.x, point.y] for point in points], dtype=np.float32)
+    return image, positions.reshape(-1, 2)
+
+
+def write_smiles(molecule: Any, ranks: Sequence[int] | None = None) -> tuple[str, list[int]]:
+    """A SMILES of `molecule` and the RDKit atom index of each atom in the order it writes them.
+
+    Without `ranks` it is RDKit's canonical SMILES. With `ranks` (one distinct integer per atom)
+    the SMILES starts at the atom of the lowest rank and, wherever it branches, takes the
+    neighbours in rank order, so the atom order follows the ranks instead of RDKit's canonical
+    ranking (the output order is read from the same call that wrote the string).
+    """
+    chem = require_rdkit()
+    if ranks is None:
+        smiles = chem.MolToSmiles(molecule)
+        return smiles, list(molecule.GetPropsAsDict(True, True)["_smilesAtomOutputOrder"])
+    if sorted(ranks) != list(range(molecule.GetNumAtoms())):
+        raise ValueError("ranks must hold each of 0 .. atoms - 1 once")
+    by_rank = [int(i) for i in np.argsort(np.asarray(ranks), kind="stable")]
+    renumbered = chem.RenumberAtoms(molecule, by_rank)  # new atom j is old atom by_rank[j]
+    smiles = chem.MolToSmiles(renumbered, canonical=False)
+    order = renumbered.GetPropsAsDict(True, True)["_smilesAtomOutputOrder"]
+    return smiles, [by_rank[j] for j in order]

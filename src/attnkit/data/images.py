@@ -4,13 +4,18 @@ A model of this project reads grayscale uint8 images (S, S), dark drawing on whi
 Pillow reads is accepted: grayscale, RGB, RGBA/LA (composited on white, so a transparent
 background is white, not black), palette (with or without transparency), 16-bit and float
 images. The image is scaled to fit S x S keeping its aspect ratio and centred on white.
-A file that is missing, not an image, corrupt or larger than `max_pixels` raises AttnkitError;
-the pixel count is read from the header, before the pixels are decoded.
+A file that is missing, not an image, corrupt, larger than `max_pixels` or more than
+`MAX_ASPECT` times longer than wide raises AttnkitError; size and shape are read from the
+header, before the pixels are decoded. `Placement` maps a position on the model's S x S canvas
+back to the user's image (to report where an atom was read).
 """
 
 from __future__ import annotations
 
+import glob
 import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -18,10 +23,41 @@ import numpy as np
 from attnkit.errors import AttnkitError
 
 MAX_PIXELS = 40_000_000  # about 6300 x 6300; a decompression bomb is refused before decoding
+MAX_ASPECT = 20  # a 40-megapixel strip 1 px wide would still cost gigabytes to scale
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where an image of `width` x `height` pixels lies on the S x S canvas: scaled by `scale`,
+    its top-left corner at (`left`, `top`)."""
+
+    width: int
+    height: int
+    scale: float
+    left: int
+    top: int
+
+    @classmethod
+    def fitting(cls, width: int, height: int, image_size: int) -> Placement:
+        """Scaled to fit S x S keeping the aspect ratio, centred."""
+        scale = image_size / max(width, height)
+        fitted_width, fitted_height = max(1, round(width * scale)), max(1, round(height * scale))
+        return cls(width, height, scale, (image_size - fitted_width) // 2,
+                   (image_size - fitted_height) // 2)
+
+    def to_image(self, points: np.ndarray) -> np.ndarray:
+        """(..., 2) canvas pixel positions (x, y) -> positions in the original image."""
+        return (points - np.array([self.left, self.top])) / self.scale
 
 
 def load_image(path: str | Path, image_size: int, max_pixels: int = MAX_PIXELS) -> np.ndarray:
     """The image at `path` as uint8 (S, S) grayscale with S = `image_size`."""
+    return load_placed_image(path, image_size, max_pixels)[0]
+
+
+def load_placed_image(path: str | Path, image_size: int,
+                      max_pixels: int = MAX_PIXELS) -> tuple[np.ndarray, Placement]:
+    """The image at `path` as uint8 (S, S) grayscale, and where it lies on that canvas."""
     from PIL import Image, UnidentifiedImageError
 
     path = Path(path)
@@ -35,6 +71,9 @@ def load_image(path: str | Path, image_size: int, max_pixels: int = MAX_PIXELS) 
                 if width * height > max_pixels:
                     raise AttnkitError(f"{path} is {width} x {height} pixels, more than the "
                                        f"limit of {max_pixels:,}; scale it down first")
+                if max(width, height) > MAX_ASPECT * min(width, height):
+                    raise AttnkitError(f"{path} is {width} x {height} pixels: more than "
+                                       f"{MAX_ASPECT} times longer than wide; crop it first")
                 image.draft("L", (image_size, image_size))  # JPEG: decode at reduced size
                 image.load()
                 gray = to_grayscale(image)
@@ -44,7 +83,11 @@ def load_image(path: str | Path, image_size: int, max_pixels: int = MAX_PIXELS) 
         raise AttnkitError(f"{path} is not an image Pillow can read ({error})") from None
     except (OSError, SyntaxError, ValueError) as error:
         raise AttnkitError(f"{path} is a corrupt or truncated image ({error})") from None
-    return fit_on_white(gray, image_size)
+    # a JPEG may have been decoded at a reduced size: place what was decoded, scaled back
+    decoded = Placement.fitting(gray.shape[1], gray.shape[0], image_size)
+    placement = Placement(width, height, decoded.scale * gray.shape[1] / width, decoded.left,
+                          decoded.top)
+    return fit_on_white(gray, image_size), placement
 
 
 def to_grayscale(image) -> np.ndarray:  # noqa: ANN001 - a PIL image; PIL is imported lazily
@@ -70,11 +113,40 @@ def fit_on_white(gray: np.ndarray, image_size: int) -> np.ndarray:
     from PIL import Image
 
     H, W = gray.shape
-    scale = image_size / max(H, W)
-    height, width = max(1, round(H * scale)), max(1, round(W * scale))
+    place = Placement.fitting(W, H, image_size)
+    width, height = max(1, round(W * place.scale)), max(1, round(H * place.scale))
     resized = np.asarray(Image.fromarray(gray).resize((width, height),
                                                       Image.Resampling.LANCZOS))
     canvas = np.full((image_size, image_size), 255, dtype=np.uint8)
-    top, left = (image_size - height) // 2, (image_size - width) // 2
-    canvas[top: top + height, left: left + width] = resized
+    canvas[place.top: place.top + height, place.left: place.left + width] = resized
     return canvas
+
+
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".bmp", ".tif", ".tiff", ".webp")
+
+
+def image_paths(arguments: Sequence[str | Path]) -> list[Path]:
+    """Command-line image arguments -> files, in order: a file is itself, a folder gives its
+    image files (by suffix, recursively, sorted), a pattern with `*`, `?` or `[` gives the files
+    it matches (sorted; `**` descends). One that names nothing is an AttnkitError."""
+    paths: list[Path] = []
+    for argument in arguments:
+        path = Path(argument)
+        if path.is_file():
+            paths.append(path)
+        elif path.is_dir():
+            found = sorted(p for p in path.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES
+                           and p.is_file())
+            if not found:
+                raise AttnkitError(f"folder {path} holds no image files "
+                                   f"({', '.join(IMAGE_SUFFIXES)})")
+            paths += found
+        elif glob.has_magic(str(argument)):
+            found = sorted(Path(p) for p in glob.glob(str(argument), recursive=True)
+                           if Path(p).is_file())
+            if not found:
+                raise AttnkitError(f"no file matches {argument}")
+            paths += found
+        else:
+            raise AttnkitError(f"image not found: {path}")
+    return paths

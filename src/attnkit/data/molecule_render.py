@@ -4,13 +4,15 @@ and a disk cache of them.
 Images are grayscale uint8 (S, S), black drawing on white, atoms in the black-and-white palette
 (the model reads shapes and letters, not RDKit's colours, so user scans look the same).
 Augmentation draws rotation, bond width, font size and a small shift from a NumPy generator, so
-one (molecule, seed) always gives the same picture.
+one (molecule, seed) always gives the same picture. Each drawing comes with its target SMILES
+(written in the recipe's atom order) and where each atom of that SMILES was drawn, which is what
+supervised attention pulls the decoder towards.
 
 Rendering is the slow part of this pipeline (about 190 images/s per core at 128 px on the
 development machine, 100/s at 224 px), slower than training reads them; so training renders each
-molecule once into a cache (`render_cache`, a .npy memmap keyed by the molecules, the render
-settings and the seed), with a progress bar and worker processes, and every later epoch and run
-reads it for free.
+molecule once into a cache (`render_cache`: a .npy memmap of the images, the targets and the
+atom positions, keyed by the molecules, the render settings and the seed), with a progress bar
+and worker processes, and every later epoch and run reads it for free.
 """
 
 from __future__ import annotations
@@ -21,12 +23,19 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from multiprocessing import get_context
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 
-from attnkit.data.chem import draw_molecule, parse_molecule
+from attnkit.data.chem import draw_molecule, parse_molecule, write_smiles
 from attnkit.errors import AttnkitError
-from attnkit.files import write_atomically
+from attnkit.files import write_atomically, write_text_atomically
+
+SMILES_ORDERS = ("canonical", "spatial")
+# The spatial order ranks atoms along a direction 22.5 degrees below the x axis: RDKit draws
+# bonds at multiples of 30 degrees, so two neighbours of an atom tie on this axis only when their
+# bond directions are symmetric about it, which a plain depiction never has.
+SPATIAL_DIRECTION = np.array([np.cos(np.pi / 8), np.sin(np.pi / 8)], dtype=np.float32)
 
 
 @dataclass(frozen=True)
@@ -34,7 +43,11 @@ class RenderConfig:
     """`font_size` is RDKit's smallest label size in pixels (its default, 6, leaves 'N' and
     'O' a few unreadable pixels at 128 px). `augment_fraction` of training images get random
     rotation (up to `max_rotation` degrees), bond width, label size and a shift of up to
-    `max_shift` pixels; the rest (and every validation/test image) are drawn plainly."""
+    `max_shift` pixels; the rest (and every validation/test image) are drawn plainly.
+
+    `smiles_order` is the order in which the target SMILES writes the atoms: `canonical`
+    (RDKit's canonical SMILES) or `spatial` (start at the leftmost atom of the drawing, branch to
+    the neighbour further left first: what comes next can be seen in the picture)."""
 
     image_size: int = 128
     augment_fraction: float = 0.5
@@ -44,6 +57,7 @@ class RenderConfig:
     font_size_range: tuple[float, ...] = (9.0, 13.0)
     max_shift: int = 6
     padding: float = 0.05
+    smiles_order: Literal["canonical", "spatial"] = "canonical"
 
     def __post_init__(self) -> None:
         if not 32 <= self.image_size <= 1024:
@@ -54,11 +68,23 @@ class RenderConfig:
             low_high = getattr(self, name)
             if len(low_high) != 2 or not 0 < low_high[0] <= low_high[1]:
                 raise ValueError(f"{name} must be [low, high] with 0 < low <= high")
+        if self.smiles_order not in SMILES_ORDERS:
+            raise ValueError(f"smiles_order must be one of {', '.join(SMILES_ORDERS)}")
+
+
+@dataclass(frozen=True)
+class MoleculeDrawing:
+    """image (S, S) uint8; smiles: the target, atoms written in the recipe's `smiles_order`;
+    atoms (A, 2) float32: where atom k of that SMILES was drawn (x right, y down, pixels)."""
+
+    image: np.ndarray
+    smiles: str
+    atoms: np.ndarray
 
 
 def render_smiles(smiles: str, config: RenderConfig, augment: bool = False,
-                  seed: int = 0) -> np.ndarray:
-    """SMILES -> uint8 image (S, S); unparsable SMILES raise AttnkitError."""
+                  seed: int = 0) -> MoleculeDrawing:
+    """SMILES -> its drawing, target and atom positions; unparsable SMILES raise AttnkitError."""
     molecule = parse_molecule(smiles)
     if molecule is None:
         raise AttnkitError(f"RDKit cannot parse the SMILES {smiles!r}")
@@ -70,9 +96,14 @@ def render_smiles(smiles: str, config: RenderConfig, augment: bool = False,
         bond_width = max(1, round(rng.uniform(*config.bond_width_range)))
         font_size = round(rng.uniform(*config.font_size_range))
         shift = tuple(int(v) for v in rng.integers(-config.max_shift, config.max_shift + 1, 2))
-    image = draw_molecule(molecule, config.image_size, config.padding, font_size, rotation,
-                          bond_width)
-    return shift_image(image, *shift)
+    image, positions = draw_molecule(molecule, config.image_size, config.padding, font_size,
+                                     rotation, bond_width)
+    positions = positions + np.array([shift[1], shift[0]], dtype=np.float32)
+    ranks = None
+    if config.smiles_order == "spatial":
+        ranks = np.argsort(np.argsort(positions @ SPATIAL_DIRECTION, kind="stable"))
+    target, order = write_smiles(molecule, ranks)
+    return MoleculeDrawing(shift_image(image, *shift), target, positions[order])
 
 
 def shift_image(image: np.ndarray, down: int, right: int) -> np.ndarray:
@@ -91,7 +122,7 @@ def augment_flags(count: int, fraction: float, seed: int) -> np.ndarray:
     return np.random.default_rng(seed).random(count) < fraction
 
 
-def render_task(job: tuple[str, dict, bool, int]) -> np.ndarray:
+def render_task(job: tuple[str, dict, bool, int]) -> MoleculeDrawing:
     smiles, config, augment, seed = job
     return render_smiles(smiles, RenderConfig(**config), augment, seed)
 
@@ -103,40 +134,71 @@ def cache_key(smiles: Sequence[str], config: RenderConfig, augment: bool, seed: 
     return digest.hexdigest()[:20]
 
 
+@dataclass(frozen=True)
+class RenderedMolecules:
+    """images (N, S, S) uint8, read-only (memory-mapped); smiles: the N targets, each written in
+    the config's `smiles_order`; atoms (N, M, 2) float32: row k of molecule i is where the k-th
+    atom its SMILES writes was drawn (x, y in pixels), NaN past its atoms."""
+
+    images: np.ndarray
+    smiles: list[str]
+    atoms: np.ndarray
+
+
 def render_cache(smiles: Sequence[str], config: RenderConfig, cache_dir: Path,
                  augment: bool = False, seed: int = 0, workers: int = 2,
-                 label: str = "render") -> np.ndarray:
-    """All molecules as a read-only uint8 array (N, S, S), rendered once into `cache_dir`.
+                 label: str = "render") -> RenderedMolecules:
+    """All molecules drawn, rendered once into `cache_dir` and read back from there.
 
     With `augment`, molecule i is augmented when `augment_flags(...)[i]` and then drawn with
-    seed `seed * 1_000_003 + i`; the file is written under a temporary name and renamed.
+    seed `seed * 1_000_003 + i`. Three files share a name: `.npy` images, `.atoms.npy` and
+    `.smiles.txt`; each is written under a temporary name and renamed, and a cache entry counts
+    only when all three are there.
     """
-    path = Path(cache_dir) / f"molecules-{cache_key(smiles, config, augment, seed)}.npy"
-    if path.is_file():
-        return np.load(path, mmap_mode="r")
-    size, count = config.image_size, len(smiles)
-    flags = augment_flags(count, config.augment_fraction, seed) if augment else \
-        np.zeros(count, dtype=bool)
-    jobs = ((text, asdict(config), bool(flags[i]), seed * 1_000_003 + i)
-            for i, text in enumerate(smiles))
+    stem = Path(cache_dir) / f"molecules-{cache_key(smiles, config, augment, seed)}"
+    paths = (stem.with_suffix(".npy"), stem.with_suffix(".atoms.npy"),
+             stem.with_suffix(".smiles.txt"))
+    if not all(path.is_file() for path in paths):
+        flags = augment_flags(len(smiles), config.augment_fraction, seed) if augment else \
+            np.zeros(len(smiles), dtype=bool)
+        jobs = [(text, asdict(config), bool(flags[i]), seed * 1_000_003 + i)
+                for i, text in enumerate(smiles)]
+        render_files(jobs, config.image_size, paths, workers, label)
+    targets = paths[2].read_text(encoding="utf-8").split("\n")[:-1]
+    return RenderedMolecules(np.load(paths[0], mmap_mode="r"), targets, np.load(paths[1]))
+
+
+def render_files(jobs: list[tuple[str, dict, bool, int]], size: int, paths: Sequence[Path],
+                 workers: int, label: str) -> None:
+    """Draw `jobs` into the cache files `paths` (images, atoms, smiles)."""
+    targets: list[str] = []
+    atoms: list[np.ndarray] = []
 
     def render_into(temporary: Path) -> None:
         images = np.lib.format.open_memmap(temporary, mode="w+", dtype=np.uint8,
-                                           shape=(count, size, size))
-        if workers > 1 and count >= 256:  # starting processes costs more for a few images
+                                           shape=(len(jobs), size, size))
+        if workers > 1 and len(jobs) >= 256:  # starting processes costs more for a few images
             with get_context("spawn").Pool(workers) as pool:
-                fill(images, pool.imap(render_task, jobs, chunksize=64), label)
+                drawings = pool.imap(render_task, jobs, chunksize=64)
+                fill(images, targets, atoms, drawings, label)
         else:
-            fill(images, map(render_task, jobs), label)
+            fill(images, targets, atoms, map(render_task, jobs), label)
         images.flush()
         del images
 
-    write_atomically(path, render_into)
-    return np.load(path, mmap_mode="r")
+    write_atomically(paths[0], render_into)
+    padded = np.full((len(jobs), max(map(len, atoms), default=0), 2), np.nan, np.float32)
+    for i, positions in enumerate(atoms):
+        padded[i, : len(positions)] = positions
+    write_atomically(paths[1], lambda temporary: np.save(temporary, padded))
+    write_text_atomically(paths[2], "".join(text + "\n" for text in targets))
 
 
-def fill(images: np.ndarray, results: Iterable[np.ndarray], label: str) -> None:
+def fill(images: np.ndarray, targets: list[str], atoms: list[np.ndarray],
+         drawings: Iterable[MoleculeDrawing], label: str) -> None:
     from tqdm.auto import tqdm
 
-    for i, image in enumerate(tqdm(results, total=len(images), desc=label, leave=False)):
-        images[i] = image
+    for i, drawing in enumerate(tqdm(drawings, total=len(images), desc=label, leave=False)):
+        images[i] = drawing.image
+        targets.append(drawing.smiles)
+        atoms.append(drawing.atoms)

@@ -21,6 +21,9 @@ SMILES_PATTERN = re.compile(
     r"(\[[^\]]+\]|Br|Cl|N|O|S|P|F|I|B|C|b|c|n|o|s|p|\(|\)|\.|=|#|-|\+|\\|/|:|~|@|\?|\*|\$"
     r"|%[0-9]{2}|[0-9])"
 )
+# The tokens that are atoms: each stands for one atom of the molecule, in the order the SMILES
+# writes them (hydrogens are implicit or inside a bracket atom)
+ATOM_TOKEN = re.compile(r"\[[^\]]+\]|Br|Cl|[BCNOSPFIbcnosp]")
 PAD, UNK, START, END = "<pad>", "<unk>", "<", ">"
 SPECIALS = (PAD, UNK, START, END)
 TokenizerKind = Literal["smiles", "characters"]
@@ -38,6 +41,12 @@ def tokenize_smiles(text: str) -> list[str]:
         raise AttnkitError(f"SMILES {text!r} has a character no SMILES token covers: "
                            f"{text[position]!r} at position {position}")
     return tokens
+
+
+def is_atom_token(token: str) -> bool:
+    """Whether a SMILES token is an atom (`C`, `n`, `Cl`, `[nH]`, ...), not a bond, a branch or a
+    ring-closure digit."""
+    return ATOM_TOKEN.fullmatch(token) is not None
 
 
 def tokenize(text: str, kind: TokenizerKind) -> list[str]:

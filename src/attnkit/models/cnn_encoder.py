@@ -36,14 +36,15 @@ class CNNEncoder(nn.Module):
         # layout tensor cores want; the grid then flattens to (B, P, C) without a copy
         self.stages = nn.Sequential(*layers).to(memory_format=torch.channels_last)
         self.output_size = previous
-        self.downsampling = 2 ** len(channels)
 
-    def grid_size(self, image_size: int) -> int:
-        """The side of the feature grid for square images of side `image_size`."""
-        return -(-image_size // self.downsampling)
+    @staticmethod
+    def grid_side(image_size: int, stages: int) -> int:
+        """The side of the feature grid for square images of side `image_size` after `stages`
+        stride-2 stages."""
+        return -(-image_size // 2 ** stages)
 
     def forward(self, images: Tensor) -> Tensor:
-        """images (B, S, S) -> features (B, P, C), P = grid_size(S) ** 2, row-major."""
+        """images (B, S, S) -> features (B, P, C), P = grid_side(S, stages) ** 2, row-major."""
         ink = 1.0 - images.float().unsqueeze(1) / 255.0  # background 0, drawing 1
         ink = ink.contiguous(memory_format=torch.channels_last)
         grid = self.stages(ink)  # (B, C, h, w)

@@ -7,9 +7,12 @@ cell, and scores the vocabulary with fc1 -> dropout -> fc2 on the new hidden sta
 
 Attention depends on the previous hidden state, so teacher forcing is a loop over T steps; the
 keys' projection (W1 k of additive attention) is computed once per image (`GridMemory.keys`),
-so each step only projects the query. `forward` is teacher-forced scoring; search lives in
-`attnkit.decoding`, which drives `encode`, `initial_state`, `decode_step`, `select_state`,
-`select_memory` (the "source" is the image, its "length" the P positions).
+so each step only projects the query. `forward` is teacher-forced scoring: it returns the
+logits with the attention weights of every step (which supervised attention pulls toward the
+atom being written) and, with `cell_head`, per-cell token logits of a training-only head that
+names what is drawn in each grid cell. Search lives in `attnkit.decoding`, which drives
+`encode`, `initial_state`, `decode_step`, `select_state`, `select_memory` (the "source" is the
+image, its "length" the P positions).
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from attnkit.layers.masks import masked_softmax
 from attnkit.models.cnn_encoder import CNNEncoder
 
 State = tuple[Tensor, ...]  # (h,) for a GRU, (h, c) for an LSTM, each (B, H)
+TRAINING_ONLY_PREFIX = "cell_head."  # weights a reading model does not need
 
 
 @dataclass(frozen=True)
@@ -45,6 +49,7 @@ class Img2SeqConfig:
     attention_units: int = 256
     output_size: int = 256
     output_dropout: float = 0.25
+    cell_head: bool = False  # a training-only head: the token drawn in each grid cell
 
     def __post_init__(self) -> None:
         sizes = (self.projection_size, self.embedding_size, self.hidden_size,
@@ -57,6 +62,21 @@ class Img2SeqConfig:
         for name in ("projection_dropout", "output_dropout"):
             if not 0 <= getattr(self, name) < 1:
                 raise ValueError(f"{name} must be in [0, 1)")
+
+    @property
+    def grid_size(self) -> int:
+        """G: the encoder's grid is G x G cells (P = G * G positions)."""
+        return CNNEncoder.grid_side(self.image_size, len(self.encoder_channels))
+
+
+class TeacherForced(NamedTuple):
+    """What teacher-forced scoring gives: logits (B, T, V); attention (B, T, P), the weights
+    each step gave the grid while choosing its token; cells (B, P, V), the cell head's logits of
+    the token drawn in each cell (None without the head)."""
+
+    logits: Tensor
+    attention: Tensor
+    cells: Tensor | None
 
 
 class GridMemory(NamedTuple):
@@ -72,7 +92,7 @@ class Img2Seq(nn.Module):
         super().__init__()
         self.config = config
         self.encoder = CNNEncoder(config.encoder_channels, config.blocks_per_stage)
-        positions = self.encoder.grid_size(config.image_size) ** 2
+        positions = config.grid_size ** 2
         self.projection = nn.Sequential(
             nn.Linear(self.encoder.output_size, config.projection_size), nn.ReLU(),
             nn.Dropout(config.projection_dropout))
@@ -86,6 +106,8 @@ class Img2Seq(nn.Module):
         self.fc1 = nn.Linear(config.hidden_size, config.output_size)
         self.output_dropout = nn.Dropout(config.output_dropout)
         self.fc2 = nn.Linear(config.output_size, vocab_size)
+        self.cell_head = nn.Linear(self.encoder.output_size, vocab_size) \
+            if config.cell_head else None
         # Settled here, not at each step: additive attention projects the grid's keys once per
         # image (`GridMemory.keys`), so a step projects only its query; the other kinds attend
         # over the features as they are. A GRU's state is (h,), an LSTM's (h, c).
@@ -103,8 +125,16 @@ class Img2Seq(nn.Module):
 
     def encode(self, source: Tensor, source_lengths: Tensor | None = None) -> GridMemory:
         """source: images (B, S, S); source_lengths is ignored (every image has P positions)."""
-        features = self.projection(self.encoder(source)) + self.position_embedding
+        return self.memory(self.encoder(source))
+
+    def memory(self, grid: Tensor) -> GridMemory:
+        """CNN features (B, P, C) -> the grid the decoder attends over."""
+        features = self.projection(grid) + self.position_embedding
         return GridMemory(features, self.grid_keys(features))
+
+    def cell_scores(self, grid: Tensor) -> Tensor | None:
+        """CNN features (B, P, C) -> the cell head's logits (B, P, V), or None without it."""
+        return None if self.cell_head is None else self.cell_head(grid)
 
     def initial_state(self, memory: GridMemory) -> State:
         """h0 = tanh(W mean(features)) (Show, Attend and Tell); c0 = 0 for an LSTM."""
@@ -144,17 +174,21 @@ class Img2Seq(nn.Module):
         """hidden (..., H) -> logits (..., V): fc1 -> dropout -> fc2, as the seed."""
         return self.fc2(self.output_dropout(self.fc1(hidden)))
 
-    def forward(self, images: Tensor, target_in: Tensor) -> Tensor:
-        """images (B, S, S), target_in (B, T) starting with `<` -> logits (B, T, V)."""
+    def forward(self, images: Tensor, target_in: Tensor) -> TeacherForced:
+        """images (B, S, S), target_in (B, T) starting with `<` -> logits (B, T, V), attention
+        (B, T, P) and cell logits (B, P, V) or None."""
         B, T = target_in.shape
-        memory = self.encode(images)
+        grid = self.encoder(images)
+        memory = self.memory(grid)
         state = self.initial_state(memory)
         embedded = self.embedding(target_in)
-        hidden = []
+        hidden, attention = [], []
         for t in range(T):
-            output, state, _ = self.step(embedded[:, t], state, memory)
+            output, state, weights = self.step(embedded[:, t], state, memory)
             hidden.append(output)
-        return self.scores(torch.stack(hidden, dim=1))
+            attention.append(weights)
+        return TeacherForced(self.scores(torch.stack(hidden, dim=1)),
+                             torch.stack(attention, dim=1), self.cell_scores(grid))
 
     def decode_step(self, tokens: Tensor, state: State,
                     memory: GridMemory) -> tuple[Tensor, State, Tensor]:

@@ -9,6 +9,7 @@ A batch holds the model's inputs under `sources` (("source", "source_lengths") f
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
@@ -40,14 +41,25 @@ class SequenceTraining:
         loss = padded_cross_entropy(self.logits(model, batch), batch["target_out"])
         return loss, batch[self.sources[0]].shape[0]
 
+    def held_out_counts(self, model: Any, batch: Batch) -> Counter[str]:
+        """Sums over one held-out batch that `held_out_metrics` turns into metrics."""
+        return loss_counts(self.logits(model, batch), batch["target_out"])
+
+    def held_out_metrics(self, counts: Counter[str]) -> dict[str, float]:
+        return {"loss": counts["loss"] / max(counts["tokens"], 1)}
+
     def evaluate(self, model: Any, loader: Iterable[Batch]) -> dict[str, float]:
-        total_loss, tokens = 0.0, 0
+        counts: Counter[str] = Counter()
         predictions: list[str] = []
         references: list[str] = []
         for batch in loader:
-            targets = batch["target_out"]
-            total_loss += float(padded_cross_entropy(self.logits(model, batch), targets, "sum"))
-            tokens += target_tokens(targets)
+            counts.update(self.held_out_counts(model, batch))
             predictions += [self.decode(ids) for ids in self.outputs(model, batch)]
-            references += [self.decode(row) for row in targets.tolist()]
-        return {"loss": total_loss / max(tokens, 1), **self.scores(predictions, references)}
+            references += [self.decode(row) for row in batch["target_out"].tolist()]
+        return {**self.held_out_metrics(counts), **self.scores(predictions, references)}
+
+
+def loss_counts(logits: Tensor, targets: Tensor) -> Counter[str]:
+    """logits (B, T, V), targets (B, T) -> the summed loss and the number of target tokens."""
+    return Counter(loss=float(padded_cross_entropy(logits, targets, "sum")),
+                   tokens=target_tokens(targets))

@@ -1,4 +1,9 @@
-"""Where an image model looked: the image once per output token, its attention grid on top."""
+"""Where an image model looked: the image once per output token, its attention grid on top.
+
+The colour scale is the same for every panel and honest: 0 to the strip's largest weight, with a
+colour bar, so that attention spread evenly over the grid (1/P per cell) looks pale, not bright.
+Where the model says which point a token looked at (`points`), a cross marks it.
+"""
 
 from __future__ import annotations
 
@@ -13,44 +18,45 @@ from attnkit.viz.figure_file import save_figure
 
 
 def grid_overlay(weights: np.ndarray, image_size: int) -> np.ndarray:
-    """weights (P,) over a square grid -> (S, S) map, each cell a block, scaled to max 1."""
+    """weights (P,) over a square grid -> (S, S) map, each cell a block holding its weight."""
     side = math.isqrt(weights.shape[0])
     if side * side != weights.shape[0]:
         raise ValueError(f"{weights.shape[0]} attention positions do not form a square grid")
-    grid = weights.reshape(side, side) / max(float(weights.max()), 1e-12)
     cell = -(-image_size // side)
-    return np.kron(grid, np.ones((cell, cell)))[:image_size, :image_size]
+    return np.kron(weights.reshape(side, side), np.ones((cell, cell)))[:image_size, :image_size]
 
 
 def plot_attention_strip(image: np.ndarray, attention: np.ndarray, tokens: Sequence[str],
-                         path: str | Path, columns: int = 10, title: str | None = None) -> Path:
-    """image (S, S) uint8, attention (T, P), T tokens -> PNG at `path`: one panel per token
-    (rows of `columns`), written to a temporary file and renamed."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+                         path: str | Path, columns: int = 10, title: str | None = None,
+                         points: np.ndarray | None = None) -> Path:
+    """image (S, S) uint8, attention (T, P), T tokens, points (T, 2) pixel (x, y) or None ->
+    PNG at `path`: one panel per token (rows of `columns`), written atomically."""
+    from matplotlib.figure import Figure
 
     path = Path(path)
     if path.suffix.lower() != ".png":
         raise AttnkitError(f"attention image must end in .png, got {path}")
-    T = attention.shape[0]
+    T, P = attention.shape
     if T != len(tokens) or T == 0:
         raise ValueError(f"attention has {T} rows for {len(tokens)} tokens")
     S = image.shape[0]
     columns = min(columns, T)
     rows = -(-T // columns)
-    figure, axes = plt.subplots(rows, columns, figsize=(1.6 * columns, 1.8 * rows + 0.4),
-                                squeeze=False)
+    figure = Figure(figsize=(1.6 * columns + 0.8, 1.8 * rows + 0.4))
+    axes = figure.subplots(rows, columns, squeeze=False)
+    top = max(float(attention.max()), 1.0 / P)
     for index, axis in enumerate(axes.flat):
         axis.axis("off")
         if index >= T:
             continue
         axis.imshow(image, cmap="gray", vmin=0, vmax=255)
-        axis.imshow(grid_overlay(attention[index], S), cmap="inferno", alpha=0.5, vmin=0,
-                    vmax=1)
+        shown = axis.imshow(grid_overlay(attention[index], S), cmap="inferno", alpha=0.55,
+                            vmin=0, vmax=top)
+        if points is not None:
+            axis.plot(*points[index], marker="+", color="cyan", markersize=9, mew=1.5)
         axis.set_title(tokens[index], fontsize=10)
+    bar = figure.colorbar(shown, ax=axes, fraction=0.02, pad=0.01)
+    bar.set_label(f"attention weight (uniform: 1/{P})", fontsize=8)
     if title:
         figure.suptitle(title, fontsize=10)
-    figure.tight_layout()
     return save_figure(figure, path, dpi=80)

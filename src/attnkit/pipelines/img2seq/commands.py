@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -23,6 +25,10 @@ from attnkit.pipelines.arguments import (
     recipe_from_args,
 )
 from attnkit.pipelines.img2seq.recipe import PIPELINE, Img2SeqRecipe
+from attnkit.pipelines.records import RecordWriter, add_format_arguments
+
+if TYPE_CHECKING:
+    from attnkit.pipelines.img2seq.predictor import Reading
 
 __all__ = ["PIPELINE", "add_eval_arguments", "add_predict_arguments", "add_train_parsers",
            "evaluate", "predict"]
@@ -116,8 +122,8 @@ def evaluation_data(args: argparse.Namespace, reader) -> tuple[np.ndarray, list[
 
     smiles = load_moses(args.split, args.data_dir, args.limit, download_if_missing=True)
     cache = Path(reader.recipe.data.cache_dir).expanduser()
-    return render_cache(smiles, reader.recipe.render, cache, label=f"render {args.split}"), \
-        smiles, 0
+    rendered = render_cache(smiles, reader.recipe.render, cache, label=f"render {args.split}")
+    return rendered.images, smiles, 0
 
 
 def evaluate(args: argparse.Namespace) -> int:
@@ -139,28 +145,60 @@ def evaluate(args: argparse.Namespace) -> int:
 
 
 def add_predict_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("images", nargs="+", type=Path, help="image files (PNG, JPEG, ...)")
+    parser.add_argument("images", nargs="+", help="image files (PNG, JPEG, ...), folders "
+                        "(their images, recursively) or quoted patterns such as 'scans/*.png'")
     parser.add_argument("--attention", type=Path, metavar="PNG", help="write the first image "
                         "with the attention grid of each output token overlaid")
+    add_format_arguments(parser)
     add_search_arguments(parser)
 
 
 def predict(args: argparse.Namespace) -> int:
-    """Print `file<TAB>output<TAB>confidence` per image."""
-    from attnkit.pipelines.img2seq.predictor import ImageReader
+    """One record per image (see `records`): `file<TAB>output<TAB>confidence` as text; JSON and
+    CSV add, for molecules, the canonical SMILES, validity and each atom's image position.
+    An image that cannot be read is reported and the others are read; the exit status is then 1."""
+    from attnkit.data.images import image_paths
+    from attnkit.pipelines.img2seq.predictor import ImageReader, prediction_record
 
+    paths = image_paths(args.images)
+    if args.attention is not None and args.attention.suffix.lower() != ".png":
+        raise AttnkitError(f"attention image must end in .png, got {args.attention}")
     reader = ImageReader.from_checkpoint(args.checkpoint, args.device)
-    images = reader.load(args.images)
-    readings = reader.read(images, args.beam, args.prefer_valid, args.batch_size)
-    for path, reading in zip(args.images, readings, strict=True):
-        print(f"{path}\t{reading.text}\t{reading.confidence:.4f}")
-    if args.attention is not None:
-        from attnkit.viz.attention_overlay import plot_attention_strip
+    columns = ["file", "smiles", "canonical_smiles", "valid", "confidence", "atoms"] \
+        if reader.molecules else ["file", "output", "confidence"]
+    writer = RecordWriter(args.format, [*columns, "error"],
+                          [columns[0], columns[1], "confidence"])
+    failed, first = 0, None
+    for start in range(0, len(paths), args.batch_size):
+        chunk, images, placements = paths[start: start + args.batch_size], [], []
+        for path in chunk:
+            try:
+                image, placement = reader.load_placed(path)
+            except AttnkitError as error:
+                image, placement = None, str(error)
+            images.append(image)
+            placements.append(placement)
+        readable = [image for image in images if image is not None]
+        readings = iter(reader.read(np.stack(readable), args.beam, args.prefer_valid,
+                                    args.batch_size) if readable else [])
+        for path, image, placement in zip(chunk, images, placements, strict=True):
+            if image is None:
+                failed += 1
+                writer.write({"file": str(path), "error": placement})
+                continue
+            reading = next(readings)
+            first = first or (image, reading, path)
+            writer.write(prediction_record(str(path), reading, placement, reader.molecules))
+    if args.attention is not None and first is not None:
+        write_attention(args.attention, *first)
+    return 1 if failed else 0
 
-        first = readings[0]
-        if first.attention is None or not first.tokens:
-            raise AttnkitError("the first image gave an empty output: no attention to draw")
-        plot_attention_strip(images[0], first.attention, first.tokens, args.attention,
-                             title=f"{args.images[0].name}: {first.text}")
-        print(f"attention written to {args.attention}")
-    return 0
+
+def write_attention(path: Path, image: np.ndarray, reading: Reading, source: Path) -> None:
+    from attnkit.viz.attention_overlay import plot_attention_strip
+
+    if reading.attention is None or not reading.tokens:
+        raise AttnkitError(f"{source} gave an empty output: no attention to draw")
+    plot_attention_strip(image, reading.attention, reading.tokens, path,
+                         title=f"{source.name}: {reading.text}", points=reading.points)
+    print(f"attention written to {path}", file=sys.stderr)

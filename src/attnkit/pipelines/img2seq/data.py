@@ -1,8 +1,10 @@
 """The image-to-sequence data a recipe describes: images (N, S, S) uint8 and target strings,
 then token ids, the vocabulary and the maximum length, and the batches the model reads.
 
-MOSES molecules are rendered once into the render cache (see `molecule_render`); user images
-(a `file,target` CSV) are loaded into memory with `load_image`'s checks.
+MOSES molecules are rendered once into the render cache (see `molecule_render`), which also
+gives each target in the recipe's atom order and where its atoms were drawn; batches of such
+data carry the supervision targets (`atom_targets`). User images (a `file,target` CSV) are
+loaded into memory with `load_image`'s checks and have no atom positions.
 """
 
 from __future__ import annotations
@@ -15,11 +17,17 @@ import torch
 from torch import Tensor
 from torch.utils.data import DataLoader, Dataset
 
+from attnkit.data.atom_targets import NonAtomTarget, cell_tokens, token_positions
 from attnkit.data.image_text import canonical_molecule_rows, load_row_images, read_image_table
 from attnkit.data.loaders import bucketed_loader, sorted_loader
 from attnkit.data.molecule_render import render_cache
 from attnkit.data.moses import load_moses
-from attnkit.data.smiles_tokenizer import TokenVocabulary, length_covering, tokenize
+from attnkit.data.smiles_tokenizer import (
+    TokenVocabulary,
+    is_atom_token,
+    length_covering,
+    tokenize,
+)
 from attnkit.errors import AttnkitError
 from attnkit.models.img2seq import Img2Seq
 from attnkit.pipelines.img2seq.recipe import Img2SeqRecipe
@@ -35,6 +43,8 @@ class ImageTextSplits:
     val_images: np.ndarray
     val_targets: list[str]
     skipped: dict[str, int] = field(default_factory=dict)
+    train_atoms: np.ndarray | None = None  # (N, M, 2) atom positions of rendered molecules
+    val_atoms: np.ndarray | None = None
 
 
 def build_splits(recipe: Img2SeqRecipe, data_dir: str | None = None) -> ImageTextSplits:
@@ -55,13 +65,13 @@ def moses_splits(recipe: Img2SeqRecipe, data_dir: str | None) -> ImageTextSplits
     train = [smiles[i] for i in chosen[: data.train_size]]
     val = [smiles[i] for i in chosen[data.train_size:]]
     cache = Path(data.cache_dir).expanduser()
-    return ImageTextSplits(
-        render_cache(train, recipe.render, cache, augment=True, seed=data.seed,
-                     workers=data.render_workers, label="render train"),
-        train,
-        render_cache(val, recipe.render, cache, augment=False, workers=data.render_workers,
-                     label="render val"),
-        val)
+    rendered_train = render_cache(train, recipe.render, cache, augment=True, seed=data.seed,
+                                  workers=data.render_workers, label="render train")
+    rendered_val = render_cache(val, recipe.render, cache, augment=False,
+                                workers=data.render_workers, label="render val")
+    return ImageTextSplits(rendered_train.images, rendered_train.smiles, rendered_val.images,
+                           rendered_val.smiles, train_atoms=rendered_train.atoms,
+                           val_atoms=rendered_val.atoms)
 
 
 def file_splits(recipe: Img2SeqRecipe) -> ImageTextSplits:
@@ -122,11 +132,12 @@ def encode_targets(splits: ImageTextSplits, recipe: Img2SeqRecipe) -> EncodedTar
 
 
 class ImageTokens(Dataset):
-    """(image (S, S) uint8, token ids) pairs; `rows` picks images of a (memory-mapped) array."""
+    """(image (S, S) uint8, token ids, atom positions (M, 2) or None) triples; `rows` picks
+    images (and atoms) of a (memory-mapped) array."""
 
     def __init__(self, images: np.ndarray, token_ids: list[list[int]],
-                 rows: np.ndarray | None = None) -> None:
-        self.images, self.token_ids = images, token_ids
+                 rows: np.ndarray | None = None, atoms: np.ndarray | None = None) -> None:
+        self.images, self.token_ids, self.atoms = images, token_ids, atoms
         self.rows = np.arange(len(token_ids)) if rows is None else rows
         if len(self.rows) != len(token_ids):
             raise ValueError("one row of images per target is needed")
@@ -134,30 +145,70 @@ class ImageTokens(Dataset):
     def __len__(self) -> int:
         return len(self.token_ids)
 
-    def __getitem__(self, index: int) -> tuple[np.ndarray, list[int]]:
-        return np.asarray(self.images[self.rows[index]]), self.token_ids[index]
+    def __getitem__(self, index: int) -> tuple[np.ndarray, list[int], np.ndarray | None]:
+        row = self.rows[index]
+        atoms = None if self.atoms is None else self.atoms[row]
+        return np.asarray(self.images[row]), self.token_ids[index], atoms
 
     @property
     def lengths(self) -> list[int]:
         return [len(ids) for ids in self.token_ids]
 
 
+@dataclass(frozen=True)
+class AtomSupervision:
+    """What the collator needs to turn atom positions into targets: which token ids are atoms
+    (V,) bool, the model's grid side G, the image side S and the non-atom rule."""
+
+    is_atom: np.ndarray
+    grid_size: int
+    image_size: int
+    non_atom: NonAtomTarget = "none"
+
+
 class ImageTokenCollator:
-    """Pairs -> {"images" (B, S, S) uint8, "target_in" (B, T) `<` + tokens,
-    "target_out" (B, T) tokens + `>`}, right-padded with 0."""
+    """Triples -> {"images" (B, S, S) uint8, "target_in" (B, T) `<` + tokens,
+    "target_out" (B, T) tokens + `>`}, right-padded with 0; with `supervision` and atom
+    positions also "atom_positions" (B, T, 2) pixels per target token (NaN = no target) and
+    "cell_tokens" (B, P) (see `atom_targets`)."""
 
-    def __init__(self, start_id: int, end_id: int) -> None:
-        self.start_id, self.end_id = start_id, end_id
+    def __init__(self, start_id: int, end_id: int,
+                 supervision: AtomSupervision | None = None) -> None:
+        self.start_id, self.end_id, self.supervision = start_id, end_id, supervision
 
-    def __call__(self, pairs: list[tuple[np.ndarray, list[int]]]) -> dict[str, Tensor]:
-        T = max(len(ids) for _, ids in pairs) + 1
-        target_in = torch.zeros(len(pairs), T, dtype=torch.long)
-        target_out = torch.zeros(len(pairs), T, dtype=torch.long)
-        for b, (_, ids) in enumerate(pairs):
+    def __call__(self, items: list[tuple[np.ndarray, list[int], np.ndarray | None]]) -> \
+            dict[str, Tensor]:
+        B, T = len(items), max(len(ids) for _, ids, _ in items) + 1
+        target_in = torch.zeros(B, T, dtype=torch.long)
+        target_out = torch.zeros(B, T, dtype=torch.long)
+        for b, (_, ids, _) in enumerate(items):
             target_in[b, : len(ids) + 1] = torch.tensor([self.start_id, *ids])
             target_out[b, : len(ids) + 1] = torch.tensor([*ids, self.end_id])
-        images = torch.from_numpy(np.stack([image for image, _ in pairs]))
-        return {"images": images, "target_in": target_in, "target_out": target_out}
+        batch = {"images": torch.from_numpy(np.stack([image for image, _, _ in items])),
+                 "target_in": target_in, "target_out": target_out}
+        if self.supervision is not None and all(atoms is not None for _, _, atoms in items):
+            batch.update(self.atom_targets(items, T))
+        return batch
+
+    def atom_targets(self, items: list, T: int) -> dict[str, Tensor]:
+        rule = self.supervision
+        positions = np.full((len(items), T, 2), np.nan, dtype=np.float32)
+        cells = np.zeros((len(items), rule.grid_size ** 2), dtype=np.int64)
+        for b, (_, ids, atoms) in enumerate(items):
+            positions[b, : len(ids)] = token_positions(ids, atoms, rule.is_atom, rule.non_atom)
+            cells[b] = cell_tokens(ids, atoms, rule.is_atom, rule.grid_size, rule.image_size)
+        return {"atom_positions": torch.from_numpy(positions),
+                "cell_tokens": torch.from_numpy(cells)}
+
+
+def atom_supervision(vocab: TokenVocabulary, recipe: Img2SeqRecipe) -> AtomSupervision | None:
+    """The collator's supervision rule for a molecule recipe that asks for supervision."""
+    signals = recipe.supervision
+    if recipe.data.tokenizer != "smiles" or signals.attention_weight + signals.cell_weight == 0:
+        return None
+    is_atom = np.array([is_atom_token(token) for token in vocab.tokens], dtype=bool)
+    return AtomSupervision(is_atom, recipe.model.grid_size, recipe.model.image_size,
+                           signals.non_atom)
 
 
 def image_lengths(model: Img2Seq, images: Tensor) -> Tensor:
@@ -170,9 +221,11 @@ def loaders(splits: ImageTextSplits, encoded: EncodedTargets, recipe: Img2SeqRec
             rank: int = 0, world_size: int = 1) -> tuple[DataLoader, DataLoader]:
     """Training batches bucketed by target length (fewer decoder steps); validation batches
     in a fixed length-sorted order."""
-    collator = ImageTokenCollator(encoded.vocab.start_id, encoded.vocab.end_id)
-    train = ImageTokens(splits.train_images, encoded.train_ids, encoded.train_keep)
-    validation = ImageTokens(splits.val_images, encoded.val_ids)
+    collator = ImageTokenCollator(encoded.vocab.start_id, encoded.vocab.end_id,
+                                  atom_supervision(encoded.vocab, recipe))
+    train = ImageTokens(splits.train_images, encoded.train_ids, encoded.train_keep,
+                        splits.train_atoms)
+    validation = ImageTokens(splits.val_images, encoded.val_ids, atoms=splits.val_atoms)
     return (bucketed_loader(train, train.lengths, collator, recipe.train.batch_size,
                             recipe.train.seed, rank=rank, world_size=world_size),
             sorted_loader(validation, validation.lengths, collator, recipe.data.eval_batch_size))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -11,29 +11,52 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from attnkit.data.chem import parse_molecule
-from attnkit.data.images import load_image
-from attnkit.data.smiles_tokenizer import TokenVocabulary
+from attnkit.data.atom_targets import attended_points
+from attnkit.data.chem import canonical_smiles, parse_molecule
+from attnkit.data.images import Placement, load_image, load_placed_image
+from attnkit.data.smiles_tokenizer import TokenVocabulary, is_atom_token
 from attnkit.decoding import Hypothesis, beam_search_passing, search
-from attnkit.engine.checkpoint import load_model_state
+from attnkit.engine.checkpoint import Checkpoint, load_model_state
 from attnkit.engine.device import resolve_device
-from attnkit.models.img2seq import Img2Seq
+from attnkit.errors import AttnkitError
+from attnkit.models.img2seq import TRAINING_ONLY_PREFIX, Img2Seq
 from attnkit.pipelines.img2seq.data import image_lengths
 from attnkit.pipelines.img2seq.recipe import PIPELINE, DecodeConfig, Img2SeqRecipe
 from attnkit.pipelines.run_checkpoint import load_run_checkpoint
-from attnkit.recipe import recipe_from_dict
+from attnkit.recipe import recipe_from_dict, recipe_to_dict
+
+BLANK_LEVEL = 200  # no pixel darker than this: nothing is drawn
+
+
+@dataclass
+class AtomReading:
+    """An atom token of the output and where the model read it: (x, y) in pixels of the image
+    it was given (the canvas when the image is not known)."""
+
+    token: str
+    x: float
+    y: float
 
 
 @dataclass
 class Reading:
-    """One image's output: text; its tokens (one per attention row); confidence = exp(score),
-    the probability the model gives the whole output (end token included); attention (T, P)
-    per output token over the grid."""
+    """One image's output: text as the model wrote it; its tokens (one per attention row);
+    confidence = exp(score), the probability the model gives the whole output (end token
+    included); attention (T, P) per output token over the grid; points (T, 2): where each token
+    looked, in pixels of the model's canvas. Molecule runs also give `canonical` (RDKit's
+    canonical SMILES, None when the output does not parse) and `atoms`."""
 
     text: str
     tokens: list[str]
     confidence: float
     attention: np.ndarray | None
+    points: np.ndarray | None = None
+    canonical: str | None = None
+    atoms: list[AtomReading] = field(default_factory=list)
+
+    @property
+    def valid(self) -> bool:
+        return self.canonical is not None
 
 
 class ImageReader:
@@ -50,10 +73,11 @@ class ImageReader:
         checkpoint = load_run_checkpoint(path, PIPELINE, "an img2seq one",
                                          ("recipe", "vocab", "max_length"))
         meta = checkpoint.meta
-        recipe = recipe_from_dict(Img2SeqRecipe, meta["recipe"])
+        recipe = inference_recipe(recipe_from_dict(Img2SeqRecipe, meta["recipe"]))
         vocab = TokenVocabulary.from_list(meta["vocab"])
         model = Img2Seq(len(vocab), recipe.model)
-        load_model_state(model, checkpoint)
+        load_model_state(model, replace(checkpoint, model_state=inference_state(
+            checkpoint.model_state)))
         target = resolve_device(device)
         return cls(model.to(target), vocab, recipe, meta, target)
 
@@ -64,6 +88,14 @@ class ImageReader:
     def load(self, paths: Sequence[str | Path]) -> np.ndarray:
         """User images as the model reads them: uint8 (N, S, S)."""
         return np.stack([load_image(path, self.image_size) for path in paths])
+
+    def load_placed(self, path: str | Path) -> tuple[np.ndarray, Placement]:
+        """One user image as the model reads it (S, S), and where it lies on that canvas; a
+        blank image (nothing drawn) is an AttnkitError."""
+        image, placement = load_placed_image(path, self.image_size)
+        if int(image.min()) > BLANK_LEVEL:
+            raise AttnkitError(f"{path}: the image is blank, there is no drawing to read")
+        return image, placement
 
     def is_valid(self, ids: list[int]) -> bool:
         return parse_molecule(self.vocab.decode(ids)) is not None
@@ -84,11 +116,56 @@ class ImageReader:
                 found = search_images(self.model, batch.to(self.device), decode,
                                       self.vocab.start_id, self.vocab.end_id, self.max_length,
                                       validity)
-            for hypothesis in found:
-                tokens = [self.vocab.tokens[i] for i in hypothesis.tokens]
-                readings.append(Reading(self.vocab.decode(hypothesis.tokens), tokens,
-                                        float(np.exp(hypothesis.score)), hypothesis.attention))
+            readings += [self.reading(hypothesis) for hypothesis in found]
         return readings
+
+    def reading(self, hypothesis: Hypothesis) -> Reading:
+        tokens = [self.vocab.tokens[i] for i in hypothesis.tokens]
+        text = self.vocab.decode(hypothesis.tokens)
+        reading = Reading(text, tokens, float(np.exp(hypothesis.score)), hypothesis.attention)
+        if hypothesis.attention is not None and len(tokens):
+            reading.points = attended_points(hypothesis.attention,
+                                             self.recipe.model.grid_size, self.image_size)
+        if self.molecules:
+            reading.canonical = canonical_smiles(text)
+            if reading.points is not None:
+                reading.atoms = [AtomReading(token, float(x), float(y))
+                                 for token, (x, y) in zip(tokens, reading.points, strict=True)
+                                 if is_atom_token(token)]
+        return reading
+
+
+def place_atoms(reading: Reading, placement: Placement) -> Reading:
+    """The reading with its atoms' positions in pixels of the user's image."""
+    atoms = []
+    for atom in reading.atoms:
+        x, y = placement.to_image(np.array([atom.x, atom.y]))
+        atoms.append(AtomReading(atom.token, round(float(x), 1), round(float(y), 1)))
+    return replace(reading, atoms=atoms)
+
+
+def prediction_record(file: str, reading: Reading, placement: Placement,
+                      molecules: bool) -> dict[str, Any]:
+    """What `predict` reports for one image; atom positions in pixels of that image."""
+    confidence = round(reading.confidence, 4)
+    if not molecules:
+        return {"file": file, "output": reading.text, "confidence": confidence}
+    atoms = [{"token": atom.token, "x": atom.x, "y": atom.y}
+             for atom in place_atoms(reading, placement).atoms]
+    return {"file": file, "smiles": reading.text, "canonical_smiles": reading.canonical,
+            "valid": reading.valid, "confidence": confidence, "atoms": atoms}
+
+
+def inference_recipe(recipe: Img2SeqRecipe) -> Img2SeqRecipe:
+    """The recipe of the model that reads: the training-only cell head left out."""
+    return replace(recipe, model=replace(recipe.model, cell_head=False),
+                   supervision=replace(recipe.supervision, cell_weight=0.0))
+
+
+def inference_state(model_state: dict[str, Tensor]) -> dict[str, Tensor]:
+    """Model weights without the training-only cell head's."""
+    return {key: value for key, value in model_state.items()
+            if not key.startswith(TRAINING_ONLY_PREFIX)}
 
 
 def search_images(model: Img2Seq, images: Tensor, decode: DecodeConfig, start_id: int,
@@ -101,3 +178,11 @@ def search_images(model: Img2Seq, images: Tensor, decode: DecodeConfig, start_id
                                    decode.beam_width, decode.length_penalty, is_valid,
                                    decode.valid_retries)
     return search(model, images, lengths, start_id, end_id, max_length, decode)
+
+
+def inference_checkpoint(checkpoint: Checkpoint) -> Checkpoint:
+    """The checkpoint as a reading model needs it: no cell head in its recipe or weights."""
+    recipe = inference_recipe(recipe_from_dict(Img2SeqRecipe, checkpoint.meta["recipe"]))
+    header = {**checkpoint.header, "meta": {**checkpoint.meta, "recipe": recipe_to_dict(recipe)}}
+    return replace(checkpoint, header=header, model_state=inference_state(
+        checkpoint.model_state), optimizer_state=None)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from attnkit.data.atom_targets import NON_ATOM_TARGETS, NonAtomTarget
 from attnkit.data.molecule_render import RenderConfig
 from attnkit.data.smiles_tokenizer import TokenVocabulary
 from attnkit.decoding.search import SearchConfig
@@ -65,6 +66,31 @@ class DecodeConfig(SearchConfig):
             raise ValueError("valid_retries must be >= 0")
 
 
+@dataclass(frozen=True)
+class SupervisionConfig:
+    """Training signals beside the next token, for rendered molecules (whose atom positions are
+    known; a user's CSV has none, and trains without them). Each weight multiplies its loss;
+    0 turns it off.
+
+    - `attention_weight`: each step's attention against a Gaussian of `attention_sigma` grid
+      cells on the atom it writes; `non_atom`: what bonds, branches and ring digits are pulled
+      toward (`none`, the `previous` atom or the `next` one).
+    - `cell_weight`: the cell head's cross-entropy (which atom is drawn in each grid cell, or
+      none); needs `model.cell_head: true`.
+    """
+
+    attention_weight: float = 0.0
+    attention_sigma: float = 0.6
+    non_atom: NonAtomTarget = "none"
+    cell_weight: float = 0.0
+
+    def __post_init__(self) -> None:
+        if min(self.attention_weight, self.cell_weight) < 0 or self.attention_sigma <= 0:
+            raise ValueError("supervision weights must be >= 0 and attention_sigma > 0")
+        if self.non_atom not in NON_ATOM_TARGETS:
+            raise ValueError(f"non_atom must be one of {', '.join(NON_ATOM_TARGETS)}")
+
+
 def default_train() -> TrainConfig:
     return TrainConfig(epochs=10, batch_size=64, lr=1e-3, grad_clip=5.0,
                        monitor="val_exact_match", monitor_mode="max")
@@ -77,11 +103,14 @@ class Img2SeqRecipe:
     model: Img2SeqConfig = field(default_factory=Img2SeqConfig)
     train: TrainConfig = field(default_factory=default_train)
     decode: DecodeConfig = field(default_factory=DecodeConfig)
+    supervision: SupervisionConfig = field(default_factory=SupervisionConfig)
 
     def __post_init__(self) -> None:
         if self.render.image_size != self.model.image_size:
             raise ValueError(f"render.image_size ({self.render.image_size}) and "
                              f"model.image_size ({self.model.image_size}) must be equal")
+        if self.supervision.cell_weight > 0 and not self.model.cell_head:
+            raise ValueError("supervision.cell_weight needs model.cell_head: true")
 
 
 def checkpoint_meta(recipe: Img2SeqRecipe, vocab: TokenVocabulary, max_length: int,

@@ -1,17 +1,25 @@
-"""Training an image-to-sequence model: the trainer's task (`SequenceTraining`), its metrics and
-the run."""
+"""Training an image-to-sequence model: the trainer's task (`SequenceTraining` plus supervised
+attention and the cell head's loss where atom positions are known), its metrics and the run."""
 
 from __future__ import annotations
 
 import functools
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import torch
 from torch import Tensor, nn
 
-from attnkit.data.smiles_tokenizer import TokenVocabulary
+from attnkit.data.smiles_tokenizer import TokenVocabulary, is_atom_token
 from attnkit.decoding import SearchConfig, search
+from attnkit.engine.attention_supervision import (
+    attention_on_target,
+    attention_supervision_loss,
+    cell_loss,
+)
 from attnkit.engine.seeding import seed_everything
+from attnkit.engine.sequence_loss import padded_cross_entropy
 from attnkit.engine.sequence_metrics import text_scores as sequence_text_scores
 from attnkit.engine.trainer import Trainer
 from attnkit.models.img2seq import Img2Seq
@@ -21,8 +29,8 @@ from attnkit.pipelines.img2seq.data import (
     image_lengths,
     loaders,
 )
-from attnkit.pipelines.img2seq.recipe import Img2SeqRecipe, checkpoint_meta
-from attnkit.pipelines.sequence_training import SequenceTraining
+from attnkit.pipelines.img2seq.recipe import Img2SeqRecipe, SupervisionConfig, checkpoint_meta
+from attnkit.pipelines.sequence_training import SequenceTraining, loss_counts
 
 Batch = dict[str, Tensor]
 
@@ -37,10 +45,55 @@ def text_scores(predictions: list[str], references: list[str], molecules: bool) 
     return sequence_text_scores(predictions, references)
 
 
+class ImageSequenceTraining(SequenceTraining):
+    """Teacher-forced cross-entropy, plus, on batches with atom positions, the recipe's
+    supervision: attention pulled toward the atom each step writes and the cell head's loss.
+    Held out it also reports `attention_on_atom`, the share of atom tokens whose attention peak
+    lies within one grid cell of their atom."""
+
+    def __init__(self, *args: Any, supervision: SupervisionConfig, is_atom: Tensor,
+                 grid_size: int, image_size: int) -> None:
+        super().__init__(*args)
+        self.supervision, self.is_atom = supervision, is_atom
+        self.grid_size, self.image_size = grid_size, image_size
+
+    def logits(self, model: nn.Module, batch: Batch) -> Tensor:
+        return model(batch["images"], batch["target_in"]).logits
+
+    def loss(self, model: nn.Module, batch: Batch) -> tuple[Tensor, int]:
+        scored = model(batch["images"], batch["target_in"])
+        loss = padded_cross_entropy(scored.logits, batch["target_out"])
+        signals = self.supervision
+        if signals.attention_weight and "atom_positions" in batch:
+            loss = loss + signals.attention_weight * attention_supervision_loss(
+                scored.attention, batch["atom_positions"], self.grid_size, self.image_size,
+                signals.attention_sigma)
+        if signals.cell_weight and "cell_tokens" in batch:
+            loss = loss + signals.cell_weight * cell_loss(scored.cells, batch["cell_tokens"])
+        return loss, batch["images"].shape[0]
+
+    def held_out_counts(self, model: nn.Module, batch: Batch) -> Counter[str]:
+        scored = model(batch["images"], batch["target_in"])
+        counts = loss_counts(scored.logits, batch["target_out"])
+        if "atom_positions" in batch:
+            atoms = self.is_atom.to(batch["target_out"].device)[batch["target_out"]]
+            positions = batch["atom_positions"].masked_fill(~atoms.unsqueeze(-1), float("nan"))
+            on_target, total = attention_on_target(scored.attention, positions,
+                                                   self.grid_size, self.image_size)
+            counts.update(atoms_on_target=on_target, atoms=total)
+        return counts
+
+    def held_out_metrics(self, counts: Counter[str]) -> dict[str, float]:
+        metrics = super().held_out_metrics(counts)
+        if counts["atoms"]:
+            metrics["attention_on_atom"] = counts["atoms_on_target"] / counts["atoms"]
+        return metrics
+
+
 def img2seq_training(vocab: TokenVocabulary, max_length: int,
-                     molecules: bool) -> SequenceTraining:
-    """The trainer's task: teacher-forced cross-entropy (padding ignored); held out, the loss
-    per token and the metrics (`text_scores`) of greedy outputs."""
+                     recipe: Img2SeqRecipe) -> ImageSequenceTraining:
+    """The trainer's task; held out, the loss per token, the attention on atoms and the metrics
+    (`text_scores`) of greedy outputs."""
 
     def outputs(model: nn.Module, batch: Batch) -> list[list[int]]:
         images = batch["images"]
@@ -48,18 +101,22 @@ def img2seq_training(vocab: TokenVocabulary, max_length: int,
                        vocab.end_id, max_length, SearchConfig())
         return [hypothesis.tokens for hypothesis in found]
 
-    return SequenceTraining(("images",), outputs, vocab.decode,
-                            functools.partial(text_scores, molecules=molecules))
+    molecules = recipe.data.tokenizer == "smiles"
+    is_atom = torch.tensor([molecules and is_atom_token(token) for token in vocab.tokens])
+    return ImageSequenceTraining(("images",), outputs, vocab.decode,
+                                 functools.partial(text_scores, molecules=molecules),
+                                 supervision=recipe.supervision, is_atom=is_atom,
+                                 grid_size=recipe.model.grid_size,
+                                 image_size=recipe.model.image_size)
 
 
 def train(recipe: Img2SeqRecipe, splits: ImageTextSplits, encoded: EncodedTargets,
           run_dir: Path, resume: bool = False) -> list[dict[str, Any]]:
     """Train into `run_dir` (the trainer stops at train.time_limit_minutes); returns the history."""
     seed_everything(recipe.train.seed)
-    molecules = recipe.data.tokenizer == "smiles"
     meta = checkpoint_meta(recipe, encoded.vocab, encoded.max_length, splits.skipped)
     model = Img2Seq(len(encoded.vocab), recipe.model)
-    task = img2seq_training(encoded.vocab, encoded.max_length, molecules)
+    task = img2seq_training(encoded.vocab, encoded.max_length, recipe)
     trainer = Trainer(model, task, recipe.train, run_dir, meta)
     context = trainer.context
     return trainer.fit(*loaders(splits, encoded, recipe, context.rank, context.world_size),
