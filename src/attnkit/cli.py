@@ -12,6 +12,7 @@ import importlib
 import json
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from types import ModuleType
 
 from attnkit import __version__
@@ -51,25 +52,41 @@ def build_parser() -> argparse.ArgumentParser:
     info = verbs.add_parser("info", help="show what a checkpoint holds")
     info.add_argument("checkpoint", help="run folder or checkpoint file")
     info.set_defaults(func=show_info)
+    models = verbs.add_parser("models", help="list the shipped models (usable as RUN)")
+    models.set_defaults(func=list_shipped)
+    export = verbs.add_parser("export", help="write a run's model as weights only (no "
+                              "optimiser or RNG state), loadable wherever a RUN is")
+    export.add_argument("run", help="run folder, checkpoint file or shipped model name")
+    export.add_argument("--output", required=True, type=Path, help="the .safetensors to write")
+    export.add_argument("--dtype", choices=("fp32", "fp16"), default="fp32",
+                        help="floating-point weights as fp32 (default) or fp16 (half the size)")
+    export.add_argument("--overwrite", action="store_true", help="replace an existing --output")
+    export.set_defaults(func=export_weights)
     return parser
+
+
+def pipeline_of(path: Path) -> ModuleType:
+    """The commands module of the pipeline that wrote the checkpoint at `path`."""
+    from attnkit.engine.checkpoint import read_header
+    from attnkit.pipelines.run_checkpoint import recorded_pipeline
+
+    pipeline = recorded_pipeline(read_header(path)["meta"])
+    for module in pipeline_commands():
+        if getattr(module, "PIPELINE", None) == pipeline:
+            return module
+    raise AttnkitError(f"{path} was trained by task {pipeline!r}, which this attnkit lacks")
 
 
 def dispatch_on_checkpoint(args: argparse.Namespace) -> int | None:
     """`eval RUN ...` / `predict RUN ...`: parse the rest with the options of RUN's pipeline."""
-    from attnkit.engine.checkpoint import read_header, resolve_checkpoint
-    from attnkit.pipelines.run_checkpoint import recorded_pipeline
+    from attnkit.engine.checkpoint import resolve_checkpoint
 
     if args.run in ("-h", "--help"):
         print(f"usage: attnkit {args.command} RUN [options]; `attnkit {args.command} RUN --help` "
               "lists the options of that run's task")
         return 0
     path = resolve_checkpoint(args.run)
-    pipeline = recorded_pipeline(read_header(path)["meta"])
-    for module in pipeline_commands():
-        if getattr(module, "PIPELINE", None) == pipeline:
-            break
-    else:
-        raise AttnkitError(f"{path} was trained by task {pipeline!r}, which this attnkit lacks")
+    module = pipeline_of(path)
     parser = argparse.ArgumentParser(prog=f"attnkit {args.command} {args.run}")
     getattr(module, f"add_{args.command}_arguments")(parser)
     options = parser.parse_args(args.rest)
@@ -96,6 +113,42 @@ def show_info(args: argparse.Namespace) -> None:
             print(f"{key:<15} {size}")
     print("metrics         " + json.dumps(header.get("metrics", {})))
     print("recipe          " + json.dumps(meta.get("recipe", {})))
+
+
+def list_shipped(args: argparse.Namespace) -> None:
+    from attnkit.engine.shipped import shipped_models
+
+    models = shipped_models()
+    if not models:
+        print("no shipped models in this installation")
+    for name, entry in models.items():
+        measured = ", ".join(f"{key} {value}" for key, value in entry.get("measured", {}).items())
+        print(f"{name:<10} {entry['pipeline']:<8} {entry.get('bytes', 0) / 1e6:5.1f} MB  "
+              f"{measured}")
+
+
+def export_weights(args: argparse.Namespace) -> None:
+    """Weights and the pipeline's meta only; a pipeline may leave out training-only parts
+    (`inference_checkpoint` in its predictor module); `--dtype fp16` halves float tensors."""
+    from attnkit.engine.checkpoint import load_checkpoint, resolve_checkpoint, save_checkpoint
+
+    output = Path(args.output)
+    if output.suffix != ".safetensors":
+        raise AttnkitError(f"--output must end in .safetensors, got {output}")
+    if output.exists() and not args.overwrite:
+        raise AttnkitError(f"{output} exists; pass --overwrite to replace it")
+    path = resolve_checkpoint(args.run)
+    predictor = importlib.import_module(pipeline_of(path).__name__.rpartition(".")[0]
+                                        + ".predictor")
+    checkpoint = load_checkpoint(path)
+    if hasattr(predictor, "inference_checkpoint"):
+        checkpoint = predictor.inference_checkpoint(checkpoint)
+    state = {key: value.half() if args.dtype == "fp16" and value.is_floating_point() else value
+             for key, value in checkpoint.model_state.items()}
+    header = {key: checkpoint.header[key] for key in ("meta", "epoch", "metrics")
+              if key in checkpoint.header}
+    save_checkpoint(output, state, {**header, "exported_from": str(path), "dtype": args.dtype})
+    print(f"wrote {output} ({output.stat().st_size / 1e6:.1f} MB, {args.dtype}, weights only)")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -18,6 +18,7 @@ import torch
 from safetensors import SafetensorError, safe_open
 from safetensors.torch import save_file
 
+from attnkit.engine.shipped import shipped_checkpoint, shipped_models
 from attnkit.errors import AttnkitError
 from attnkit.files import write_atomically
 
@@ -61,8 +62,13 @@ def save_checkpoint(
 
 
 def resolve_checkpoint(path: str | Path, prefer: str = "best") -> Path:
-    """A run folder gives its `best` (else `last`) checkpoint; a file gives itself."""
+    """A run folder gives its `best` (else `last`) checkpoint; a file gives itself; the name of
+    a shipped model (`attnkit models`) gives its file, when nothing of that name exists here."""
     path = Path(path)
+    if not path.exists():
+        shipped = shipped_checkpoint(str(path))
+        if shipped is not None:
+            return shipped
     if path.is_dir():
         order = (prefer, "last") if prefer != "last" else ("last",)
         for name in order:
@@ -71,7 +77,9 @@ def resolve_checkpoint(path: str | Path, prefer: str = "best") -> Path:
                 return candidate
         raise AttnkitError(f"no checkpoint in run folder {path} (expected best/last.safetensors)")
     if not path.is_file():
-        raise AttnkitError(f"checkpoint not found: {path}")
+        names = ", ".join(shipped_models())
+        raise AttnkitError(f"checkpoint not found: {path}"
+                           + (f" (shipped models: {names})" if names else ""))
     return path
 
 

@@ -8,7 +8,7 @@ from PIL import Image
 
 from attnkit.cli import main
 from attnkit.data.molecule_render import RenderConfig, render_smiles
-from attnkit.engine.checkpoint import read_header
+from attnkit.engine.checkpoint import load_checkpoint, read_header
 
 DATA = os.environ.get("ATTNKIT_DATA", "")
 pytestmark = pytest.mark.skipif(not (Path(DATA) / "moses" / "train.csv.gz").is_file(),
@@ -44,7 +44,7 @@ def run(tmp_path_factory, one_thread):
 
 
 def molecule_png(path: Path, smiles: str = "CC(=O)Nc1ccc(O)cc1") -> Path:
-    Image.fromarray(render_smiles(smiles, RenderConfig(image_size=200))).save(path)
+    Image.fromarray(render_smiles(smiles, RenderConfig(image_size=200)).image).save(path)
     return path
 
 
@@ -119,3 +119,53 @@ def test_user_csv_skips_unparsable_smiles_with_a_count_or_rejects_them(tmp_path,
     assert main(["eval", str(run_dir), "--csv", str(table)]) == 0
     scores = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert scores["images"] == 8 and scores["skipped_invalid_targets"] == 1
+
+
+def test_predict_reads_folders_and_patterns_and_reports_each_bad_file(run, tmp_path, capsys):
+    folder = tmp_path / "scans"
+    folder.mkdir()
+    molecule_png(folder / "a.png")
+    molecule_png(folder / "b.png", "Clc1ccccc1")
+    Image.new("L", (80, 60), 255).save(folder / "blank.png")
+    (folder / "notes.png").write_text("hello")
+    assert main(["predict", str(run), str(folder), "--json"]) == 1  # two files failed
+    records = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [Path(r["file"]).name for r in records] == ["a.png", "b.png", "blank.png",
+                                                       "notes.png"]
+    for record in records[:2]:
+        assert set(record) == {"file", "smiles", "canonical_smiles", "valid", "confidence",
+                               "atoms"}
+        assert record["valid"] == (record["canonical_smiles"] is not None)
+        assert 0.0 <= record["confidence"] <= 1.0
+        assert all(-20 <= atom[axis] <= 220 for atom in record["atoms"] for axis in "xy")
+    assert "blank" in records[2]["error"] and "not an image" in records[3]["error"]
+    assert main(["predict", str(run), str(folder / "[ab].png"), "--format", "csv"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "file,smiles,canonical_smiles,valid,confidence,atoms,error"
+    assert len(lines) == 3 and lines[1].startswith(str(folder / "a.png"))
+    assert main(["predict", str(run), str(tmp_path / "none*.png")]) == 1
+    assert "no file matches" in capsys.readouterr().err
+
+
+def test_export_writes_weights_only_that_read_the_same(run, tmp_path, capsys):
+    image = molecule_png(tmp_path / "m.png")
+    exported = tmp_path / "reader.safetensors"
+    assert main(["export", str(run), "--output", str(exported)]) == 0
+    header = read_header(exported)
+    assert "optimizer" not in header and "rng" not in header
+    assert not header["meta"]["recipe"]["model"]["cell_head"]
+    weights = load_checkpoint(exported).model_state
+    assert weights and not any(key.startswith("cell_head.") for key in weights)
+    capsys.readouterr()
+    outputs = []
+    for source in (run, exported):
+        assert main(["predict", str(source), str(image), "--json"]) == 0
+        outputs.append(json.loads(capsys.readouterr().out))
+    assert outputs[0] == outputs[1]
+    half = tmp_path / "half.safetensors"
+    assert main(["export", str(exported), "--output", str(half), "--dtype", "fp16"]) == 0
+    assert half.stat().st_size < 0.6 * exported.stat().st_size
+    assert main(["predict", str(half), str(image)]) == 0
+    stamp = half.stat().st_mtime_ns
+    assert main(["export", str(run), "--output", str(half)]) == 1
+    assert "exists" in capsys.readouterr().err and half.stat().st_mtime_ns == stamp
