@@ -60,3 +60,37 @@ def test_console_script_help_and_exit_codes():
                          capture_output=True, text=True)
     assert bad.returncode == 1 and bad.stderr.strip() == "error: checkpoint not found: " \
         "missing.safetensors"
+
+
+@pytest.mark.parametrize("verb", ["predict", "eval"])
+def test_help_of_the_commands_that_read_a_run_exits_0(verb, capsys):
+    with pytest.raises(SystemExit) as stop:
+        main([verb, "--help"])
+    assert stop.value.code == 0 and "options depend on" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["train", "dates", "--bogus"], "unrecognized arguments: --bogus"),
+    (["train", "dates", "--seed", "abc"], "argument --seed: invalid int value: 'abc'"),
+    (["nonsense"], "invalid choice: 'nonsense'"),
+])
+def test_usage_errors_are_one_line_and_exit_1(argv, message, capsys):
+    assert main(argv) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and message in err and err.count("\n") == 1
+
+
+class ClosedPipe:
+    """Standard output whose reader has gone (`attnkit ... | head`)."""
+
+    def write(self, text):
+        raise BrokenPipeError(32, "Broken pipe")
+
+    def flush(self):
+        raise BrokenPipeError(32, "Broken pipe")
+
+
+def test_output_into_a_closed_pipe_stops_quietly(monkeypatch, capsys):
+    monkeypatch.setattr(sys, "stdout", ClosedPipe())
+    assert main(["models"]) == 1
+    assert "Traceback" not in capsys.readouterr().err

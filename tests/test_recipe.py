@@ -68,3 +68,11 @@ def test_missing_and_malformed_files(tmp_path):
         load_recipe(Recipe, write(tmp_path, "model: [unclosed\n"))
     with pytest.raises(AttnkitError, match="mapping"):
         load_recipe(Recipe, write(tmp_path, "- 1\n- 2\n"))
+
+
+def test_a_yaml_syntax_error_is_one_line_with_its_place(tmp_path):
+    path = write(tmp_path, "train:\n  lr: [1, 2\n")
+    with pytest.raises(AttnkitError) as error:
+        load_recipe(Recipe, path)
+    message = str(error.value)
+    assert "\n" not in message and "recipe.yaml" in message and "at line 3, column 1" in message

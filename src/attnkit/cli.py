@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -29,8 +30,16 @@ def pipeline_commands() -> list[ModuleType]:
     return [importlib.import_module(name) for name in PIPELINE_COMMANDS]
 
 
+class CommandParser(argparse.ArgumentParser):
+    """An argument parser whose usage errors are the project's one line and exit status 1
+    (argparse's own are two lines and status 2). Its sub-command parsers are of this class too."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise AttnkitError(f"{message} (see `{self.prog} --help`)")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = CommandParser(
         prog="attnkit", description="Attention models that train fast on a CPU and show what "
         "they attend to.")
     parser.add_argument("--version", action="version", version=f"attnkit {__version__}")
@@ -43,7 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
         if hasattr(module, "add_commands"):
             module.add_commands(verbs)
     for verb, text in (("eval", "evaluate a trained run"), ("predict", "run a trained model")):
-        command = verbs.add_parser(verb, help=text, add_help=False,
+        command = verbs.add_parser(verb, help=text,
                                    description=f"{text}; options depend on the run's task "
                                    f"(`attnkit {verb} RUN --help`)")
         command.add_argument("run", help="run folder or checkpoint file")
@@ -81,13 +90,9 @@ def dispatch_on_checkpoint(args: argparse.Namespace) -> int | None:
     """`eval RUN ...` / `predict RUN ...`: parse the rest with the options of RUN's pipeline."""
     from attnkit.engine.checkpoint import resolve_checkpoint
 
-    if args.run in ("-h", "--help"):
-        print(f"usage: attnkit {args.command} RUN [options]; `attnkit {args.command} RUN --help` "
-              "lists the options of that run's task")
-        return 0
     path = resolve_checkpoint(args.run)
     module = pipeline_of(path)
-    parser = argparse.ArgumentParser(prog=f"attnkit {args.command} {args.run}")
+    parser = CommandParser(prog=f"attnkit {args.command} {args.run}")
     getattr(module, f"add_{args.command}_arguments")(parser)
     options = parser.parse_args(args.rest)
     options.run, options.checkpoint = args.run, path
@@ -152,17 +157,31 @@ def export_weights(args: argparse.Namespace) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
     try:
+        args = build_parser().parse_args(argv)
         result = args.func(args)
     except AttnkitError as error:
-        print(f"error: {error}", file=sys.stderr)
+        # one line, whatever the message holds (a YAML or a torch message may span several)
+        lines = (line.strip() for line in str(error).splitlines())
+        print("error: " + " ".join(line for line in lines if line), file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("interrupted; checkpoints written so far are intact", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        silence_stdout()  # the reader (`| head`) has gone: stop quietly
+        return 1
     return int(result or 0)
+
+
+def silence_stdout() -> None:
+    """Point standard output at /dev/null, so that the interpreter's last flush of a closed pipe
+    does not fail a second time (Python's documented way to handle SIGPIPE)."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # stdout without a file descriptor (tests)
+        pass
 
 
 if __name__ == "__main__":

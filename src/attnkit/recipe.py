@@ -53,13 +53,21 @@ def read_yaml(path: Path) -> dict[str, Any]:
     try:
         values = yaml.safe_load(text)
     except yaml.YAMLError as error:
-        raise AttnkitError(f"cannot read recipe {path}: {error}") from None
+        raise AttnkitError(f"cannot read recipe {path}: {yaml_problem(error)}") from None
     if values is None:
         return {}
     if not isinstance(values, dict):
         kind = type(values).__name__
         raise AttnkitError(f"recipe {path} must be a mapping of sections, got {kind}")
     return values
+
+
+def yaml_problem(error: yaml.YAMLError) -> str:
+    """PyYAML's several-line report as one line: the problem and where it is."""
+    mark = getattr(error, "problem_mark", None)
+    problem = getattr(error, "problem", None) or str(error).splitlines()[0]
+    where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+    return f"{problem}{where}"
 
 
 def parse_override(text: str) -> tuple[str, Any]:
