@@ -71,7 +71,7 @@ def test_help_of_the_commands_that_read_a_run_exits_0(verb, capsys):
 
 @pytest.mark.parametrize("argv, message", [
     (["train", "dates", "--bogus"], "unrecognized arguments: --bogus"),
-    (["train", "dates", "--seed", "abc"], "argument --seed: invalid int value: 'abc'"),
+    (["train", "dates", "--model", "big"], "argument --model: invalid choice: 'big'"),
     (["nonsense"], "invalid choice: 'nonsense'"),
 ])
 def test_usage_errors_are_one_line_and_exit_1(argv, message, capsys):

@@ -8,6 +8,7 @@ names the key and what would be valid.
 from __future__ import annotations
 
 import dataclasses
+import math
 import types
 import typing
 from collections.abc import Sequence
@@ -139,16 +140,29 @@ def convert(hint: Any, value: Any, key: str) -> Any:
 
 
 def convert_scalar(hint: Any, value: Any, key: str) -> Any:
-    if hint is float and isinstance(value, int) and not isinstance(value, bool):
-        return float(value)
-    if hint is float and isinstance(value, str):
-        try:  # YAML 1.1 reads `3e-4` (no dot) as a string
-            return float(value)
-        except ValueError:
-            pass
+    if hint is float:
+        return convert_float(value, key)
     if hint is Any or (isinstance(value, hint) and not (hint is int and isinstance(value, bool))):
         return value
     raise AttnkitError(f"recipe key {key!r}: expected {hint_name(hint)}, got {value!r}")
+
+
+def convert_float(value: Any, key: str) -> float:
+    """An int, a float or a numeric string (YAML 1.1 reads `3e-4`, without a dot, as a string)
+    as a float; NaN and infinities are refused for every key (no setting means either)."""
+    number = None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        number = float(value)
+    elif isinstance(value, str):
+        try:
+            number = float(value)
+        except ValueError:
+            pass
+    if number is None:
+        raise AttnkitError(f"recipe key {key!r}: expected float, got {value!r}")
+    if not math.isfinite(number):
+        raise AttnkitError(f"recipe key {key!r}: expected a finite number, got {value!r}")
+    return number
 
 
 def hint_name(hint: Any) -> str:

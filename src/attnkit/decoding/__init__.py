@@ -5,8 +5,8 @@ from attnkit.decoding.beam import beam_search
 from attnkit.decoding.excluding import ExcludingDecoder, beam_search_passing
 from attnkit.decoding.greedy import greedy_search
 from attnkit.decoding.hypothesis import Hypothesis
-from attnkit.decoding.search import SearchConfig, search
+from attnkit.decoding.search import MAX_BEAM_WIDTH, SearchConfig, search
 from attnkit.decoding.step import StepDecoder
 
-__all__ = ["ExcludingDecoder", "Hypothesis", "SearchConfig", "StepDecoder", "beam_search",
-           "beam_search_passing", "greedy_search", "search"]
+__all__ = ["MAX_BEAM_WIDTH", "ExcludingDecoder", "Hypothesis", "SearchConfig", "StepDecoder",
+           "beam_search", "beam_search_passing", "greedy_search", "search"]

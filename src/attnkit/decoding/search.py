@@ -11,18 +11,23 @@ from attnkit.decoding.greedy import greedy_search
 from attnkit.decoding.hypothesis import Hypothesis
 from attnkit.decoding.step import StepDecoder
 
+# Beams cost memory and time in proportion to their number; a wider beam than this has never
+# helped here, and 100,000 took about 1 GB for one input.
+MAX_BEAM_WIDTH = 100
+
 
 @dataclass(frozen=True)
 class SearchConfig:
-    """`beam_width` 1 is greedy search; beam hypotheses are ranked by
+    """`beam_width` 1 is greedy search (at most MAX_BEAM_WIDTH); beam hypotheses are ranked by
     score / length**`length_penalty`. Pipelines' decode recipes extend it."""
 
     beam_width: int = 1
     length_penalty: float = 1.0
 
     def __post_init__(self) -> None:
-        if self.beam_width < 1:
-            raise ValueError("beam_width must be >= 1")
+        if not 1 <= self.beam_width <= MAX_BEAM_WIDTH:
+            raise ValueError(f"beam_width must be from 1 to {MAX_BEAM_WIDTH}, "
+                             f"got {self.beam_width}")
 
 
 def search(model: StepDecoder, source: Tensor, source_lengths: Tensor, start_id: int,

@@ -9,6 +9,7 @@ import numpy as np
 import torch
 
 RNG_PREFIX = "rng."
+MAX_SEED = 2**32 - 1  # NumPy's legacy generator takes seeds from 0 to 2**32 - 1
 
 
 def seed_everything(seed: int) -> None:

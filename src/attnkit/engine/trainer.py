@@ -30,10 +30,11 @@ from attnkit.engine.distributed import (
     wrap_model,
 )
 from attnkit.engine.run_recorder import RunRecorder
-from attnkit.engine.seeding import capture_rng, restore_rng
+from attnkit.engine.seeding import MAX_SEED, capture_rng, restore_rng
 from attnkit.errors import AttnkitError
 
 Batch = dict[str, Tensor]
+MAX_THREADS = 1024  # torch crashes (segmentation fault) on absurd thread counts such as 100,000
 
 
 class TrainingTask(Protocol):
@@ -64,10 +65,19 @@ class TrainConfig:
     time_limit_minutes: float = 0.0  # stop at this much training time (eval excluded); 0 = none
 
     def __post_init__(self) -> None:
-        if self.epochs < 1 or self.batch_size < 1 or self.lr <= 0:
+        if self.epochs < 1 or self.batch_size < 1 or not self.lr > 0:
             raise ValueError("epochs, batch_size and lr must be positive")
-        if self.threads < 0 or self.time_limit_minutes < 0:
-            raise ValueError("threads and time_limit_minutes must be >= 0 (0 = default / none)")
+        if not 0 <= self.threads <= MAX_THREADS:
+            raise ValueError(f"threads must be from 0 (torch's default) to {MAX_THREADS}, "
+                             f"got {self.threads}")
+        if not 0 <= self.seed <= MAX_SEED:
+            raise ValueError(f"seed must be from 0 to {MAX_SEED}, got {self.seed}")
+        finite = (self.lr, self.weight_decay, self.grad_clip, self.time_limit_minutes)
+        if not all(math.isfinite(value) and value >= 0 for value in finite):
+            raise ValueError("lr, weight_decay, grad_clip and time_limit_minutes must be finite "
+                             "and >= 0 (0 = off for the last two)")
+        if self.warmup_steps < 0 or self.early_stopping_patience < 0:
+            raise ValueError("warmup_steps and early_stopping_patience must be >= 0")
 
 
 class Trainer:

@@ -3,20 +3,55 @@ to, and those of `eval` and `predict` (device, batch size, beam).
 
 Recipes used with the `train` options must have a `train: TrainConfig` section: `--seed`,
 `--device`, `--threads` and `--minutes` are shorthands for `--set train.<field>=...`.
+Numeric options are checked here, as they are parsed, against the same bounds as the recipe
+fields they stand for, so that every pipeline refuses `--beam 0` or `--seed -1` in one line.
 """
 
 from __future__ import annotations
 
 import argparse
+import math
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
+from attnkit.decoding import MAX_BEAM_WIDTH
 from attnkit.engine.checkpoint import read_header
+from attnkit.engine.seeding import MAX_SEED
+from attnkit.engine.trainer import MAX_THREADS
 from attnkit.errors import AttnkitError
 from attnkit.recipe import load_recipe, parse_override, recipe_from_dict, set_dotted, write_recipe
 
 T = TypeVar("T")
+MAX_BATCH_SIZE = 4096  # inputs searched or classified at once; more only costs memory
+
+
+def integer_from(low: int, high: int) -> Callable[[str], int]:
+    """An argparse `type`: an integer from `low` to `high`."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"must be from {low} to {high}, got {value}")
+        return value
+
+    return parse
+
+
+def minutes(text: str) -> float:
+    """An argparse `type`: a finite number of minutes, >= 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of minutes, got {text!r}") from None
+    if not (math.isfinite(value) and value >= 0):
+        raise argparse.ArgumentTypeError(f"must be a finite number >= 0 (0 = no limit), "
+                                         f"got {text}")
+    return value
 
 
 def add_run_arguments(parser: argparse.ArgumentParser, default_recipe: str) -> None:
@@ -31,10 +66,13 @@ def add_run_arguments(parser: argparse.ArgumentParser, default_recipe: str) -> N
     parser.add_argument("--overwrite", action="store_true",
                         help="allow training into a --run-dir that already holds checkpoints")
     parser.add_argument("--device", help="auto, cpu or cuda (shorthand for train.device)")
-    parser.add_argument("--seed", type=int, help="random seed (shorthand for train.seed)")
-    parser.add_argument("--threads", type=int, help="CPU threads (shorthand for train.threads)")
-    parser.add_argument("--minutes", type=float, help="stop training after this many minutes "
-                        "(shorthand for train.time_limit_minutes)")
+    parser.add_argument("--seed", type=integer_from(0, MAX_SEED),
+                        help="random seed (shorthand for train.seed)")
+    parser.add_argument("--threads", type=integer_from(1, MAX_THREADS),
+                        help="CPU threads (shorthand for train.threads)")
+    parser.add_argument("--minutes", type=minutes, help="stop training after this many "
+                        "minutes (shorthand for train.time_limit_minutes; --resume starts a "
+                        "fresh budget)")
     parser.add_argument("--data-dir",
                         help="data folder (default: $ATTNKIT_DATA or ~/.cache/attnkit)")
 
@@ -45,11 +83,14 @@ def add_device_arguments(parser: argparse.ArgumentParser, default_device: str,
     parser.add_argument("--device", default=default_device,
                         help=f"auto, cpu or cuda (default: {default_device})")
     if batch_size is not None:
-        parser.add_argument("--batch-size", type=int, default=batch_size, help=batch_help)
+        parser.add_argument("--batch-size", type=integer_from(1, MAX_BATCH_SIZE),
+                            default=batch_size, help=batch_help)
 
 
 def add_beam_argument(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--beam", type=int, help="beam width (1 = greedy; default: the recipe)")
+    parser.add_argument("--beam", type=integer_from(1, MAX_BEAM_WIDTH),
+                        help=f"beam width (1 = greedy, at most {MAX_BEAM_WIDTH}; default: the "
+                        "recipe)")
 
 
 def recipe_from_args(cls: type[T], args: argparse.Namespace) -> T:
