@@ -182,4 +182,6 @@ def recipe_to_dict(recipe: Any) -> dict[str, Any]:
 
 
 def write_recipe(recipe: Any, path: Path) -> None:
-    write_text_atomically(path, yaml.safe_dump(recipe_to_dict(recipe), sort_keys=False))
+    """`recipe` (a recipe dataclass, or the dict `recipe_to_dict` makes of one) as YAML."""
+    values = recipe if isinstance(recipe, dict) else recipe_to_dict(recipe)
+    write_text_atomically(path, yaml.safe_dump(values, sort_keys=False))

@@ -73,10 +73,33 @@ def test_divergence_is_reported_not_trained_through(tmp_path):
             return loss * float("nan"), n
 
     train_loader, val_loader = loaders()
-    trainer = Trainer(build_model(), Exploding(), TrainConfig(epochs=1), tmp_path, META)
+    run_dir = tmp_path / "run"
+    trainer = Trainer(build_model(), Exploding(), TrainConfig(epochs=1), run_dir, META)
     with pytest.raises(AttnkitError, match="diverged"):
         trainer.fit(train_loader, val_loader)
-    assert not (tmp_path / "last.safetensors").exists()
+    assert not run_dir.exists()  # a failed run leaves no folder, not even its recipe
+
+
+def test_the_recipe_is_written_with_each_checkpoint(tmp_path):
+    meta = {"task": "tiny", "recipe": {"train": {"epochs": 1}}}
+    train_loader, val_loader = loaders()
+    Trainer(build_model(), ClusterTask(), TrainConfig(epochs=1), tmp_path, meta).fit(
+        train_loader, val_loader)
+    assert (tmp_path / "recipe.yaml").read_text() == "train:\n  epochs: 1\n"
+    meta["recipe"]["train"]["epochs"] = 2  # `--resume --set train.epochs=2`
+    Trainer(build_model(), ClusterTask(), TrainConfig(epochs=2), tmp_path, meta).fit(
+        train_loader, val_loader, resume=True)
+    assert (tmp_path / "recipe.yaml").read_text() == "train:\n  epochs: 2\n"
+
+
+def test_resuming_with_another_model_is_one_clear_error(tmp_path):
+    train(tmp_path, epochs=1)
+    other = torch.nn.Sequential(torch.nn.Linear(4, 32), torch.nn.ReLU(), torch.nn.Linear(32, 2))
+    train_loader, val_loader = loaders()
+    trainer = Trainer(other, ClusterTask(), TrainConfig(epochs=2), tmp_path, META)
+    with pytest.raises(AttnkitError) as error:
+        trainer.fit(train_loader, val_loader, resume=True)
+    assert "do not fit the model" in str(error.value) and "\n" not in str(error.value)
 
 
 def test_learning_rate_schedules():

@@ -1,8 +1,11 @@
 """What a training run records in its folder, epoch by epoch, for either engine.
 
 After each epoch: `last.safetensors`; `best.safetensors` when the monitored metric improved;
-`metrics.jsonl` (the whole history, rewritten, so it always matches the last checkpoint); the
-epoch's line on the terminal. At the end: `curves.png`. A checkpoint's header is
+`metrics.jsonl` (the whole history, rewritten, so it always matches the last checkpoint);
+`recipe.yaml`, the recipe of the last checkpoint (`meta["recipe"]`: a resumed run that changed
+`train.epochs` says so); the epoch's line on the terminal. At the end: `curves.png`. The run
+folder is made by the first of these writes: a run that fails before its first epoch ends
+leaves nothing behind. A checkpoint's header is
 {"meta", "epoch", "metrics", "history", "trainer": {..., "best", "bad_epochs"}}; the engine's
 `write_checkpoint(path, header)` adds its weights (and optimiser and RNG state) and writes it.
 """
@@ -17,6 +20,7 @@ from tqdm.auto import tqdm
 
 from attnkit.engine.monitor import MetricMonitor
 from attnkit.engine.run_log import format_record, write_curves, write_metrics
+from attnkit.recipe import write_recipe
 
 
 class RunRecorder:
@@ -43,6 +47,8 @@ class RunRecorder:
             if improved:
                 self.write_checkpoint(self.run_dir / "best.safetensors", header)
             write_metrics(self.history, self.run_dir / "metrics.jsonl")
+            if "recipe" in self.meta:
+                write_recipe(self.meta["recipe"], self.run_dir / "recipe.yaml")
             tqdm.write(format_record(record))
         return self.monitor.exhausted
 

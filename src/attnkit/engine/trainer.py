@@ -21,7 +21,7 @@ from torch import Tensor, nn
 from tqdm.auto import tqdm
 
 from attnkit.data.loaders import start_epoch
-from attnkit.engine.checkpoint import load_checkpoint, save_checkpoint
+from attnkit.engine.checkpoint import load_checkpoint, load_model_state, save_checkpoint
 from attnkit.engine.device import resolve_device
 from attnkit.engine.distributed import (
     DistributedContext,
@@ -196,10 +196,15 @@ class Trainer:
                         self.optimizer.state_dict(), rng_tensors)
 
     def _resume(self) -> int:
-        checkpoint = load_checkpoint(self.run_dir / "last.safetensors")
-        self.model.load_state_dict(checkpoint.model_state)
+        path = self.run_dir / "last.safetensors"
+        checkpoint = load_checkpoint(path)
+        load_model_state(self.model, checkpoint)
         if checkpoint.optimizer_state is not None:
-            self.optimizer.load_state_dict(checkpoint.optimizer_state)
+            try:
+                self.optimizer.load_state_dict(checkpoint.optimizer_state)
+            except (ValueError, KeyError, IndexError, TypeError) as error:
+                raise AttnkitError(f"cannot resume {path}: its optimiser state does not fit "
+                                   f"the model ({error})") from None
         trainer = checkpoint.header["trainer"]
         self.step, self.train_seconds = trainer["step"], trainer.get("train_seconds", 0.0)
         self.recorder.resume(checkpoint.header)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -21,10 +22,19 @@ from attnkit.engine.checkpoint import read_header
 from attnkit.engine.seeding import MAX_SEED
 from attnkit.engine.trainer import MAX_THREADS
 from attnkit.errors import AttnkitError
-from attnkit.recipe import load_recipe, parse_override, recipe_from_dict, set_dotted, write_recipe
+from attnkit.recipe import (
+    load_recipe,
+    parse_override,
+    recipe_from_dict,
+    recipe_to_dict,
+    set_dotted,
+)
 
 T = TypeVar("T")
 MAX_BATCH_SIZE = 4096  # inputs searched or classified at once; more only costs memory
+# What `--set` may change when a run is resumed: how to go on training and how to search.
+# The data and the model are the run's own; changing them would not continue it.
+RESUMABLE_SECTIONS = ("train", "decode")
 
 
 def integer_from(low: int, high: int) -> Callable[[str], int]:
@@ -54,17 +64,26 @@ def minutes(text: str) -> float:
     return value
 
 
+def folder(text: str) -> Path:
+    """An argparse `type`: a folder name (an empty one would mean the current folder)."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("expected a folder name, got an empty one")
+    return Path(text)
+
+
 def add_run_arguments(parser: argparse.ArgumentParser, default_recipe: str) -> None:
-    parser.add_argument("--config", default=default_recipe, metavar="RECIPE",
+    parser.add_argument("--config", metavar="RECIPE",
                         help=f"recipe name or YAML file (default: {default_recipe})")
+    parser.set_defaults(default_config=default_recipe)
     parser.add_argument("--set", dest="overrides", action="append", default=[],
                         metavar="KEY=VALUE", help="override a recipe value, e.g. train.lr=3e-4")
-    parser.add_argument("--run-dir", type=Path, help="folder for checkpoints, logs and plots "
-                        "(default: runs/<name>-<time>)")
-    parser.add_argument("--resume", type=Path, metavar="RUN_DIR",
-                        help="continue the run in RUN_DIR from its last checkpoint")
+    parser.add_argument("--run-dir", type=folder, help="folder for checkpoints, logs and plots "
+                        "(default: runs/<name>-<time>); it must be new or empty")
+    parser.add_argument("--resume", type=folder, metavar="RUN_DIR",
+                        help="continue the run in RUN_DIR from its last checkpoint (--set may "
+                        f"change only {' and '.join(RESUMABLE_SECTIONS)} settings)")
     parser.add_argument("--overwrite", action="store_true",
-                        help="allow training into a --run-dir that already holds checkpoints")
+                        help="allow training into a --run-dir that is not empty")
     parser.add_argument("--device", help="auto, cpu or cuda (shorthand for train.device)")
     parser.add_argument("--seed", type=integer_from(0, MAX_SEED),
                         help="random seed (shorthand for train.seed)")
@@ -105,13 +124,37 @@ def recipe_from_args(cls: type[T], args: argparse.Namespace) -> T:
     if args.minutes is not None:
         overrides.append(f"train.time_limit_minutes={args.minutes}")
     if args.resume is None:
-        return load_recipe(cls, args.config, overrides)
+        return load_recipe(cls, args.config or args.default_config, overrides)
+    if args.config is not None:
+        raise AttnkitError(f"--resume continues with the recipe {args.resume} was trained with; "
+                           "drop --config (--set may still change train.* settings)")
     saved = read_header(resume_checkpoint(args.resume))["meta"].get("recipe")
     if not isinstance(saved, dict):
         raise AttnkitError(f"{args.resume} does not record the recipe it was trained with")
+    recorded = recipe_from_dict(cls, saved)
     for override in overrides:
         set_dotted(saved, *parse_override(override))
-    return recipe_from_dict(cls, saved)
+    recipe = recipe_from_dict(cls, saved)
+    refuse_changes_to_the_run(recorded, recipe, args.resume)
+    return recipe
+
+
+def refuse_changes_to_the_run(recorded: Any, asked: Any, run_dir: Path) -> None:
+    """A resumed run keeps its data and model: a change outside RESUMABLE_SECTIONS is an error
+    that names the first changed key (a changed model would not even fit the weights)."""
+
+    def changes(old: Any, new: Any, where: str) -> list[str]:
+        if isinstance(old, dict) and isinstance(new, dict):
+            return [change for key in old for change in changes(old[key], new.get(key),
+                                                                f"{where}{key}.")]
+        return [] if old == new else [f"{where.rstrip('.')} ({old!r} -> {new!r})"]
+
+    old, new = recipe_to_dict(recorded), recipe_to_dict(asked)
+    changed = [change for section in old if section not in RESUMABLE_SECTIONS
+               for change in changes(old[section], new[section], f"{section}.")]
+    if changed:
+        raise AttnkitError(f"--resume cannot change {changed[0]}: {run_dir} was trained with it; "
+                           "start a new run (another --run-dir) instead")
 
 
 def resume_checkpoint(run_dir: Path) -> Path:
@@ -122,8 +165,18 @@ def resume_checkpoint(run_dir: Path) -> Path:
 
 
 def prepare_run_dir(args: argparse.Namespace, name_prefix: str, recipe: Any) -> Path:
-    """Pick the run folder, refusing to train over existing checkpoints unless asked."""
+    """Pick the run folder and check that training may write there; write nothing yet.
+
+    The folder must be new or empty (`--overwrite` allows one that is not), and creatable and
+    writable. It is made, with `recipe.yaml`, when the first epoch's checkpoint is written
+    (`engine.run_recorder`), so a run that fails before that leaves nothing behind.
+    `recipe` is the run's recipe (unused here: the run's checkpoints record it).
+    """
     if args.resume is not None:
+        if args.run_dir is not None and Path(args.run_dir).resolve() != \
+                Path(args.resume).resolve():
+            raise AttnkitError(f"--resume continues in {args.resume} itself; drop --run-dir "
+                               f"{args.run_dir}")
         resume_checkpoint(args.resume)
         return Path(args.resume)
     run_dir = args.run_dir
@@ -135,9 +188,31 @@ def prepare_run_dir(args: argparse.Namespace, name_prefix: str, recipe: Any) -> 
             suffix += 1
             run_dir = Path("runs") / f"{name_prefix}-{stamp}-{suffix}"
     run_dir = Path(run_dir)
-    if any(run_dir.glob("*.safetensors")) and not args.overwrite:
-        raise AttnkitError(f"{run_dir} already holds checkpoints; use --resume {run_dir} to "
-                           "continue, --overwrite to replace them, or another --run-dir")
-    run_dir.mkdir(parents=True, exist_ok=True)
-    write_recipe(recipe, run_dir / "recipe.yaml")
+    check_run_dir(run_dir, args.overwrite)
     return run_dir
+
+
+def check_run_dir(run_dir: Path, overwrite: bool) -> None:
+    """An AttnkitError unless training can write into `run_dir` (see `prepare_run_dir`)."""
+    if run_dir.exists() and not run_dir.is_dir():
+        raise AttnkitError(f"--run-dir {run_dir} is a file, not a folder")
+    if run_dir.is_dir():
+        held = sorted(entry.name for entry in run_dir.iterdir())
+        if held and not overwrite:
+            shown = ", ".join(held[:4]) + (", ..." if len(held) > 4 else "")
+            what = "already holds checkpoints" if any(run_dir.glob("*.safetensors")) \
+                else "is not empty"
+            raise AttnkitError(f"{run_dir} {what} ({shown}); use --resume {run_dir} to "
+                               "continue a run there, --overwrite to train over it, or another "
+                               "--run-dir")
+    existing = run_dir
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        raise AttnkitError(f"cannot make --run-dir {run_dir}: {existing} is a file")
+    try:  # permissions alone do not tell (root, read-only mounts, /proc): try, leave nothing
+        with tempfile.TemporaryDirectory(prefix=".attnkit-", dir=existing):
+            pass
+    except OSError as error:
+        raise AttnkitError(f"cannot write into --run-dir {run_dir}: {existing}: "
+                           f"{error.strerror}") from None

@@ -1,4 +1,5 @@
 import json
+import shutil
 import subprocess
 import sys
 
@@ -121,6 +122,33 @@ def test_compare_plots_every_model(tmp_path, capsys):
     table = (run_dir / "comparison.md").read_text()
     assert "| plain |" in table and "| attention |" in table
     assert (run_dir / "plain" / "best.safetensors").is_file()
+    written = {path: path.stat().st_mtime_ns for path in run_dir.rglob("*")}
+    assert main(["compare", "--run-dir", str(run_dir), "--models", "plain", *TINY]) == 1
+    assert "is not empty" in capsys.readouterr().err
+    assert {path: path.stat().st_mtime_ns for path in run_dir.rglob("*")} == written
+
+
+@pytest.mark.parametrize("change, message", [
+    (["--set", "model.hidden_size=16"], "cannot change model.hidden_size (32 -> 16)"),
+    (["--model", "peeky"], "cannot change model.kind ('attention' -> 'peeky')"),
+    (["--set", "data.train_size=200"], "cannot change data.train_size"),
+    (["--config", "dates"], "drop --config"),
+    (["--run-dir", "elsewhere"], "drop --run-dir"),
+])
+def test_resume_refuses_to_change_the_run(date_run, capsys, change, message):
+    before = {path.name: path.stat().st_mtime_ns for path in date_run.iterdir()}
+    assert main(["train", "dates", "--resume", str(date_run), *change]) == 1
+    error = capsys.readouterr().err
+    assert message in error and error.count("\n") == 1 and "Traceback" not in error
+    assert {path.name: path.stat().st_mtime_ns for path in date_run.iterdir()} == before
+
+
+def test_resume_with_more_epochs_records_them(date_run, tmp_path, capsys):
+    run_dir = tmp_path / "run"
+    shutil.copytree(date_run, run_dir)
+    assert main(["train", "dates", "--resume", str(run_dir), "--set", "train.epochs=2"]) == 0
+    assert "epochs: 2" in (run_dir / "recipe.yaml").read_text()
+    assert len((run_dir / "metrics.jsonl").read_text().splitlines()) == 2
 
 
 def test_demo_writes_a_fresh_run_with_heatmaps(tmp_path, capsys, monkeypatch):
