@@ -124,3 +124,18 @@ def test_spatial_order_starts_leftmost_and_names_the_same_molecule():
         assert key[0] == key.min()  # the SMILES starts at the atom furthest along -direction
     canonical = render_smiles(SMILES[0], RenderConfig(image_size=128))
     assert canonical.smiles == canonical_smiles(SMILES[0])
+
+
+def test_upscaled_drawings_are_scaled_down_with_their_atoms():
+    """Drawn on a larger canvas and scaled down: thinner ink than the plain drawing, the atoms
+    still on it, and a plain drawing (no augmentation) is untouched by the option."""
+    config = RenderConfig(image_size=128, augment_fraction=1, max_upscale=4, max_rotation=0,
+                          max_shift=0, bond_width_range=(2.0, 2.0))
+    plain = render_smiles(SMILES[0], RenderConfig(image_size=128))
+    assert np.array_equal(render_smiles(SMILES[0], config).image, plain.image)
+    small = [render_smiles(SMILES[0], config, augment=True, seed=seed) for seed in range(6)]
+    inked = [(drawing.image < 128).mean() for drawing in small]
+    assert min(inked) < 0.6 * (plain.image < 128).mean()  # some drawn 2-4x larger: thin lines
+    for drawing in small:
+        assert drawing.image.shape == (128, 128)
+        assert all(ink_near(drawing.image, x, y, 3) for x, y in drawing.atoms)

@@ -28,6 +28,7 @@ from typing import Literal
 import numpy as np
 
 from attnkit.data.chem import draw_molecule, parse_molecule, write_smiles
+from attnkit.data.images import fit_on_white
 from attnkit.errors import AttnkitError
 from attnkit.files import write_atomically, write_text_atomically
 
@@ -43,7 +44,10 @@ class RenderConfig:
     """`font_size` is RDKit's smallest label size in pixels (its default, 6, leaves 'N' and
     'O' a few unreadable pixels at 128 px). `augment_fraction` of training images get random
     rotation (up to `max_rotation` degrees), bond width, label size and a shift of up to
-    `max_shift` pixels; the rest (and every validation/test image) are drawn plainly.
+    `max_shift` pixels; the rest (and every validation/test image) are drawn plainly. With
+    `max_upscale` > 1 an augmented image is drawn on a canvas up to that many times larger
+    (log-uniform) and scaled down, as the pipeline scales a large user image: its labels and
+    lines come out smaller and thinner than a drawing made at `image_size`.
 
     `smiles_order` is the order in which the target SMILES writes the atoms: `canonical`
     (RDKit's canonical SMILES) or `spatial` (start at the leftmost atom of the drawing, branch to
@@ -58,6 +62,7 @@ class RenderConfig:
     max_shift: int = 6
     padding: float = 0.05
     smiles_order: Literal["canonical", "spatial"] = "canonical"
+    max_upscale: float = 1.0
 
     def __post_init__(self) -> None:
         if not 32 <= self.image_size <= 1024:
@@ -68,6 +73,8 @@ class RenderConfig:
             low_high = getattr(self, name)
             if len(low_high) != 2 or not 0 < low_high[0] <= low_high[1]:
                 raise ValueError(f"{name} must be [low, high] with 0 < low <= high")
+        if not 1 <= self.max_upscale <= 8:
+            raise ValueError(f"max_upscale must be in [1, 8], got {self.max_upscale}")
         if self.smiles_order not in SMILES_ORDERS:
             raise ValueError(f"smiles_order must be one of {', '.join(SMILES_ORDERS)}")
 
@@ -89,15 +96,20 @@ def render_smiles(smiles: str, config: RenderConfig, augment: bool = False,
     if molecule is None:
         raise AttnkitError(f"RDKit cannot parse the SMILES {smiles!r}")
     rotation = bond_width = None
-    font_size, shift = config.font_size, (0, 0)
+    font_size, shift, canvas = config.font_size, (0, 0), config.image_size
     if augment:
         rng = np.random.default_rng(seed)
         rotation = float(rng.uniform(-config.max_rotation, config.max_rotation))
         bond_width = max(1, round(rng.uniform(*config.bond_width_range)))
         font_size = round(rng.uniform(*config.font_size_range))
         shift = tuple(int(v) for v in rng.integers(-config.max_shift, config.max_shift + 1, 2))
-    image, positions = draw_molecule(molecule, config.image_size, config.padding, font_size,
-                                     rotation, bond_width)
+        if config.max_upscale > 1:
+            canvas = round(canvas * np.exp(rng.uniform(0, np.log(config.max_upscale))))
+    image, positions = draw_molecule(molecule, canvas, config.padding, font_size, rotation,
+                                     bond_width)
+    if canvas != config.image_size:
+        image = fit_on_white(image, config.image_size)
+        positions = positions * (config.image_size / canvas)
     positions = positions + np.array([shift[1], shift[0]], dtype=np.float32)
     ranks = None
     if config.smiles_order == "spatial":
