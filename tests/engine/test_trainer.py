@@ -110,12 +110,55 @@ def test_learning_rate_schedules():
     assert learning_rate_factor(100, 100, "linear", 0) == pytest.approx(0.0)
 
 
-def test_time_limit_cuts_the_epoch_and_the_run(tmp_path):
+def test_time_limit_cuts_the_epoch_says_so_and_records_where(tmp_path, capsys):
     history, _ = train(tmp_path, epochs=5, time_limit_minutes=1e-9)
-    assert len(history) == 1
+    assert [record["epoch"] for record in history] == [1 / 16]  # one batch of 16
+    assert "stopped early" in capsys.readouterr().out
     assert (tmp_path / "last.safetensors").is_file() and (tmp_path / "curves.png").is_file()
-    trainer = load_checkpoint(tmp_path / "last.safetensors").header["trainer"]
-    assert trainer["step"] == 1 and trainer["train_seconds"] > 0
+    header = load_checkpoint(tmp_path / "last.safetensors").header
+    assert header["epoch"] == 0 and header["trainer"]["step"] == 1
+    assert header["trainer"]["position"]["batches"] == 1
+    assert header["trainer"]["position"]["total"] == 16
+
+
+def test_a_run_cut_by_the_time_limit_resumes_exactly(tmp_path):
+    full, full_model = train(tmp_path / "full", epochs=3)
+    cut = tmp_path / "cut"
+    train(cut, epochs=3, time_limit_minutes=1e-9)
+    for _ in range(2):  # each resume has a fresh budget: here one batch more each time
+        train(cut, epochs=3, resume=True, time_limit_minutes=1e-9)
+    assert load_checkpoint(cut / "last.safetensors").header["trainer"]["step"] == 3
+    resumed, resumed_model = train(cut, epochs=3, resume=True)
+    assert [r["epoch"] for r in resumed] == [1, 2, 3]
+    for a, b in zip(full, resumed, strict=True):
+        assert (a["train_loss"], a["val_loss"]) == (b["train_loss"], b["val_loss"])
+    for a, b in zip(full_model.state_dict().values(), resumed_model.state_dict().values(),
+                    strict=True):
+        torch.testing.assert_close(a, b, rtol=0, atol=0)
+    logged = [json.loads(line) for line in (cut / "metrics.jsonl").read_text().splitlines()]
+    assert [r["val_loss"] for r in logged] == [r["val_loss"] for r in full]
+
+
+def test_a_resumed_run_gets_a_fresh_time_budget(tmp_path, monkeypatch):
+    """Each clock reading moves one second on: a 5-second limit stops after a few batches,
+    and a resume with the same limit trains as many more, not one."""
+    clock = iter(range(10**6))
+    monkeypatch.setattr("attnkit.engine.trainer.time.perf_counter", lambda: float(next(clock)))
+    train(tmp_path, epochs=3, time_limit_minutes=5 / 60)
+    first = load_checkpoint(tmp_path / "last.safetensors").header["trainer"]["step"]
+    train(tmp_path, epochs=3, resume=True, time_limit_minutes=5 / 60)
+    second = load_checkpoint(tmp_path / "last.safetensors").header["trainer"]["step"]
+    assert first >= 3 and second - first == first
+
+
+def test_a_cut_epoch_cannot_continue_with_other_batches(tmp_path):
+    train(tmp_path, epochs=3, time_limit_minutes=1e-9)
+    train_loader, val_loader = loaders()
+    fewer = torch.utils.data.DataLoader(train_loader.dataset, batch_size=32, shuffle=True)
+    trainer = Trainer(build_model(), ClusterTask(), TrainConfig(epochs=3, lr=0.01), tmp_path,
+                      META)
+    with pytest.raises(AttnkitError, match="after batch 1 of 16, but an epoch now has 8"):
+        trainer.fit(fewer, val_loader, resume=True)
 
 
 def test_bad_train_config_values_fail_early():

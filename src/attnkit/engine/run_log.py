@@ -24,7 +24,9 @@ def write_curves(history: list[dict[str, float]], path: Path) -> None:
 
 
 def format_record(record: dict[str, float]) -> str:
-    """One epoch as one line: `epoch 3 | train_loss 0.1 | val_exact_match 0.99 | ...`."""
-    parts = [f"epoch {int(record['epoch'])}"]
+    """One epoch as one line: `epoch 3 | train_loss 0.1 | val_exact_match 0.99 | ...` (a cut
+    epoch shows how far it got: `epoch 2.37`)."""
+    epoch = record["epoch"]
+    parts = [f"epoch {epoch:.2f}" if epoch != int(epoch) else f"epoch {int(epoch)}"]
     parts += [f"{k} {v:.4g}" for k, v in record.items() if k != "epoch"]
     return " | ".join(parts)

@@ -41,24 +41,38 @@ class RunRecorder:
         -> True when early stopping says to stop."""
         improved = self.monitor.observe(record)
         self.history.append(record)
-        if self.writes:
-            header = self.header(trainer_state)
-            self.write_checkpoint(self.run_dir / "last.safetensors", header)
-            if improved:
-                self.write_checkpoint(self.run_dir / "best.safetensors", header)
-            write_metrics(self.history, self.run_dir / "metrics.jsonl")
-            if "recipe" in self.meta:
-                write_recipe(self.meta["recipe"], self.run_dir / "recipe.yaml")
-            tqdm.write(format_record(record))
+        self.write(len(self.history), {**trainer_state, **self.monitor.state()}, improved)
         return self.monitor.exhausted
 
-    def header(self, trainer_state: dict[str, Any]) -> dict[str, Any]:
-        return {"meta": self.meta, "epoch": len(self.history), "metrics": self.history[-1],
-                "history": self.history, "trainer": {**trainer_state, **self.monitor.state()}}
+    def cut(self, record: dict[str, float], trainer_state: dict[str, Any]) -> None:
+        """Record an epoch the time limit cut short (`trainer_state` says where): `last`, and
+        `best` when it is the best so far. Its header keeps the monitor as it was before this
+        record, so that a resumed run drops the record and goes on as if never cut."""
+        before = self.monitor.state()
+        improved = self.monitor.observe(record)
+        self.history.append(record)
+        self.write(len(self.history) - 1, {**trainer_state, **before}, improved)
+
+    def write(self, epochs: int, trainer: dict[str, Any], improved: bool) -> None:
+        """The checkpoints, the log and the recipe after `epochs` whole epochs."""
+        if not self.writes:
+            return
+        header = {"meta": self.meta, "epoch": epochs, "metrics": self.history[-1],
+                  "history": self.history, "trainer": trainer}
+        self.write_checkpoint(self.run_dir / "last.safetensors", header)
+        if improved:
+            self.write_checkpoint(self.run_dir / "best.safetensors", header)
+        write_metrics(self.history, self.run_dir / "metrics.jsonl")
+        if "recipe" in self.meta:
+            write_recipe(self.meta["recipe"], self.run_dir / "recipe.yaml")
+        tqdm.write(format_record(self.history[-1]))
 
     def resume(self, header: dict[str, Any]) -> None:
-        """Continue from a checkpoint header this recorder's kind wrote."""
-        self.history = header["history"]
+        """Continue from a checkpoint header this recorder's kind wrote; the record of an epoch
+        the time limit cut is dropped (that epoch is finished again)."""
+        self.history = list(header["history"])
+        if header["trainer"].get("position") is not None:
+            self.history.pop()
         self.monitor.best = header["trainer"]["best"]
         self.monitor.bad_epochs = header["trainer"]["bad_epochs"]
 

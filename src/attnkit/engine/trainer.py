@@ -4,6 +4,14 @@ Each epoch trains with a progress bar, evaluates, and hands its record to the `R
 (`metrics.jsonl`, `last.safetensors`, and `best.safetensors` when the monitored metric
 improves). Data order depends only on (seed, epoch) and the random state is saved with each
 checkpoint, so a resumed run ends exactly where an uninterrupted one would.
+
+`train.time_limit_minutes` stops training at the first batch that ends past the limit, says so,
+and, when that is inside an epoch, records how far it got (`EpochProgress`) with the random
+state of that moment and of the epoch's start. `--resume` then trains the epoch's remaining
+batches, with a fresh time budget: the same steps, losses and weights as an uninterrupted run.
+The cut epoch is evaluated and logged as a fractional epoch (2.37), and kept as
+`best.safetensors` when it is the best so far, so a run stopped by its budget keeps its last
+progress; a resumed run drops that record and continues as if it had never been cut.
 """
 
 from __future__ import annotations
@@ -11,7 +19,7 @@ from __future__ import annotations
 import contextlib
 import math
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, Protocol
@@ -29,11 +37,14 @@ from attnkit.engine.distributed import (
     init_distributed,
     wrap_model,
 )
+from attnkit.engine.epoch_progress import EpochProgress
 from attnkit.engine.run_recorder import RunRecorder
 from attnkit.engine.seeding import MAX_SEED, capture_rng, restore_rng
 from attnkit.errors import AttnkitError
 
 Batch = dict[str, Tensor]
+RandomState = tuple[dict[str, Tensor], dict[str, Any]]  # capture_rng's (tensors, JSON values)
+EPOCH_RNG_PREFIX = "epoch_rng."  # the random state as the cut epoch began
 MAX_THREADS = 1024  # torch crashes (segmentation fault) on absurd thread counts such as 100,000
 
 
@@ -99,7 +110,11 @@ class Trainer:
         self.autocast_dtype = self._autocast_dtype()
         self.scaler = torch.amp.GradScaler("cuda", enabled=self.autocast_dtype == torch.float16)
         self.step = 0
-        self.train_seconds = 0.0
+        self.train_seconds = 0.0  # the run's, resumes included
+        self.budget_seconds = 0.0  # this session's, which train.time_limit_minutes bounds
+        self.epoch_rng: RandomState | None = None  # as the current epoch began
+        self.cut_rng: RandomState | None = None  # as the time limit stopped the epoch
+        self.resumed_rng: tuple[RandomState, RandomState] | None = None  # (cut, epoch start)
         self.recorder = RunRecorder(self.run_dir, meta, config, self._write_checkpoint,
                                     writes=self.context.is_main)
 
@@ -109,41 +124,93 @@ class Trainer:
 
     def fit(self, train_loader: Iterable[Batch], val_loader: Iterable[Batch] | None = None,
             resume: bool = False) -> list[dict[str, float]]:
-        start = self._resume() if resume else 0
-        self.total_steps = self.config.epochs * len(train_loader)
-        for epoch in range(start, self.config.epochs):
-            start_epoch(train_loader, epoch)
+        """Train to `config.epochs` (from `run_dir/last.safetensors` with `resume`); -> the
+        history. `train_loader` must have a length (batches per epoch)."""
+        total = len(train_loader)
+        progress = self._resume(total) if resume else EpochProgress(0, total)
+        self.total_steps = self.config.epochs * total
+        for epoch in range(progress.epoch, self.config.epochs):
+            if epoch != progress.epoch:
+                progress = EpochProgress(epoch, total)
             started = time.perf_counter()
-            record: dict[str, float] = {"epoch": epoch + 1}
-            record.update(self._train_epoch(train_loader, epoch))
+            record: dict[str, float] = self._train_epoch(train_loader, progress)
             record["train_seconds"] = time.perf_counter() - started
+            if not progress.finished:
+                self._stop_inside_epoch(progress, record, val_loader)
+                break
             if val_loader is not None:
                 record.update({f"val_{k}": v for k, v in self._evaluate(val_loader).items()})
             trainer_state = {"step": self.step, "train_seconds": self.train_seconds}
-            if self.recorder.end_epoch(record, trainer_state) or self._out_of_time():
+            if self.recorder.end_epoch(record, trainer_state):
+                break
+            if self._out_of_time():
+                if epoch + 1 < self.config.epochs:
+                    self._announce_stop(f"at the end of epoch {epoch + 1}")
                 break
         self.recorder.finish()
         return self.history
 
-    def _train_epoch(self, loader: Iterable[Batch], epoch: int) -> dict[str, float]:
+    def _train_epoch(self, loader: Iterable[Batch], progress: EpochProgress) -> dict[str, float]:
+        """Train `progress.epoch` from where `progress` stands until it ends or time is up."""
         self.wrapped.train()
-        total_loss, total_items, started = 0.0, 0, time.perf_counter()
-        bar = tqdm(loader, desc=f"epoch {epoch + 1}/{self.config.epochs}", leave=False,
+        start_epoch(loader, progress.epoch)
+        batches = self._batches_from(loader, progress)
+        done_before, started = progress.items, time.perf_counter()
+        bar = tqdm(batches, total=progress.total, initial=progress.batches, leave=False,
+                   desc=f"epoch {progress.epoch + 1}/{self.config.epochs}",
                    disable=not self.context.is_main or None, dynamic_ncols=True)
         last = started
         for batch in bar:
             loss, items = self._train_step(move(batch, self.device))
             now = time.perf_counter()  # loading included: the limit is on training wall time
-            self.train_seconds, last = self.train_seconds + now - last, now
-            total_loss += loss * items
-            total_items += items
-            rate = total_items / max(now - started, 1e-9)
-            bar.set_postfix(loss=f"{total_loss / total_items:.4f}", items_per_s=f"{rate:.0f}")
+            self.train_seconds += now - last
+            self.budget_seconds += now - last
+            last = now
+            progress.add(loss, items)
+            rate = (progress.items - done_before) / max(now - started, 1e-9)
+            bar.set_postfix(loss=f"{progress.mean_loss:.4f}", items_per_s=f"{rate:.0f}")
             if self._out_of_time():
                 break
-        mean = average_across_ranks(total_loss / max(total_items, 1), self.context, self.device)
-        return {"train_loss": mean,
-                "train_items_per_second": total_items / (time.perf_counter() - started)}
+        bar.close()
+        mean = average_across_ranks(progress.mean_loss, self.context, self.device)
+        return {"epoch": progress.epochs_trained, "train_loss": mean,
+                "train_items_per_second": (progress.items - done_before)
+                / max(time.perf_counter() - started, 1e-9)}
+
+    def _batches_from(self, loader: Iterable[Batch], progress: EpochProgress) -> Iterator[Batch]:
+        """The epoch's batches from where `progress` stands. A resumed epoch takes up the random
+        state of its start, draws its batches as the cut run did and passes over those already
+        trained, then takes up the random state of the cut: what an uninterrupted run had."""
+        if self.resumed_rng is None:
+            self.epoch_rng = capture_rng(EPOCH_RNG_PREFIX)
+            return iter(loader)
+        cut, self.epoch_rng = self.resumed_rng
+        self.resumed_rng = None
+        restore_rng(*self.epoch_rng, prefix=EPOCH_RNG_PREFIX)
+        batches = iter(loader)
+        for _ in range(progress.batches):
+            next(batches)
+        restore_rng(*cut)
+        return batches
+
+    def _stop_inside_epoch(self, progress: EpochProgress, record: dict[str, float],
+                           val_loader: Iterable[Batch] | None) -> None:
+        """The time limit cut the epoch: evaluate, record where it stopped, say so."""
+        self.cut_rng = capture_rng()  # before evaluating: what the next batch would have seen
+        if val_loader is not None:
+            record.update({f"val_{k}": v for k, v in self._evaluate(val_loader).items()})
+        trainer_state = {"step": self.step, "train_seconds": self.train_seconds,
+                         "position": progress.to_dict()}
+        self.recorder.cut(record, trainer_state)
+        self.cut_rng = None
+        self._announce_stop(f"in epoch {progress.epoch + 1}, after batch {progress.batches} "
+                            f"of {progress.total}")
+
+    def _announce_stop(self, where: str) -> None:
+        if self.context.is_main:
+            tqdm.write(f"stopped early: the time limit of {self.config.time_limit_minutes:g} "
+                       f"min of training was reached {where}; resuming the run (--resume "
+                       f"{self.run_dir}) continues from there with a fresh time budget")
 
     def _train_step(self, batch: Batch) -> tuple[float, int]:
         self._set_learning_rate()
@@ -168,11 +235,12 @@ class Trainer:
             return self.task.evaluate(self.model, (move(b, self.device) for b in loader))
 
     def _out_of_time(self) -> bool:
-        """Whether the time limit is spent; under DDP all ranks stop at the same batch."""
+        """Whether this session's time budget is spent; under DDP all ranks stop at the same
+        batch."""
         limit = self.config.time_limit_minutes * 60
         if not limit:
             return False
-        spent = average_across_ranks(float(self.train_seconds >= limit), self.context,
+        spent = average_across_ranks(float(self.budget_seconds >= limit), self.context,
                                      self.device)
         return spent > 0
 
@@ -191,11 +259,17 @@ class Trainer:
         return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
 
     def _write_checkpoint(self, path: Path, header: dict[str, Any]) -> None:
-        rng_tensors, rng = capture_rng()
-        save_checkpoint(path, self.model.state_dict(), {**header, "rng": rng},
-                        self.optimizer.state_dict(), rng_tensors)
+        rng_tensors, rng = self.cut_rng or capture_rng()
+        header = {**header, "rng": rng}
+        if self.cut_rng is not None and self.epoch_rng is not None:
+            epoch_tensors, header["epoch_rng"] = self.epoch_rng
+            rng_tensors = {**rng_tensors, **epoch_tensors}
+        save_checkpoint(path, self.model.state_dict(), header, self.optimizer.state_dict(),
+                        rng_tensors)
 
-    def _resume(self) -> int:
+    def _resume(self, total: int) -> EpochProgress:
+        """Load `last.safetensors`; -> where to go on: the next epoch, or inside the cut one
+        (`total`: batches per epoch)."""
         path = self.run_dir / "last.safetensors"
         checkpoint = load_checkpoint(path)
         load_model_state(self.model, checkpoint)
@@ -205,11 +279,17 @@ class Trainer:
             except (ValueError, KeyError, IndexError, TypeError) as error:
                 raise AttnkitError(f"cannot resume {path}: its optimiser state does not fit "
                                    f"the model ({error})") from None
-        trainer = checkpoint.header["trainer"]
+        header, tensors = checkpoint.header, checkpoint.extra_tensors
+        trainer = header["trainer"]
         self.step, self.train_seconds = trainer["step"], trainer.get("train_seconds", 0.0)
-        self.recorder.resume(checkpoint.header)
-        restore_rng(checkpoint.extra_tensors, checkpoint.header["rng"])
-        return checkpoint.header["epoch"]
+        self.recorder.resume(header)
+        if trainer.get("position") is None:
+            restore_rng(tensors, header["rng"])
+            return EpochProgress(header["epoch"], total)
+        progress = EpochProgress.from_dict(trainer["position"], total)
+        epoch_tensors = {k: v for k, v in tensors.items() if k.startswith(EPOCH_RNG_PREFIX)}
+        self.resumed_rng = ((tensors, header["rng"]), (epoch_tensors, header["epoch_rng"]))
+        return progress
 
 
 def learning_rate_factor(step: int, total: int, schedule: str, warmup: int) -> float:

@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from attnkit.cli import main
-from attnkit.engine.checkpoint import read_header
+from attnkit.engine.checkpoint import load_checkpoint, read_header
 from attnkit.pipelines.seq2seq.predictor import Translator
 
 TINY = ["--set", "data.train_size=300", "--set", "data.val_size=40", "--set",
@@ -141,6 +141,19 @@ def test_resume_refuses_to_change_the_run(date_run, capsys, change, message):
     error = capsys.readouterr().err
     assert message in error and error.count("\n") == 1 and "Traceback" not in error
     assert {path.name: path.stat().st_mtime_ns for path in date_run.iterdir()} == before
+
+
+def test_a_run_cut_by_minutes_resumes_to_the_uninterrupted_weights(tmp_path, capsys):
+    two_epochs = [*TINY, "--set", "train.epochs=2"]
+    assert main(["train", "dates", "--run-dir", str(tmp_path / "full"), *two_epochs]) == 0
+    cut = tmp_path / "cut"
+    assert main(["train", "dates", "--run-dir", str(cut), "--minutes", "1e-9", *two_epochs]) == 0
+    assert "stopped early" in capsys.readouterr().out
+    assert main(["train", "dates", "--resume", str(cut), "--minutes", "0"]) == 0
+    full, resumed = (load_checkpoint(run / "last.safetensors") for run in (tmp_path / "full", cut))
+    assert resumed.header["trainer"]["step"] == full.header["trainer"]["step"]
+    for name, tensor in full.model_state.items():
+        torch.testing.assert_close(resumed.model_state[name], tensor, rtol=0, atol=0)
 
 
 def test_resume_with_more_epochs_records_them(date_run, tmp_path, capsys):
