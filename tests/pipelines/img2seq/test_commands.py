@@ -76,6 +76,9 @@ def test_eval_prints_molecule_metrics_as_json(run, capsys):
     assert scores["images"] == 6
     assert {"exact_match", "validity", "tanimoto", "token_accuracy", "levenshtein",
             "images_per_second"} <= set(scores)
+    assert main(["eval", str(run), "--split", "val", "--data-dir", DATA]) == 0
+    scores = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert scores["images"] == 8  # the run's own validation molecules (data.val_size=8)
 
 
 def test_bad_images_and_reruns_fail_in_one_line_without_overwriting(run, tmp_path, capsys):

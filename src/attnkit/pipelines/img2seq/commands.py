@@ -91,8 +91,10 @@ def add_search_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def add_eval_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--split", default="test", choices=("test", "test_scaffolds"),
-                        help="MOSES split to render and score (default: test)")
+    parser.add_argument("--split", default="test", choices=("val", "test", "test_scaffolds"),
+                        help="molecules to render and score: the run's validation molecules "
+                        "(val, carved from MOSES train: choose settings here) or a MOSES test "
+                        "split (default: test)")
     parser.add_argument("--limit", type=int, default=2000, help="first N molecules of the split")
     parser.add_argument("--data-dir", help="data folder (default: $ATTNKIT_DATA)")
     parser.add_argument("--csv", type=Path, help="score your own file,target CSV instead")
@@ -119,8 +121,12 @@ def evaluation_data(args: argparse.Namespace, reader) -> tuple[np.ndarray, list[
         raise AttnkitError("this run reads text, not molecules: pass --csv FILE to evaluate it")
     from attnkit.data.molecule_render import render_cache
     from attnkit.data.moses import load_moses
+    from attnkit.pipelines.img2seq.data import moses_selection
 
-    smiles = load_moses(args.split, args.data_dir, args.limit, download_if_missing=True)
+    if args.split == "val":
+        smiles = moses_selection(reader.recipe.data, args.data_dir)[1][: args.limit]
+    else:
+        smiles = load_moses(args.split, args.data_dir, args.limit, download_if_missing=True)
     cache = Path(reader.recipe.data.cache_dir).expanduser()
     rendered = render_cache(smiles, reader.recipe.render, cache, label=f"render {args.split}")
     return rendered.images, smiles, 0

@@ -30,7 +30,7 @@ from attnkit.data.smiles_tokenizer import (
 )
 from attnkit.errors import AttnkitError
 from attnkit.models.img2seq import Img2Seq
-from attnkit.pipelines.img2seq.recipe import Img2SeqRecipe
+from attnkit.pipelines.img2seq.recipe import DataConfig, Img2SeqRecipe
 
 
 @dataclass
@@ -53,17 +53,23 @@ def build_splits(recipe: Img2SeqRecipe, data_dir: str | None = None) -> ImageTex
     return file_splits(recipe)
 
 
-def moses_splits(recipe: Img2SeqRecipe, data_dir: str | None) -> ImageTextSplits:
-    """A seeded sample of the MOSES training file, rendered (training images augmented)."""
-    data = recipe.data
+def moses_selection(data: DataConfig, data_dir: str | None) -> tuple[list[str], list[str]]:
+    """The recipe's training and validation molecules: a seeded sample of the MOSES training
+    file (validation is carved from it; the MOSES test files only report)."""
     smiles = load_moses("train", data_dir, download_if_missing=True)
     wanted = data.train_size + data.val_size
     if wanted > len(smiles):
         raise AttnkitError(f"data.train_size + data.val_size = {wanted} is more than the "
                            f"{len(smiles)} MOSES training molecules")
     chosen = np.random.default_rng(data.seed).choice(len(smiles), wanted, replace=False)
-    train = [smiles[i] for i in chosen[: data.train_size]]
-    val = [smiles[i] for i in chosen[data.train_size:]]
+    return [smiles[i] for i in chosen[: data.train_size]], \
+        [smiles[i] for i in chosen[data.train_size:]]
+
+
+def moses_splits(recipe: Img2SeqRecipe, data_dir: str | None) -> ImageTextSplits:
+    """The recipe's MOSES molecules, rendered (training images augmented)."""
+    data = recipe.data
+    train, val = moses_selection(data, data_dir)
     cache = Path(data.cache_dir).expanduser()
     rendered_train = render_cache(train, recipe.render, cache, augment=True, seed=data.seed,
                                   workers=data.render_workers, label="render train")
