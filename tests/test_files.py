@@ -1,7 +1,20 @@
+import io
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
+from attnkit import files
 from attnkit.errors import AttnkitError
-from attnkit.files import read_text, write_atomically, write_text_atomically
+from attnkit.files import (
+    check_writable,
+    read_lines,
+    read_text,
+    write_atomically,
+    write_text_atomically,
+)
 
 
 def test_written_through_a_temporary_file_with_the_same_suffix(tmp_path):
@@ -37,3 +50,71 @@ def test_read_text_errors_name_the_file_and_line(tmp_path):
         read_text(path)
     path.write_bytes(b"\xef\xbb\xbfwith a byte-order mark\n")
     assert read_text(path) == "with a byte-order mark\n"
+
+
+@pytest.mark.parametrize("make", ["device", "symlink", "fifo", "folder"])
+def test_only_regular_files_are_read(tmp_path, make):
+    """/dev/zero would grow until memory ran out, a FIFO would block forever."""
+    path = tmp_path / "data.csv"
+    if make == "device":
+        path = Path("/dev/zero")
+    elif make == "symlink":
+        path.symlink_to("/dev/zero")
+    elif make == "fifo":
+        os.mkfifo(path)
+    else:
+        path.mkdir()
+    for read in (read_text, lambda p: list(read_lines(p))):
+        with pytest.raises(AttnkitError, match="is not a regular file"):
+            read(path)
+
+
+def test_files_read_whole_have_a_size_limit(tmp_path, monkeypatch):
+    monkeypatch.setattr(files, "MAX_TEXT_BYTES", 10)
+    path = tmp_path / "big.txt"
+    path.write_text("x" * 11)
+    with pytest.raises(AttnkitError, match="files read whole may hold at most"):
+        read_text(path)
+
+
+def test_lines_are_read_as_they_come_with_a_limit_per_line(tmp_path, monkeypatch):
+    path = tmp_path / "in.txt"
+    path.write_bytes(b"\xef\xbb\xbffirst\r\n\nthird\n")
+    lines = read_lines(path)
+    assert next(lines) == (1, "first")  # nothing past the first line has been needed yet
+    assert list(lines) == [(2, ""), (3, "third")]
+    monkeypatch.setattr(files, "MAX_LINE_BYTES", 4)
+    with pytest.raises(AttnkitError, match="in.txt:1: line longer than"):
+        list(read_lines(path))
+    path.write_bytes(b"one\n\xff two\n")
+    monkeypatch.setattr(files, "MAX_LINE_BYTES", 100)
+    with pytest.raises(AttnkitError, match=r"in.txt:2: byte b'\\xff' is not valid UTF-8"):
+        list(read_lines(path))
+
+
+def test_a_dash_reads_standard_input(monkeypatch):
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"a\nb\n")))
+    assert list(read_lines("-")) == [(1, "a"), (2, "b")]
+
+
+def test_a_killed_writers_temporary_is_removed_by_the_next_write(tmp_path):
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True).stdout.strip()
+    stale = tmp_path / f".cache.npy.{dead}-0123abcd.tmp.npy"
+    stale.write_bytes(b"half a render cache")
+    running = tmp_path / f".cache.npy.{os.getpid()}-4567abcd.tmp.npy"
+    running.write_bytes(b"being written now")
+    write_text_atomically(tmp_path / "cache.npy", "done")
+    assert not stale.exists() and running.exists()
+
+
+def test_outputs_are_checked_before_any_work(tmp_path):
+    check_writable(tmp_path / "new" / "out.html")
+    assert list(tmp_path.iterdir()) == []
+    with pytest.raises(AttnkitError, match="is a folder; give the name of a file"):
+        check_writable(tmp_path)
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(AttnkitError, match="file is a file, not a folder"):
+        check_writable(tmp_path / "file" / "out.html")
+    with pytest.raises(AttnkitError, match="cannot write /proc/out.html"):
+        check_writable("/proc/out.html")

@@ -4,7 +4,8 @@ layers below. An arrow pointing up, one pipeline reaching into another, a role o
 reaching into a later role, or any circle fails the test with the modules named.
 
     layers <- models <- engine, decoding <- pipelines <- serve, cli
-    data, viz, numpy_ref and recipe sit beside layers; errors, then files, under everything.
+    data, viz, numpy_ref and recipe sit beside layers; errors, then files and progress, under
+    everything.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ SOURCE = Path(attnkit.__file__).parent
 # (modules inside one part import each other freely, as long as there is no circle).
 RANKS = {
     "errors": 0,
-    "files": 1,
+    "files": 1, "progress": 1,
     "layers": 2, "data": 2, "viz": 2, "numpy_ref": 2, "recipe": 2,
     "models": 3,
     "engine": 4, "decoding": 4,
@@ -32,7 +33,7 @@ RANKS = {
 # Stricter than rank: these parts may import only these parts.
 ONLY = {
     "numpy_ref": {"errors"},
-    "data": {"errors", "files"},
+    "data": {"errors", "files", "progress"},
     "decoding": {"errors"},
 }
 # numpy_ref runs on NumPy alone (the readable reference engine); the standard library is fine.

@@ -18,6 +18,7 @@ from types import ModuleType
 
 from attnkit import __version__
 from attnkit.errors import AttnkitError
+from attnkit.files import check_writable
 
 PIPELINE_COMMANDS: tuple[str, ...] = (
     "attnkit.pipelines.img2seq.commands",
@@ -142,6 +143,7 @@ def export_weights(args: argparse.Namespace) -> None:
         raise AttnkitError(f"--output must end in .safetensors, got {output}")
     if output.exists() and not args.overwrite:
         raise AttnkitError(f"{output} exists; pass --overwrite to replace it")
+    check_writable(output)
     path = resolve_checkpoint(args.run)
     predictor = importlib.import_module(pipeline_of(path).__name__.rpartition(".")[0]
                                         + ".predictor")

@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from attnkit.data.text_files import read_labelled_texts, read_lines
+from attnkit.data.text_files import read_labelled_texts
 from attnkit.errors import AttnkitError
 
 
@@ -28,10 +28,6 @@ def test_non_utf8_bytes_name_the_line(tmp_path):
     path.write_bytes(b"text,label\nfine,1\ncaf\xe9,0\n")
     with pytest.raises(AttnkitError, match=r"data.csv:3: byte b'\\xe9' is not valid UTF-8"):
         read_labelled_texts(path)
-    lines = tmp_path / "reviews.txt"
-    lines.write_bytes(b"one\n\xff\xfe two\n")
-    with pytest.raises(AttnkitError, match=r"reviews.txt:2: .* not valid UTF-8"):
-        read_lines(lines)
 
 
 def test_empty_and_malformed_rows_are_errors_with_line_numbers(tmp_path):
@@ -59,12 +55,3 @@ def test_a_one_megabyte_review_in_a_csv(tmp_path):
     path.write_text(f'text,label\n"{review}",pos\nshort,neg\n')
     data = read_labelled_texts(path)
     assert len(data.texts[0]) == 1_000_000 and data.labels == ["pos", "neg"]
-
-
-def test_read_lines_skips_blank_lines_and_rejects_empty_files(tmp_path):
-    path = tmp_path / "in.txt"
-    path.write_text("first review\n\n  second review  \r\n")
-    assert read_lines(path) == ["first review", "second review"]
-    path.write_text("\n \n")
-    with pytest.raises(AttnkitError, match="no text"):
-        read_lines(path)

@@ -88,9 +88,9 @@ def test_run_folders_that_cannot_be_written(tmp_path):
     (tmp_path / "file").write_text("x")
     with pytest.raises(AttnkitError, match="is a file, not a folder"):
         prepare_run_dir(run_options(run_dir=tmp_path / "file"), "dates", None)
-    with pytest.raises(AttnkitError, match="file is a file"):
+    with pytest.raises(AttnkitError, match="file is a file, not a folder"):
         prepare_run_dir(run_options(run_dir=tmp_path / "file" / "run"), "dates", None)
-    with pytest.raises(AttnkitError, match="cannot write into --run-dir"):
+    with pytest.raises(AttnkitError, match="cannot write /proc/attnkit-run"):
         prepare_run_dir(run_options(run_dir=Path("/proc/attnkit-run")), "dates", None)
     with pytest.raises(AttnkitError, match="--run-dir: expected a folder name"):
         parser().parse_args(["--run-dir", ""])

@@ -1,4 +1,4 @@
-"""User text data: labelled CSV, TSV or JSONL files, and plain files of one text a line.
+"""User text data: labelled CSV, TSV or JSONL files.
 
 Every problem a user can cause (missing file, bytes that are not UTF-8, a missing column,
 an empty text or label) raises ``AttnkitError`` naming the file, the line and what was found.
@@ -25,15 +25,6 @@ class LabelledTexts:
 
     texts: list[str]
     labels: list[str]
-
-
-def read_lines(path: Path) -> list[str]:
-    """Non-empty lines of a plain text file (one text a line), without line endings."""
-    lines = [line.strip() for line in read_text(path).splitlines()]
-    texts = [line for line in lines if line]
-    if not texts:
-        raise AttnkitError(f"{path}: no text in the file (one text a line expected)")
-    return texts
 
 
 def read_labelled_texts(

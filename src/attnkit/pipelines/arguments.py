@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import math
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -22,6 +21,7 @@ from attnkit.engine.checkpoint import read_header
 from attnkit.engine.seeding import MAX_SEED
 from attnkit.engine.trainer import MAX_THREADS
 from attnkit.errors import AttnkitError
+from attnkit.files import check_writable
 from attnkit.recipe import (
     load_recipe,
     parse_override,
@@ -205,14 +205,4 @@ def check_run_dir(run_dir: Path, overwrite: bool) -> None:
             raise AttnkitError(f"{run_dir} {what} ({shown}); use --resume {run_dir} to "
                                "continue a run there, --overwrite to train over it, or another "
                                "--run-dir")
-    existing = run_dir
-    while not existing.exists() and existing != existing.parent:
-        existing = existing.parent
-    if not existing.is_dir():
-        raise AttnkitError(f"cannot make --run-dir {run_dir}: {existing} is a file")
-    try:  # permissions alone do not tell (root, read-only mounts, /proc): try, leave nothing
-        with tempfile.TemporaryDirectory(prefix=".attnkit-", dir=existing):
-            pass
-    except OSError as error:
-        raise AttnkitError(f"cannot write into --run-dir {run_dir}: {existing}: "
-                           f"{error.strerror}") from None
+    check_writable(run_dir, folder=True)

@@ -1,5 +1,6 @@
 """Bad input: one clear `error:` line, exit status 1, nothing overwritten."""
 
+import json
 import subprocess
 import sys
 
@@ -32,9 +33,20 @@ def test_non_utf8_input_keeps_an_existing_output(run_dir, tmp_path, capsys):
     code, error = run(["predict", run_dir, "--input", source, "--output", output], capsys)
     assert code == 1 and "in.txt:2" in error and "UTF-8" in error
     assert output.read_text() == "old predictions\n"
-    source.write_text("a fine film\nqqqzx zzkq\n")
+
+
+def test_a_text_the_model_cannot_read_is_reported_and_the_others_classified(run_dir, tmp_path,
+                                                                             capsys):
+    source, output = tmp_path / "in.txt", tmp_path / "out.jsonl"
+    source.write_text("a fine film\nqqqzx zzkq\n\nan awful film\n")
     code, error = run(["predict", run_dir, "--input", source, "--output", output], capsys)
-    assert code == 1 and "text 2" in error and output.read_text() == "old predictions\n"
+    assert code == 1 and error.startswith("error: ") and "in.txt:2: none of the 2 words" in error
+    rows = [json.loads(line) for line in output.read_text().splitlines()]
+    assert [row["text_number"] for row in rows] == [1, 2, 3]
+    assert "label" in rows[0] and "label" in rows[2] and "none of the 2 words" in rows[1]["error"]
+    assert main(["predict", str(run_dir), "a fine film", "qqqzx zzkq"]) == 1
+    shown = capsys.readouterr()
+    assert shown.out.count("label ") == 1 and "text 2: none of the 2 words" in shown.err
 
 
 def csv_file(tmp_path, header, rows):

@@ -1,3 +1,4 @@
+import io
 import json
 import shutil
 import subprocess
@@ -186,3 +187,19 @@ def test_cli_exit_code_in_a_subprocess(tmp_path):
                              str(tmp_path / "none"), "2/10/93"], capture_output=True, text=True)
     assert result.returncode == 1
     assert result.stderr.startswith("error: checkpoint not found")
+
+
+def test_a_line_the_model_cannot_read_is_reported_and_the_others_translated(date_run, tmp_path,
+                                                                             capsys,
+                                                                             monkeypatch):
+    inputs = tmp_path / "in.txt"
+    inputs.write_text("2/10/93\nSept. 27 \u00e9\n\n27 Sep 1994\n")
+    assert main(["translate", str(date_run), "--file", str(inputs), "--no-text-heatmap"]) == 1
+    shown = capsys.readouterr()
+    assert [line.split(" -> ")[0] for line in shown.out.splitlines()] == ["2/10/93",
+                                                                         "27 Sep 1994"]
+    assert shown.err == f"error: {inputs}:2: 'Sept. 27 \u00e9' has characters never seen in " \
+        "training: '\u00e9'\n"
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"2/10/93\n")))
+    assert main(["translate", str(date_run), "--file", "-", "--no-text-heatmap"]) == 0
+    assert capsys.readouterr().out.startswith("2/10/93 -> ")

@@ -5,23 +5,26 @@ classify --data FILE``, and ``attnkit eval RUN`` / ``attnkit predict RUN "text"`
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import TextIO
 
 import numpy as np
 
 from attnkit.data.bigrams import split_like
 from attnkit.data.imdb import load_imdb_corpus
 from attnkit.data.sources import resolve_data_dir
-from attnkit.data.text_files import read_labelled_texts, read_lines
+from attnkit.data.text_files import read_labelled_texts
 from attnkit.engine.classification_metrics import (
     classification_scores,
     confusion_matrix,
     format_report,
 )
 from attnkit.errors import AttnkitError
-from attnkit.files import write_text_atomically
+from attnkit.files import check_writable, read_lines, write_atomically, write_text_atomically
 from attnkit.pipelines.arguments import (
     add_device_arguments,
     add_run_arguments,
@@ -38,9 +41,12 @@ from attnkit.pipelines.classify.data import (
 from attnkit.pipelines.classify.predictor import TextClassifier
 from attnkit.pipelines.classify.recipe import PIPELINE, ClassifyRecipe
 from attnkit.pipelines.classify.training import train_classifier
+from attnkit.progress import progress_bar
 
 __all__ = ["PIPELINE", "add_train_parsers", "add_eval_arguments", "evaluate",
            "add_predict_arguments", "predict"]
+
+CHUNK = 1000  # texts of an --input file read and classified at once
 
 
 def add_train_parsers(runs: argparse._SubParsersAction) -> None:
@@ -149,7 +155,8 @@ def imdb_test_sequences(classifier: TextClassifier,
 
 def add_predict_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("texts", nargs="*", help="texts to classify")
-    parser.add_argument("--input", type=Path, help="file with one text a line")
+    parser.add_argument("--input", help="file with one text a line (`-`: standard input); read "
+                        "as it comes, so it may be of any length")
     parser.add_argument("--output", type=Path, help="write predictions as JSON lines here")
     parser.add_argument("--html", type=Path, help="write a page highlighting the text by "
                         "attention weight (one text)")
@@ -158,48 +165,102 @@ def add_predict_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def predict(args: argparse.Namespace) -> int:
+    """Each text's label, probabilities and attention. A text the model cannot read is
+    reported (`error: ...` on stderr; with --input also as a JSON line) and the others are
+    classified; the exit status is then 1. Outputs are checked before any work."""
     if bool(args.texts) == bool(args.input):
         raise AttnkitError("give either texts to classify or --input FILE (one text a line)")
     if args.html is not None and (args.input or len(args.texts) != 1):
         raise AttnkitError("--html shows one text: give exactly one text, not --input")
     if args.output is not None and not args.input:
         raise AttnkitError("--output writes predictions for --input FILE")
+    for output in (args.html, args.output):
+        if output is not None:
+            check_writable(output)
     classifier = TextClassifier.from_checkpoint(args.checkpoint, args.device)
     if args.input:
         return predict_file(classifier, args)
-    predictions = classifier.predict(args.texts, args.batch_size)
     color = not args.no_color and sys.stdout.isatty()
-    for text, prediction in zip(args.texts, predictions, strict=True):
+    failed = 0
+    for number, text in enumerate(args.texts, start=1):
+        try:
+            [prediction] = classifier.predict([text], args.batch_size,
+                                              where=[f"text {number}"])
+        except AttnkitError as error:
+            failed += 1
+            print(f"error: {error}", file=sys.stderr)
+            continue
         print(f"label        {prediction.label}")
         print(f"probability  {prediction.probability:.4f}")
         top = ", ".join(f"{word} {weight:.3f}"
                         for word, weight in classifier.top_tokens(text, prediction))
         print(f"attends to   {top}")
         print(classifier.render_terminal(text, prediction, color))
-    if args.html is not None:
-        write_text_atomically(args.html, classifier.render_html(args.texts[0], predictions[0]))
-        print(f"wrote {args.html}")
-    return 0
+        if args.html is not None:
+            write_text_atomically(args.html, classifier.render_html(text, prediction))
+            print(f"wrote {args.html}")
+    return 1 if failed else 0
 
 
 def predict_file(classifier: TextClassifier, args: argparse.Namespace) -> int:
-    texts = read_lines(args.input)
-    where = [f"{args.input}: text {i + 1}" for i in range(len(texts))]
-    predictions = classifier.predict(texts, args.batch_size, progress=True, where=where)
-    lines = []
-    for number, (text, prediction) in enumerate(zip(texts, predictions, strict=True), 1):
-        lines.append(json.dumps({
+    """JSON lines for --input's texts, read and classified CHUNK at a time, to stdout or
+    (atomically) to --output."""
+    counts = {"texts": 0, "failed": 0}
+
+    def write(stream: TextIO) -> None:
+        texts = ((number, line) for number, line in read_lines(args.input) if line.strip())
+        with progress_bar(unit="text", desc="classifying") as bar:
+            while chunk := list(itertools.islice(texts, CHUNK)):
+                for record in file_records(classifier, chunk, counts, args):
+                    stream.write(json.dumps(record, ensure_ascii=False) + "\n")
+                bar.update(len(chunk))
+
+    def write_all(stream: TextIO) -> None:
+        write(stream)
+        if not counts["texts"]:
+            raise AttnkitError(f"{args.input}: no text in the file (one text a line expected)")
+
+    if args.output is None:
+        write_all(sys.stdout)
+    else:
+        write_atomically(args.output, lambda temporary: write_to(temporary, write_all))
+        print(f"wrote {counts['texts']} predictions to {args.output}")
+    return 1 if counts["failed"] else 0
+
+
+def write_to(path: Path, write: Callable[[TextIO], None]) -> None:
+    with path.open("w", encoding="utf-8") as stream:
+        write(stream)
+
+
+def file_records(classifier: TextClassifier, chunk: list[tuple[int, str]], counts: dict,
+                 args: argparse.Namespace) -> list[dict]:
+    """One record per (line number, text): the prediction, or the error that stopped it."""
+    encoded: list = []
+    for line, text in chunk:
+        counts["texts"] += 1
+        try:
+            encoded.append(classifier.encode(text, f"{args.input}:{line}"))
+        except AttnkitError as error:
+            encoded.append(error)
+            counts["failed"] += 1
+            print(f"error: {error}", file=sys.stderr)
+    readable = [item for item in encoded if not isinstance(item, AttnkitError)]
+    predictions = iter(classifier.predict_encoded(classifier.dataset(readable), args.batch_size)
+                       if readable else [])
+    records = []
+    for number, ((_, text), item) in enumerate(zip(chunk, encoded, strict=True),
+                                               start=counts["texts"] - len(chunk) + 1):
+        if isinstance(item, AttnkitError):
+            records.append({"text_number": number, "error": str(item)})
+            continue
+        prediction = next(predictions)
+        records.append({
             "text_number": number, "label": prediction.label,
             "probability": round(prediction.probability, 6),
             "probabilities": dict(zip(classifier.class_names,
                                       (round(p, 6) for p in prediction.probabilities),
                                       strict=True)),
             "top_tokens": classifier.top_tokens(text, prediction),
-        }, ensure_ascii=False))
-    if args.output is None:
-        for line in lines:
-            print(line)
-    else:
-        write_text_atomically(args.output, "\n".join(lines) + "\n")
-        print(f"wrote {len(lines)} predictions to {args.output}")
-    return 0
+        })
+    return records

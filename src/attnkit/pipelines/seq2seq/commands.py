@@ -4,21 +4,24 @@
 - `attnkit train dates [--model attention|peeky|plain] [--engine torch|numpy] [--set ...]`
 - `attnkit train seq2seq --data FILE [--val FILE] [--format auto|tsv|fixed]` (user pairs)
 - `attnkit eval RUN [--data FILE] [--beam N]`: held-out metrics as JSON (dates: the test split)
-- `attnkit translate RUN "September 27, 1994" [--heatmap out.png] [--beam N]`
+- `attnkit translate RUN "September 27, 1994" [--file FILE|-] [--heatmap out.png] [--beam N]`
   (`attnkit predict RUN ...` is the same)
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 from attnkit.data.seq_files import load_pairs
 from attnkit.engine.checkpoint import resolve_checkpoint
 from attnkit.engine.sequence_metrics import character_accuracy, exact_match
 from attnkit.errors import AttnkitError
-from attnkit.files import read_text
+from attnkit.files import STDIN, check_writable, read_lines
 from attnkit.pipelines.arguments import (
     add_beam_argument,
     add_device_arguments,
@@ -29,6 +32,9 @@ from attnkit.pipelines.arguments import (
 from attnkit.pipelines.seq2seq.data import build_splits, build_vocabulary, loaders
 from attnkit.pipelines.seq2seq.predictor import Translator, render_text_heatmap, write_heatmap
 from attnkit.pipelines.seq2seq.recipe import PIPELINE, Seq2seqRecipe, checkpoint_meta
+
+CHUNK = 500  # inputs translated at once; a file is read chunk by chunk
+TEXT_HEATMAPS = 20  # terminal heatmaps are printed for at most this many inputs
 
 
 def add_train_parsers(runs: argparse._SubParsersAction) -> None:
@@ -124,7 +130,8 @@ def evaluate(args: argparse.Namespace) -> int:
 
 def add_predict_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("texts", nargs="*", help="inputs to translate (or use --file)")
-    parser.add_argument("--file", type=Path, help="one input per line")
+    parser.add_argument("--file", help="one input per line (`-`: standard input); read as it "
+                        "comes, so it may be of any length")
     parser.add_argument("--heatmap", type=Path, metavar="PNG", help="write the attention of "
                         "the (first) input as a labelled heatmap")
     parser.add_argument("--no-text-heatmap", action="store_true",
@@ -133,22 +140,44 @@ def add_predict_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def predict(args: argparse.Namespace) -> int:
-    texts = list(args.texts)
-    if args.file is not None:
-        texts += [line for line in read_text(args.file).splitlines() if line.strip()]
-    if not texts:
+    """`source -> output` per input, in order, with a terminal heatmap for up to
+    TEXT_HEATMAPS inputs. An input the model cannot read is reported (`error: FILE:LINE: ...`
+    on stderr) and the others are translated; the exit status is then 1."""
+    if args.heatmap is not None:
+        check_writable(args.heatmap)  # before any work
+    inputs = labelled_inputs(args)
+    chunk = list(itertools.islice(inputs, CHUNK))
+    if not chunk:
         raise AttnkitError("nothing to translate: give texts or --file")
     translator = Translator.from_checkpoint(args.checkpoint, args.device)
-    translations = translator.translate(texts, args.beam)
-    for translation in translations:
-        print(f"{translation.source} -> {translation.output}")
-        if translation.attention is not None and not args.no_text_heatmap and \
-                len(translations) <= 20:
-            print(render_text_heatmap(translation))
-    if args.heatmap is not None:
-        write_heatmap(translations[0], args.heatmap)
+    show_maps = not args.no_text_heatmap and len(chunk) <= TEXT_HEATMAPS
+    failed, first = 0, None
+    while chunk:
+        results = translator.translate_each([text for _, text in chunk], args.beam)
+        for (where, _), result in zip(chunk, results, strict=True):
+            if isinstance(result, AttnkitError):
+                failed += 1
+                print(f"error: {where}{result}", file=sys.stderr)
+                continue
+            first = first or result
+            print(f"{result.source} -> {result.output}")
+            if show_maps and result.attention is not None:
+                print(render_text_heatmap(result))
+        chunk = list(itertools.islice(inputs, CHUNK))
+    if args.heatmap is not None and first is not None:
+        write_heatmap(first, args.heatmap)
         print(f"heatmap written to {args.heatmap}")
-    return 0
+    return 1 if failed else 0
+
+
+def labelled_inputs(args: argparse.Namespace) -> Iterator[tuple[str, str]]:
+    """(where, text): the command line's texts, then --file's non-blank lines."""
+    for text in args.texts:
+        yield "", text
+    if args.file is not None:
+        for number, line in read_lines(args.file):
+            if line.strip():
+                yield f"{'stdin' if args.file == STDIN else args.file}:{number}: ", line
 
 
 def translate_command(args: argparse.Namespace) -> int:

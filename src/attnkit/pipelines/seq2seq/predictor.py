@@ -95,6 +95,22 @@ class Translator:
                 results[i] = self.translation(texts[i], hypothesis)
         return results  # type: ignore[return-value]
 
+    def translate_each(self, texts: Sequence[str],
+                       beam_width: int | None = None) -> list[Translation | AttnkitError]:
+        """Like `translate`, but an input the model cannot read gives its AttnkitError in its
+        place instead of stopping the others."""
+        results: list[Translation | AttnkitError | None] = []
+        readable = []
+        for text in texts:
+            try:
+                self.check(text.strip())
+                readable.append(text)
+                results.append(None)
+            except AttnkitError as error:
+                results.append(error)
+        translations = iter(self.translate(readable, beam_width) if readable else [])
+        return [next(translations) if result is None else result for result in results]
+
     def translation(self, text: str, hypothesis: Hypothesis) -> Translation:
         attention = hypothesis.attention
         if attention is not None and self.recipe.model.reverse_source:
