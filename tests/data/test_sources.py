@@ -30,3 +30,21 @@ def test_download_checks_the_checksum(tmp_path):
 def test_unreachable_source_names_the_way_out(tmp_path):
     with pytest.raises(AttnkitError, match="--data-dir"):
         download((tmp_path / "absent.bin").as_uri(), tmp_path / "x.bin", "0" * 64)
+
+
+def test_a_download_shows_its_progress_in_bytes(tmp_path, monkeypatch):
+    from attnkit.data import sources
+
+    bars = []
+    real = sources.progress_bar
+
+    def recorded(*args, **options):
+        bars.append(options)
+        return real(*args, **options)
+
+    monkeypatch.setattr(sources, "progress_bar", recorded)
+    source = tmp_path / "archive.tar.gz"
+    source.write_bytes(b"x" * 3000)
+    download(source.as_uri(), tmp_path / "copy.tar.gz", hashlib.sha256(b"x" * 3000).hexdigest())
+    assert bars == [{"total": 3000, "unit": "B", "unit_scale": True,
+                     "desc": "downloading copy.tar.gz"}]

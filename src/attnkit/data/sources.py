@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import hashlib
 import os
-import shutil
 import urllib.error
 import urllib.request
 from pathlib import Path
 
 from attnkit.errors import AttnkitError
 from attnkit.files import write_atomically
+from attnkit.progress import progress_bar
 
 ENVIRONMENT_VARIABLE = "ATTNKIT_DATA"
 
@@ -43,7 +43,12 @@ def download(url: str, destination: Path, sha256: str, timeout: float = 60.0) ->
         try:
             with temporary.open("wb") as out, \
                     urllib.request.urlopen(url, timeout=timeout) as reply:
-                shutil.copyfileobj(reply, out, length=1 << 20)
+                size = int(reply.headers.get("Content-Length") or 0) or None
+                with progress_bar(total=size, unit="B", unit_scale=True,
+                                  desc=f"downloading {destination.name}") as bar:
+                    for block in iter(lambda: reply.read(1 << 20), b""):
+                        out.write(block)
+                        bar.update(len(block))
         except (urllib.error.URLError, OSError) as error:
             raise AttnkitError(f"cannot download {url} ({error}); put the file at {destination} "
                                f"or point --data-dir / ${ENVIRONMENT_VARIABLE} at a copy") from None

@@ -41,6 +41,7 @@ from attnkit.engine.epoch_progress import EpochProgress
 from attnkit.engine.run_recorder import RunRecorder
 from attnkit.engine.seeding import MAX_SEED, capture_rng, restore_rng
 from attnkit.errors import AttnkitError
+from attnkit.progress import progress_bar
 
 Batch = dict[str, Tensor]
 RandomState = tuple[dict[str, Tensor], dict[str, Any]]  # capture_rng's (tensors, JSON values)
@@ -156,9 +157,9 @@ class Trainer:
         start_epoch(loader, progress.epoch)
         batches = self._batches_from(loader, progress)
         done_before, started = progress.items, time.perf_counter()
-        bar = tqdm(batches, total=progress.total, initial=progress.batches, leave=False,
-                   desc=f"epoch {progress.epoch + 1}/{self.config.epochs}",
-                   disable=not self.context.is_main or None, dynamic_ncols=True)
+        bar = progress_bar(batches, shown=self.context.is_main, total=progress.total,
+                           initial=progress.batches,
+                           desc=f"epoch {progress.epoch + 1}/{self.config.epochs}")
         last = started
         for batch in bar:
             loss, items = self._train_step(move(batch, self.device))

@@ -41,6 +41,7 @@ def test_a_text_the_model_cannot_read_is_reported_and_the_others_classified(run_
     source.write_text("a fine film\nqqqzx zzkq\n\nan awful film\n")
     code, error = run(["predict", run_dir, "--input", source, "--output", output], capsys)
     assert code == 1 and error.startswith("error: ") and "in.txt:2: none of the 2 words" in error
+    assert "\r" not in error  # no progress-bar frames in a log
     rows = [json.loads(line) for line in output.read_text().splitlines()]
     assert [row["text_number"] for row in rows] == [1, 2, 3]
     assert "label" in rows[0] and "label" in rows[2] and "none of the 2 words" in rows[1]["error"]

@@ -56,7 +56,8 @@ def test_eval_on_the_test_split_agrees_with_the_python_api(run_dir, capsys, monk
                                                             tmp_path):
     monkeypatch.setenv("HOME", str(tmp_path))
     assert main(["eval", str(run_dir), "--data-dir", str(slice_data_dir())]) == 0
-    out = capsys.readouterr().out
+    out, err = capsys.readouterr()
+    assert "\r" not in err  # progress bars are left out of pipes and logs
     assert "examples   1000" in out and "confusion matrix" in out
     accuracy = float(out.split("accuracy")[1].split()[0])
     test = slice_reviews()["test"]

@@ -14,7 +14,6 @@ from typing import NamedTuple
 
 import numpy as np
 import torch
-from tqdm.auto import tqdm
 
 from attnkit.data.bigrams import BigramTable
 from attnkit.data.ngrams import NgramTable
@@ -29,6 +28,7 @@ from attnkit.models.stacked_classifier import StackedClassifier
 from attnkit.pipelines.classify.data import EncodedDataset, collate, run_model
 from attnkit.pipelines.classify.recipe import PIPELINE
 from attnkit.pipelines.run_checkpoint import load_run_checkpoint
+from attnkit.progress import progress_bar
 from attnkit.viz.highlight import highlight_html, highlight_terminal
 
 
@@ -136,7 +136,7 @@ class TextClassifier:
         device = next(self.model.parameters()).device
         results: list[Prediction | None] = [None] * len(dataset)
         starts = range(0, len(order), batch_size)
-        for start in tqdm(starts, desc="classifying", disable=not progress, unit="batch"):
+        for start in progress_bar(starts, shown=progress, desc="classifying", unit="batch"):
             chosen = order[start:start + batch_size]
             batch = move(collate([dataset[i] for i in chosen]), device)
             logits, weights = run_model(self.model, batch)

@@ -10,7 +10,6 @@ import copy
 import numpy as np
 import torch
 from torch import Tensor
-from tqdm.auto import tqdm
 
 from attnkit.data.ngrams import log_count_ratios
 from attnkit.engine.classification_loss import classification_loss
@@ -26,6 +25,7 @@ from attnkit.pipelines.classify.data import (
     run_model,
 )
 from attnkit.pipelines.classify.recipe import NgramBranchConfig
+from attnkit.progress import progress_bar
 
 
 def stack_ngram_branch(attention: AttentionClassifier, data: PreparedData,
@@ -82,8 +82,8 @@ def train_branch(branch: NgramLogits, train: EncodedDataset, validation: Encoded
         branch.train()
         order = generator.permutation(len(train))
         starts = range(0, len(order), config.batch_size)
-        for start in tqdm(starts, desc=f"n-gram branch, epoch {epoch + 1}", unit="batch",
-                          leave=False):
+        for start in progress_bar(starts, desc=f"n-gram branch, epoch {epoch + 1}",
+                                  unit="batch"):
             ngrams, offsets, labels = _bag(train, order[start:start + config.batch_size],
                                            device)
             loss = classification_loss(_squeezed(branch(ngrams, offsets)), labels)

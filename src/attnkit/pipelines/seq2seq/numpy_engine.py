@@ -17,7 +17,6 @@ from typing import Any
 import numpy as np
 import torch
 from torch import Tensor
-from tqdm.auto import tqdm
 
 from attnkit.data.loaders import start_epoch
 from attnkit.engine.checkpoint import save_checkpoint
@@ -32,6 +31,7 @@ from attnkit.numpy_ref.optimizers import Adam
 from attnkit.numpy_ref.torch_layout import from_torch_layout, to_torch_layout
 from attnkit.pipelines.seq2seq.training import SOURCES, search_length
 from attnkit.pipelines.sequence_training import SequenceTraining
+from attnkit.progress import progress_bar
 
 NUMPY_MODELS = {"attention": AttentionSeq2seq, "peeky": PeekySeq2seq, "plain": Seq2seq}
 NumpyModel = Seq2seq | PeekySeq2seq | AttentionSeq2seq
@@ -198,8 +198,7 @@ def _no_bar(batches: Iterable) -> Iterable:
 
 def _progress_bar(loader: Iterable):
     total = len(loader) if hasattr(loader, "__len__") else None
-    return lambda batches: tqdm(batches, total=total, leave=False, dynamic_ncols=True,
-                                desc="numpy epoch")
+    return lambda batches: progress_bar(batches, total=total, desc="numpy epoch")
 
 
 def load_numpy_model(checkpoint: Any, model_config: Seq2seqConfig,
