@@ -31,6 +31,7 @@ from attnkit.data.chem import draw_molecule, parse_molecule, write_smiles
 from attnkit.data.images import fit_on_white
 from attnkit.errors import AttnkitError
 from attnkit.files import write_atomically, write_text_atomically
+from attnkit.progress import progress_bar
 
 SMILES_ORDERS = ("canonical", "spatial")
 # The spatial order ranks atoms along a direction 22.5 degrees below the x axis: RDKit draws
@@ -208,9 +209,7 @@ def render_files(jobs: list[tuple[str, dict, bool, int]], size: int, paths: Sequ
 
 def fill(images: np.ndarray, targets: list[str], atoms: list[np.ndarray],
          drawings: Iterable[MoleculeDrawing], label: str) -> None:
-    from tqdm.auto import tqdm
-
-    for i, drawing in enumerate(tqdm(drawings, total=len(images), desc=label, leave=False)):
+    for i, drawing in enumerate(progress_bar(drawings, total=len(images), desc=label)):
         images[i] = drawing.image
         targets.append(drawing.smiles)
         atoms.append(drawing.atoms)
