@@ -5,6 +5,7 @@ import torch
 from safetensors.torch import save_file
 
 from attnkit.engine.checkpoint import (
+    build_checked,
     load_checkpoint,
     load_model_state,
     read_header,
@@ -100,3 +101,46 @@ def test_mismatched_weights_are_a_clear_error(tmp_path):
     save_checkpoint(tmp_path / "c.safetensors", model.state_dict(), {"meta": {}})
     with pytest.raises(AttnkitError, match="do not fit"):
         load_model_state(torch.nn.Linear(3, 5), load_checkpoint(tmp_path / "c.safetensors"))
+
+
+def hostile(tmp_path, header_text, tensors=None):
+    """A valid safetensors file whose attnkit header is `header_text`."""
+    path = tmp_path / "hostile.safetensors"
+    save_file(tensors or {"model.weight": torch.zeros(2, 3)}, path,
+              metadata={"attnkit": header_text})
+    return path
+
+
+@pytest.mark.parametrize("header_text, message", [
+    ("[1, 2]", "a JSON list, not an object"),
+    ('"a string"', "a JSON str, not an object"),
+    ("[" * 100_000 + "]" * 100_000, "corrupt attnkit header"),
+    ('{"format_version": 1, "meta": {"a": ' + "[" * 100_000 + "]" * 100_000 + "}}",
+     "corrupt attnkit header"),
+    ('{"format_version": true, "meta": {}}', "checkpoint format True"),
+])
+def test_hostile_headers_are_one_line(tmp_path, header_text, message):
+    with pytest.raises(AttnkitError, match=message):
+        read_header(hostile(tmp_path, header_text))
+
+
+@pytest.mark.parametrize("optimizer", [{}, {"param_groups": 3}, [1], {"param_groups": [],
+                                                                       "scalars": {"x": 1}}])
+def test_an_optimiser_description_without_its_parts_is_one_line(tmp_path, optimizer):
+    header = json.dumps({"format_version": 1, "meta": {"task": "t"}, "optimizer": optimizer})
+    with pytest.raises(AttnkitError, match="corrupt optimiser state"):
+        load_checkpoint(hostile(tmp_path, header))
+
+
+def test_a_header_describing_a_huge_model_is_checked_against_the_tensors(tmp_path):
+    """hidden_size 200,000 would ask for 640 GB: the model is first built without memory."""
+    model = torch.nn.Linear(3, 2)
+    save_checkpoint(tmp_path / "c.safetensors", model.state_dict(), {"meta": {}})
+    checkpoint = load_checkpoint(tmp_path / "c.safetensors")
+    with pytest.raises(AttnkitError, match=r"weight is \(2, 3\) in the file but "
+                       r"\(200000, 200000\) in the model"):
+        build_checked(lambda: torch.nn.Linear(200_000, 200_000), checkpoint)
+    with pytest.raises(AttnkitError, match="the file lacks 0.bias"):
+        build_checked(lambda: torch.nn.Sequential(torch.nn.Linear(3, 2)), checkpoint)
+    built = build_checked(lambda: torch.nn.Linear(3, 2), checkpoint)
+    torch.testing.assert_close(built.weight, model.weight, rtol=0, atol=0)

@@ -5,11 +5,17 @@ version, the pipeline's meta with recipe and vocabulary, epoch, metrics, RNG sta
 hyper-parameters) is JSON in the header's metadata under the key "attnkit". Files are written to a
 temporary name and renamed, so a crash never leaves a half-written checkpoint, and loading never
 unpickles anything.
+
+A checkpoint may come from anyone, so reading one checks what it says before acting on it: the
+header must be a JSON object (of sane depth), the optimiser description well formed, and
+`build_checked` builds the model a header describes without memory first and compares it with
+the tensors actually in the file, so that a header claiming a 640 GB model is one error line.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -94,10 +100,13 @@ def read_header(path: Path) -> dict[str, Any]:
         raise AttnkitError(f"{path} is a safetensors file but not an attnkit checkpoint")
     try:
         header = json.loads(metadata[HEADER_KEY])
-    except json.JSONDecodeError:
+    except (json.JSONDecodeError, RecursionError):  # RecursionError: nested absurdly deep
         raise AttnkitError(f"{path} has a corrupt attnkit header") from None
+    if not isinstance(header, dict):
+        raise AttnkitError(f"{path} has a corrupt attnkit header: a JSON "
+                           f"{type(header).__name__}, not an object")
     version = header.get("format_version")
-    if not isinstance(version, int) or version > FORMAT_VERSION:
+    if not isinstance(version, int) or isinstance(version, bool) or version > FORMAT_VERSION:
         raise AttnkitError(
             f"{path} has checkpoint format {version!r}; this attnkit reads up to {FORMAT_VERSION}"
         )
@@ -120,11 +129,44 @@ def load_checkpoint(path: str | Path) -> Checkpoint:
     model_state = strip_prefix(tensors, MODEL_PREFIX)
     optimizer_state = None
     if "optimizer" in header:
-        optimizer_state = join_optimizer_state(strip_prefix(tensors, OPTIMIZER_PREFIX),
-                                               header["optimizer"])
+        try:
+            optimizer_state = join_optimizer_state(strip_prefix(tensors, OPTIMIZER_PREFIX),
+                                                   header["optimizer"])
+        except (KeyError, ValueError, TypeError, AttributeError) as error:
+            raise AttnkitError(f"{path} has a corrupt optimiser state ({type(error).__name__}: "
+                               f"{error})") from None
     extra = {k: v for k, v in tensors.items()
              if not k.startswith((MODEL_PREFIX, OPTIMIZER_PREFIX))}
     return Checkpoint(header, model_state, optimizer_state, extra)
+
+
+def build_checked(build: Callable[[], torch.nn.Module], checkpoint: Checkpoint,
+                  device: torch.device | str = "cpu") -> torch.nn.Module:
+    """`build()`'s model holding the checkpoint's weights, on `device`. It is first built on
+    torch's meta device (no memory) and its tensor names and shapes are compared with the
+    file's, so a header that describes another or a huge model is one error, not an
+    allocation; the file's own tensors bound what is then built."""
+    with torch.device("meta"):
+        skeleton = build()
+    check_weights_fit(skeleton, checkpoint)
+    model = build()
+    load_model_state(model, checkpoint)
+    return model.to(device)
+
+
+def check_weights_fit(model: torch.nn.Module, checkpoint: Checkpoint) -> None:
+    """An AttnkitError naming the first tensor the model and the checkpoint disagree on."""
+    expected = {name: tuple(tensor.shape) for name, tensor in model.state_dict().items()}
+    found = {name: tuple(tensor.shape) for name, tensor in checkpoint.model_state.items()}
+    missing = sorted(set(expected) - set(found))
+    unexpected = sorted(set(found) - set(expected))
+    wrong = [name for name in expected if name in found and expected[name] != found[name]]
+    problem = (f"{wrong[0]} is {found[wrong[0]]} in the file but {expected[wrong[0]]} in the "
+               "model its header describes" if wrong else
+               f"the file lacks {missing[0]}" if missing else
+               f"the file has {unexpected[0]}, which the model lacks" if unexpected else None)
+    if problem is not None:
+        raise AttnkitError(f"checkpoint weights do not fit the model: {problem}")
 
 
 def load_model_state(model: torch.nn.Module, checkpoint: Checkpoint) -> None:
@@ -154,6 +196,11 @@ def split_optimizer_state(state: dict[str, Any]) -> tuple[dict[str, torch.Tensor
 
 
 def join_optimizer_state(tensors: dict[str, torch.Tensor], described: dict) -> dict[str, Any]:
+    """The inverse of `split_optimizer_state`; a malformed description raises KeyError,
+    ValueError or TypeError."""
+    if not isinstance(described.get("param_groups"), list) or \
+            not all(isinstance(group, dict) for group in described["param_groups"]):
+        raise ValueError("param_groups must be a list of objects")
     state: dict[int, dict[str, Any]] = {}
     for name, value in tensors.items():
         _, param, key = name.split(".", 2)

@@ -19,7 +19,7 @@ from attnkit.data.bigrams import BigramTable
 from attnkit.data.ngrams import NgramTable
 from attnkit.data.text_tokenizer import TextTokenizer
 from attnkit.data.word_vocab import OOV_ID, WordVocabulary
-from attnkit.engine.checkpoint import load_model_state
+from attnkit.engine.checkpoint import build_checked
 from attnkit.engine.device import resolve_device
 from attnkit.engine.trainer import move
 from attnkit.errors import AttnkitError
@@ -27,8 +27,14 @@ from attnkit.models.classifier import AttentionClassifier, ClassifierConfig
 from attnkit.models.stacked_classifier import StackedClassifier
 from attnkit.pipelines.classify.data import EncodedDataset, collate, run_model
 from attnkit.pipelines.classify.recipe import PIPELINE
-from attnkit.pipelines.run_checkpoint import load_run_checkpoint
+from attnkit.pipelines.run_checkpoint import (
+    is_count,
+    is_mapping,
+    is_strings,
+    load_run_checkpoint,
+)
 from attnkit.progress import progress_bar
+from attnkit.recipe import recipe_from_dict
 from attnkit.viz.highlight import highlight_html, highlight_terminal
 
 
@@ -66,17 +72,29 @@ class TextClassifier:
     @classmethod
     def from_checkpoint(cls, path: str | Path, device: str = "auto") -> TextClassifier:
         """A run folder (its best checkpoint) or a checkpoint file of this pipeline."""
-        checkpoint = load_run_checkpoint(path, PIPELINE, "a classifier")
+        checkpoint = load_run_checkpoint(path, PIPELINE, "a classifier", {
+            "model": is_mapping, "vocab": is_strings, "tokenizer": is_mapping,
+            "classes": is_strings, "max_length": is_count})
         meta = checkpoint.meta
-        model = AttentionClassifier(ClassifierConfig(**meta["model"]))
+        config = recipe_from_dict(ClassifierConfig, meta["model"], "model.")
+        if len(meta["classes"]) != config.num_classes:
+            raise AttnkitError(f"{path} names {len(meta['classes'])} classes for a model of "
+                               f"{config.num_classes}")
         stacking = meta.get("ngrams")
-        if stacking is not None:
-            model = StackedClassifier(model, stacking["table_size"])
-        load_model_state(model, checkpoint)
+        if stacking is not None and not (is_mapping(stacking) and all(
+                is_count(stacking.get(key), 2**62) for key in ("table_size", "order", "base"))):
+            raise AttnkitError(f"{path} has an invalid n-gram description: {stacking!r:.60}")
+
+        def build() -> AttentionClassifier | StackedClassifier:
+            attention = AttentionClassifier(config)
+            return attention if stacking is None else \
+                StackedClassifier(attention, stacking["table_size"])
+
+        model = build_checked(build, checkpoint, resolve_device(device))
         ngrams = None
         if stacking is not None:
-            ngrams = NgramTable(model.ngrams.keys.numpy(), stacking["order"], stacking["base"])
-        model.to(resolve_device(device))
+            ngrams = NgramTable(model.ngrams.keys.cpu().numpy(), stacking["order"],
+                                stacking["base"])
         bigrams = BigramTable(meta["bigrams"]) if meta.get("bigrams") is not None else None
         return cls(model, WordVocabulary.from_list(meta["vocab"]),
                    TextTokenizer.from_dict(meta["tokenizer"]), meta["classes"],

@@ -14,11 +14,16 @@ import torch
 from attnkit.data.char_vocab import CharVocabulary
 from attnkit.data.seq_batches import encode_sources
 from attnkit.decoding import Hypothesis, search
-from attnkit.engine.checkpoint import load_model_state
+from attnkit.engine.checkpoint import build_checked
 from attnkit.engine.device import resolve_device
 from attnkit.errors import AttnkitError
 from attnkit.models.seq2seq import Seq2seq, build_seq2seq
-from attnkit.pipelines.run_checkpoint import load_run_checkpoint
+from attnkit.pipelines.run_checkpoint import (
+    is_count,
+    is_mapping,
+    is_strings,
+    load_run_checkpoint,
+)
 from attnkit.pipelines.seq2seq.recipe import PIPELINE, Seq2seqRecipe
 from attnkit.recipe import recipe_from_dict
 
@@ -52,15 +57,16 @@ class Translator:
 
     @classmethod
     def from_checkpoint(cls, path: str | Path, device: str = "cpu") -> Translator:
-        checkpoint = load_run_checkpoint(path, PIPELINE, "a seq2seq one", (
-            "recipe", "vocab", "max_source_length", "max_target_length"))
+        checkpoint = load_run_checkpoint(path, PIPELINE, "a seq2seq one", {
+            "recipe": is_mapping, "vocab": is_strings, "max_source_length": is_count,
+            "max_target_length": is_count})
         meta = checkpoint.meta
         recipe = recipe_from_dict(Seq2seqRecipe, meta["recipe"])
         vocab = CharVocabulary.from_list(meta["vocab"])
         target = resolve_device(device)
-        model = build_seq2seq(len(vocab), recipe.model)
-        load_model_state(model, checkpoint)
-        return cls(model.to(target), vocab, recipe, meta, target)
+        model = build_checked(lambda: build_seq2seq(len(vocab), recipe.model), checkpoint,
+                              target)
+        return cls(model, vocab, recipe, meta, target)
 
     def check(self, text: str) -> list[int]:
         """Character ids of `text`, or an AttnkitError saying what is wrong with it."""

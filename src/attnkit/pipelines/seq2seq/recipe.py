@@ -50,8 +50,8 @@ class DecodeConfig(SearchConfig):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        if self.extra_length < 0:
-            raise ValueError("extra_length must be >= 0")
+        if not 0 <= self.extra_length <= 1000:
+            raise ValueError(f"extra_length must be from 0 to 1000, got {self.extra_length}")
 
 
 def default_train() -> TrainConfig:
