@@ -32,3 +32,14 @@ def test_strip_has_one_panel_per_token_and_is_written_atomically(tmp_path):
         plot_attention_strip(image, attention, ["C", "C", "O"], tmp_path / "strip.jpg")
     with pytest.raises(ValueError, match="3 rows for 2 tokens"):
         plot_attention_strip(image, attention, ["C", "C"], tmp_path / "x.png")
+
+
+def test_attention_spread_evenly_stays_dark_on_the_strip(tmp_path):
+    """Scaled to the strip's largest weight, even attention (1/P everywhere) was painted at the
+    top of the colour map, as bright as a sharp peak."""
+    image = np.full((32, 32), 255, dtype=np.uint8)
+    even = np.full((2, 16), 1 / 16)
+    path = plot_attention_strip(image, even, ["C", "O"], tmp_path / "even.png")
+    picture = np.asarray(Image.open(path).convert("RGB")).astype(int)
+    top = (picture[..., 0] > 240) & (picture[..., 1] > 240) & (picture[..., 2] < 230)
+    assert top.sum() < 0.01 * top.size  # the colour map's top end: only on the colour bar

@@ -12,8 +12,22 @@ def test_terminal_colours_keep_the_original_text():
     weights = [0.1, 0.0, 0.8, 0.0, 0.1]
     coloured = highlight_terminal(text, spans, weights)
     assert ANSI.sub("", coloured) == text
-    assert "48;2;255;80;30mgreat" in coloured  # the top token gets the strongest colour
+    assert "48;2;255;104;61mgreat" in coloured  # 0.8 of 5 tokens: 4x the even share
     assert highlight_terminal(text, spans, weights, color=False) == text
+    assert "48;2;255;80;30mgreat" in highlight_terminal(text, spans, [0, 0, 1, 0, 0])
+
+
+def test_attention_spread_evenly_is_not_painted():
+    """Scaled by their maximum, these near-even weights painted every word saturated."""
+    text = "a film that was fine"
+    spans = TextTokenizer().token_spans(text)
+    weights = [0.19, 0.21, 0.2, 0.2, 0.2]
+    assert ANSI.sub("", highlight_terminal(text, spans, weights)) == text
+    assert "\x1b[" not in highlight_terminal(text, spans, weights)
+    page = highlight_html(text, spans, weights)
+    shades = re.findall(r'background:rgb\(255,(\d+),(\d+)\)" title=', page)
+    assert len(shades) == 5 and all(int(green) >= 245 for green, _ in shades)  # near white
+    assert "uniform (1/5) or less" in page and "all on one" in page  # the legend
 
 
 def test_unseen_front_of_a_truncated_text_becomes_an_ellipsis():

@@ -1,7 +1,8 @@
 """Where an image model looked: the image once per output token, its attention grid on top.
 
-The colour scale is the same for every panel and honest: 0 to the strip's largest weight, with a
-colour bar, so that attention spread evenly over the grid (1/P per cell) looks pale, not bright.
+The colour scale is the same for every panel and honest (`attention_scale`): how many times the
+even share (1/P per cell) a cell's weight is, on a log scale, with a colour bar; attention
+spread evenly over the grid stays dark however the strip's weights compare with each other.
 Where the model says which point a token looked at (`points`), a cross marks it.
 """
 
@@ -14,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from attnkit.errors import AttnkitError
+from attnkit.viz.attention_scale import scale_marks, strength
 from attnkit.viz.figure_file import save_figure
 
 
@@ -44,19 +46,21 @@ def plot_attention_strip(image: np.ndarray, attention: np.ndarray, tokens: Seque
     rows = -(-T // columns)
     figure = Figure(figsize=(1.6 * columns + 0.8, 1.8 * rows + 0.4))
     axes = figure.subplots(rows, columns, squeeze=False)
-    top = max(float(attention.max()), 1.0 / P)
+    shades = strength(attention, P)
     for index, axis in enumerate(axes.flat):
         axis.axis("off")
         if index >= T:
             continue
         axis.imshow(image, cmap="gray", vmin=0, vmax=255)
-        shown = axis.imshow(grid_overlay(attention[index], S), cmap="inferno", alpha=0.55,
-                            vmin=0, vmax=top)
+        shown = axis.imshow(grid_overlay(shades[index], S), cmap="inferno", alpha=0.55,
+                            vmin=0, vmax=1)
         if points is not None:
             axis.plot(*points[index], marker="+", color="cyan", markersize=9, mew=1.5)
         axis.set_title(tokens[index], fontsize=10)
     bar = figure.colorbar(shown, ax=axes, fraction=0.02, pad=0.01)
-    bar.set_label(f"attention weight (uniform: 1/{P})", fontsize=8)
+    marks = scale_marks(P)
+    bar.set_ticks([mark for mark, _ in marks], labels=[label for _, label in marks], fontsize=7)
+    bar.set_label("attention, relative to an even spread", fontsize=8)
     if title:
         figure.suptitle(title, fontsize=10)
     return save_figure(figure, path, dpi=80)

@@ -2,7 +2,8 @@
 
 Both take the original text, the (start, end) character span of each token the model saw
 and one weight per span, so the reader sees their own words, not the lower-cased tokens.
-Weights are scaled by their maximum: the most attended token gets the strongest colour.
+Colours follow `attention_scale`: how many times the uniform share (1/tokens) a weight is, on
+a log scale, so attention spread evenly leaves the text white; the page has a legend.
 """
 
 from __future__ import annotations
@@ -10,15 +11,14 @@ from __future__ import annotations
 import html
 from collections.abc import Sequence
 
+from attnkit.viz import attention_scale
+
 RESET = "\x1b[0m"
 ELLIPSIS = "\u2026 "
 
 
 def _scaled(weights: Sequence[float]) -> list[float]:
-    largest = max((float(weight) for weight in weights), default=0.0)
-    if largest <= 0:
-        return [0.0 for _ in weights]
-    return [float(weight) / largest for weight in weights]
+    return attention_scale.strength(list(weights), len(weights)).tolist()
 
 
 def _pieces(
@@ -76,7 +76,8 @@ def highlight_html(
     title: str = "attention",
     caption: str = "",
 ) -> str:
-    """A standalone HTML page showing ``text`` with tokens shaded by weight (hover: weight)."""
+    """A standalone HTML page showing ``text`` with tokens shaded by weight (hover: weight),
+    under a legend of the colour scale; ``caption`` is a line of text above it."""
     prefix = ELLIPSIS if spans and spans[0][0] > 0 and text[: spans[0][0]].strip() else ""
     body = [html.escape(prefix)]
     raw_weights = iter(weights)
@@ -96,5 +97,16 @@ def highlight_html(
         "<style>body{font-family:sans-serif;max-width:48em;margin:2em auto;line-height:1.6}"
         "span{border-radius:3px;padding:0 1px}</style></head><body>"
         f"<h1>{html.escape(title)}</h1><p>{html.escape(caption)}</p>"
-        f"<p>{''.join(body)}</p></body></html>\n"
+        f"{_legend(len(weights))}<p>{''.join(body)}</p></body></html>\n"
     )
+
+
+def _legend(count: int) -> str:
+    """The colour scale's marks as swatches: what white and each shade mean for this text."""
+    swatches = []
+    for mark, label in attention_scale.scale_marks(count):
+        red, green, blue = _background(mark)
+        swatches.append(f'<span style="background:rgb({red},{green},{blue});'
+                        f'border:1px solid #ccc">{html.escape(label)}</span>')
+    return (f'<p class="legend">Attention relative to an even spread over the {count} '
+            f"tokens the model read: {' '.join(swatches)}</p>")

@@ -73,5 +73,6 @@ def test_html_page_and_a_one_megabyte_review(run_dir, tmp_path, capsys):
     assert len(review) > 1_000_000
     assert main(["predict", str(run_dir), "--html", str(page), review]) == 0
     html = page.read_text()
-    assert "wonderful" in html and html.count("<span") == 80  # max_length tokens shaded
+    assert "wonderful" in html and html.count('" title="') == 80  # max_length tokens shaded
+    assert "Class probabilities: neg " in html and ", pos " in html
     assert "\u2026" in capsys.readouterr().out  # the unseen front is elided

@@ -187,7 +187,10 @@ class TextClassifier:
 
     def render_html(self, text: str, prediction: Prediction) -> str:
         title = f"{prediction.label} ({prediction.probability:.3f})"
-        caption = "Tokens shaded by attention weight (hover for the weight)."
+        caption = "Class probabilities: " + ", ".join(
+            f"{name} {probability:.3f}" for name, probability
+            in zip(self.class_names, prediction.probabilities, strict=True)) + \
+            ". Tokens shaded by attention weight (hover for the weight)."
         return highlight_html(text, self.spans(text, prediction), prediction.weights,
                               title, caption)
 
