@@ -46,3 +46,22 @@ def test_write_smiles_follows_the_ranks_and_reports_the_atom_order():
     assert [s.upper() for s in symbols] == [t.upper() for t in written]
     with pytest.raises(ValueError, match="each of 0 .. atoms - 1 once"):
         write_smiles(molecule, [0] * molecule.GetNumAtoms())
+
+
+def test_kekule_smiles_write_the_double_bonds_a_drawing_shows():
+    from rdkit import Chem
+    from rdkit.Chem.Draw import rdMolDraw2D
+
+    source = "Cc1ccc2[nH]c(-c3ccncc3)nc2c1"
+    molecule = parse_molecule(source)
+    drawn = rdMolDraw2D.PrepareMolForDrawing(molecule)  # what MolDraw2D draws: Kekulé bonds
+    ranks = list(range(molecule.GetNumAtoms()))[::-1]
+    for text, order in (write_smiles(molecule, kekule=True),
+                        write_smiles(molecule, ranks, kekule=True)):
+        assert not any(token.islower() for token in tokenize_smiles(text))  # no aromatic atoms
+        assert canonical_smiles(text) == canonical_smiles(source)
+        written = Chem.MolFromSmiles(text, sanitize=False)  # bonds exactly as written
+        for bond in written.GetBonds():  # atom k of `text` is atom order[k] of the molecule
+            twin = drawn.GetBondBetweenAtoms(order[bond.GetBeginAtomIdx()],
+                                             order[bond.GetEndAtomIdx()])
+            assert twin.GetBondType() == bond.GetBondType()

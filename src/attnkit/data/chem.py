@@ -85,22 +85,28 @@ def draw_molecule(molecule: Any, size: int, padding: float, font_size: int,
     return image, positions.reshape(-1, 2)
 
 
-def write_smiles(molecule: Any, ranks: Sequence[int] | None = None) -> tuple[str, list[int]]:
+def write_smiles(molecule: Any, ranks: Sequence[int] | None = None,
+                 kekule: bool = False) -> tuple[str, list[int]]:
     """A SMILES of `molecule` and the RDKit atom index of each atom in the order it writes them.
 
     Without `ranks` it is RDKit's canonical SMILES. With `ranks` (one distinct integer per atom)
     the SMILES starts at the atom of the lowest rank and, wherever it branches, takes the
     neighbours in rank order, so the atom order follows the ranks instead of RDKit's canonical
     ranking (the output order is read from the same call that wrote the string).
+    With `kekule`, aromatic rings are written with the single and double bonds a drawing of
+    `molecule` shows (`C1=CC=CC=C1`, not `c1ccccc1`): the same Kekulé form RDKit draws.
     """
     chem = require_rdkit()
+    if kekule:  # before any renumbering: the drawing kekulised the molecule in this atom order
+        molecule = chem.Mol(molecule)
+        chem.Kekulize(molecule, clearAromaticFlags=True)
     if ranks is None:
-        smiles = chem.MolToSmiles(molecule)
+        smiles = chem.MolToSmiles(molecule, kekuleSmiles=kekule)
         return smiles, list(molecule.GetPropsAsDict(True, True)["_smilesAtomOutputOrder"])
     if sorted(ranks) != list(range(molecule.GetNumAtoms())):
         raise ValueError("ranks must hold each of 0 .. atoms - 1 once")
     by_rank = [int(i) for i in np.argsort(np.asarray(ranks), kind="stable")]
     renumbered = chem.RenumberAtoms(molecule, by_rank)  # new atom j is old atom by_rank[j]
-    smiles = chem.MolToSmiles(renumbered, canonical=False)
+    smiles = chem.MolToSmiles(renumbered, canonical=False, kekuleSmiles=kekule)
     order = renumbered.GetPropsAsDict(True, True)["_smilesAtomOutputOrder"]
     return smiles, [by_rank[j] for j in order]

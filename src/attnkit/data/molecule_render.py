@@ -52,7 +52,9 @@ class RenderConfig:
 
     `smiles_order` is the order in which the target SMILES writes the atoms: `canonical`
     (RDKit's canonical SMILES) or `spatial` (start at the leftmost atom of the drawing, branch to
-    the neighbour further left first: what comes next can be seen in the picture)."""
+    the neighbour further left first: what comes next can be seen in the picture). With
+    `kekule_smiles` the target writes aromatic rings with the double bonds the drawing shows
+    (RDKit draws Kekulé structures), so aromaticity need not be inferred from a whole ring."""
 
     image_size: int = 128
     augment_fraction: float = 0.5
@@ -63,6 +65,7 @@ class RenderConfig:
     max_shift: int = 6
     padding: float = 0.05
     smiles_order: Literal["canonical", "spatial"] = "canonical"
+    kekule_smiles: bool = False
     max_upscale: float = 1.0
 
     def __post_init__(self) -> None:
@@ -115,7 +118,7 @@ def render_smiles(smiles: str, config: RenderConfig, augment: bool = False,
     ranks = None
     if config.smiles_order == "spatial":
         ranks = np.argsort(np.argsort(positions @ SPATIAL_DIRECTION, kind="stable"))
-    target, order = write_smiles(molecule, ranks)
+    target, order = write_smiles(molecule, ranks, config.kekule_smiles)
     return MoleculeDrawing(shift_image(image, *shift), target, positions[order])
 
 
