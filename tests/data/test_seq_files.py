@@ -43,3 +43,11 @@ def test_missing_and_unrecognised_files(tmp_path):
     path.write_text("\n")
     with pytest.raises(AttnkitError):
         load_pairs(path, "tsv")
+
+
+def test_a_byte_order_mark_stays_out_of_the_pairs(tmp_path):
+    """Editors on Windows start UTF-8 files with one; it must not reach the vocabulary."""
+    path = tmp_path / "pairs.tsv"
+    path.write_bytes("\ufeff1+1\t2\n2+2\t4\n".encode())
+    sources, targets = load_pairs(path)
+    assert sources == ["1+1", "2+2"] and "\ufeff" not in "".join(sources + targets)
