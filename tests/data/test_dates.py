@@ -7,6 +7,8 @@ from attnkit.data.dates import (
     WEEKDAYS,
     generate_date_pairs,
     generate_date_splits,
+    is_iso_date,
+    next_date_characters,
     ordinal,
     write_date,
 )
@@ -88,3 +90,19 @@ def test_write_date_example_is_reproducible():
 def test_bad_year_range():
     with pytest.raises(AttnkitError, match="year range"):
         generate_date_pairs(10, first_year=2000, last_year=1999)
+
+
+@pytest.mark.parametrize("prefix, following", [
+    ("", "12"), ("2", "0"), ("2099", "-"), ("2099-", "01"), ("2099-1", "012"),
+    ("2099-02", "-"), ("2099-02-", "012"), ("2099-02-2", "012345678"),  # 2099: 28 days
+    ("2000-02-2", "0123456789"), ("1900-02-2", "012345678"),  # 2000 leaps, 1900 does not
+    ("2000-04-3", "0"), ("2000-01-3", "01"), ("2000-01-31", ""), ("2000-13", ""),
+])
+def test_next_date_characters_lead_only_to_calendar_dates(prefix, following):
+    assert next_date_characters(prefix, 1900, 2099) == following
+
+
+def test_whole_dates_in_the_year_range():
+    assert is_iso_date("2000-02-29", 1900, 2099) and not is_iso_date("1900-02-29")
+    assert not is_iso_date("2011-13-12") and not is_iso_date("2011-12-1")
+    assert not is_iso_date("1899-12-31", 1900, 2099) and is_iso_date("1899-12-31")

@@ -1,15 +1,17 @@
 """The seq2seq data a recipe describes: train/validation/test strings (`build_splits`), the
-character vocabulary (`build_vocabulary`) and the batches both engines train on (`loaders`).
+character vocabulary (`build_vocabulary`), the batches both engines train on (`loaders`) and
+the outputs the data allows (`output_grammar`, for the search).
 """
 
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 
 from torch.utils.data import DataLoader
 
 from attnkit.data.char_vocab import CharVocabulary
-from attnkit.data.dates import generate_date_splits
+from attnkit.data.dates import generate_date_splits, is_iso_date, next_date_characters
 from attnkit.data.loaders import bucketed_loader, sorted_loader
 from attnkit.data.seq_batches import PairCollator, SequencePairs
 from attnkit.data.seq_files import PairSplits, load_pairs
@@ -43,6 +45,28 @@ def build_vocabulary(splits: PairSplits) -> CharVocabulary:
     """Every character of the data (all splits, both sides), so that held-out pairs encode."""
     return CharVocabulary.build(splits.train_sources + splits.train_targets + splits.val_sources
                                 + splits.val_targets + splits.test_sources + splits.test_targets)
+
+
+def output_grammar(recipe: Seq2seqRecipe,
+                   vocab: CharVocabulary) -> Callable[[tuple[int, ...]], list[int]] | None:
+    """`allowed(prefix)` -> the token ids that may follow the output tokens `prefix` under
+    `recipe.decode.grammar` (the end token where a whole date is written); None for "none"."""
+    if recipe.decode.grammar == "none":
+        return None
+    missing = sorted(set("0123456789-") - set(vocab.tokens))
+    if missing:
+        raise AttnkitError(f"decode.grammar iso_date needs the characters {''.join(missing)!r}, "
+                           "which the model's vocabulary lacks")
+    data = recipe.data
+    years = (data.first_year, data.last_year) if data.source == "dates" else (1, 9999)
+    index = {token: i for i, token in enumerate(vocab.tokens)}
+
+    def allowed(prefix: tuple[int, ...]) -> list[int]:
+        text = "".join(vocab.tokens[i] for i in prefix)
+        following = [index[character] for character in next_date_characters(text, *years)]
+        return following + [vocab.end_id] if is_iso_date(text, *years) else following
+
+    return allowed
 
 
 def loaders(recipe: Seq2seqRecipe, splits: PairSplits, vocab: CharVocabulary, rank: int = 0,

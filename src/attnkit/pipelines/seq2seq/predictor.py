@@ -13,7 +13,7 @@ import torch
 
 from attnkit.data.char_vocab import CharVocabulary
 from attnkit.data.seq_batches import encode_sources
-from attnkit.decoding import Hypothesis, search
+from attnkit.decoding import GrammarDecoder, Hypothesis, search
 from attnkit.engine.checkpoint import build_checked
 from attnkit.engine.device import resolve_device
 from attnkit.errors import AttnkitError
@@ -24,6 +24,7 @@ from attnkit.pipelines.run_checkpoint import (
     is_strings,
     load_run_checkpoint,
 )
+from attnkit.pipelines.seq2seq.data import output_grammar
 from attnkit.pipelines.seq2seq.recipe import PIPELINE, Seq2seqRecipe
 from attnkit.recipe import recipe_from_dict
 
@@ -54,6 +55,9 @@ class Translator:
         self.longest_training_source = int(meta["max_source_length"])
         self.max_source_length = math.ceil(LENGTH_SLACK * self.longest_training_source)
         self.max_length = int(meta["max_target_length"]) + recipe.decode.extra_length
+        grammar = output_grammar(recipe, vocab)  # e.g. only calendar dates
+        self.searched = self.model if grammar is None else \
+            GrammarDecoder(self.model, grammar, vocab.end_id)
 
     @classmethod
     def from_checkpoint(cls, path: str | Path, device: str = "cpu") -> Translator:
@@ -94,7 +98,7 @@ class Translator:
             chunk = order[start : start + batch_size]
             batch = encode_sources([ids[i] for i in chunk], self.recipe.model.reverse_source)
             with torch.no_grad():
-                found = search(self.model, batch["source"].to(self.device),
+                found = search(self.searched, batch["source"].to(self.device),
                                batch["source_lengths"].to(self.device), self.vocab.start_id,
                                self.vocab.end_id, self.max_length, decode)
             for i, hypothesis in zip(chunk, found, strict=True):

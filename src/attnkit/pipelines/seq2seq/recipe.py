@@ -44,9 +44,12 @@ class DataConfig:
 
 @dataclass(frozen=True)
 class DecodeConfig(SearchConfig):
-    """Search at evaluation and translation: `beam_width` 1 is greedy search."""
+    """Search at evaluation and translation: `beam_width` 1 is greedy search. `grammar`
+    "iso_date" searches only among `YYYY-MM-DD` calendar dates (in the data's year range for
+    generated dates), so every output is a valid date; "none" searches every output."""
 
     extra_length: int = 10  # outputs may be this much longer than the longest training target
+    grammar: Literal["none", "iso_date"] = "none"
 
     def __post_init__(self) -> None:
         super().__post_init__()
