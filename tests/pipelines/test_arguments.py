@@ -29,30 +29,23 @@ def predict_parser():
     return parser
 
 
-@pytest.mark.parametrize("options, message", [
-    (["--seed", "-1"], "--seed: must be from 0 to 4294967295, got -1"),
-    (["--seed", "99999999999999999999"], "--seed: must be from 0 to"),
-    (["--threads", "100000"], "--threads: must be from 1 to 1024"),
-    (["--threads", "0"], "--threads: must be from 1"),
-    (["--minutes", "nan"], "--minutes: must be a finite number"),
-    (["--minutes", "-1"], "--minutes: must be a finite number"),
-    (["--beam", "0"], "--beam: must be from 1 to 100, got 0"),
-    (["--beam", "100000"], "--beam: must be from 1 to 100"),
+@pytest.mark.parametrize("make, options, message", [
+    (parser, ["--seed", "-1"], "--seed: must be from 0 to 4294967295, got -1"),
+    (parser, ["--seed", "99999999999999999999"], "--seed: must be from 0 to"),
+    (parser, ["--threads", "100000"], "--threads: must be from 1 to 1024"),
+    (parser, ["--threads", "0"], "--threads: must be from 1"),
+    (parser, ["--minutes", "nan"], "--minutes: must be a finite number"),
+    (parser, ["--minutes", "-1"], "--minutes: must be a finite number"),
+    (parser, ["--beam", "0"], "--beam: must be from 1 to 100, got 0"),
+    (parser, ["--beam", "100000"], "--beam: must be from 1 to 100"),
+    (predict_parser, ["--batch-size", "0"], "--batch-size: must be from 1 to 4096, got 0"),
+    (predict_parser, ["--batch-size", "-1"], "--batch-size: must be from 1"),
+    (predict_parser, ["--batch-size", "x"], "--batch-size: expected an integer"),
+    (predict_parser, ["--beam", "-2"], "--beam: must be from 1"),
 ])
-def test_train_options_out_of_bounds(options, message):
+def test_options_out_of_bounds(make, options, message):
     with pytest.raises(AttnkitError, match=message):
-        parser().parse_args(options)
-
-
-@pytest.mark.parametrize("options, message", [
-    (["--batch-size", "0"], "--batch-size: must be from 1 to 4096, got 0"),
-    (["--batch-size", "-1"], "--batch-size: must be from 1"),
-    (["--batch-size", "x"], "--batch-size: expected an integer"),
-    (["--beam", "-2"], "--beam: must be from 1"),
-])
-def test_predict_options_out_of_bounds(options, message):
-    with pytest.raises(AttnkitError, match=message):
-        predict_parser().parse_args(options)
+        make().parse_args(options)
 
 
 def test_bounds_leave_ordinary_values_alone():
