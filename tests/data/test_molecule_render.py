@@ -76,6 +76,24 @@ def test_a_cache_entry_missing_a_file_is_rendered_again(tmp_path):
     assert again.smiles == rendered.smiles and len(list(tmp_path.iterdir())) == 3
 
 
+@pytest.mark.parametrize("damage", ["truncated images", "not npy", "fewer smiles"])
+def test_a_damaged_cache_entry_is_reported_and_drawn_again(tmp_path, capsys, damage):
+    config = RenderConfig(image_size=48)
+    rendered = render_cache(SMILES[:2], config, tmp_path, workers=1)
+    drawn = np.array(rendered.images)  # a copy: the memory map follows the file's bytes
+    images, smiles = next(tmp_path.glob("*[0-9a-f].npy")), next(tmp_path.glob("*.smiles.txt"))
+    if damage == "truncated images":
+        images.write_bytes(images.read_bytes()[:-100])
+    elif damage == "not npy":
+        next(tmp_path.glob("*.atoms.npy")).write_bytes(b"not a numpy file")
+    else:
+        smiles.write_text(rendered.smiles[0] + "\n")
+    again = render_cache(SMILES[:2], config, tmp_path, workers=1)
+    assert "warning: render cache" in capsys.readouterr().err
+    assert again.smiles == rendered.smiles and np.array_equal(again.images, drawn)
+    assert len(list(tmp_path.iterdir())) == 3
+
+
 def ink_near(image: np.ndarray, x: float, y: float, radius: int) -> bool:
     """Whether any pixel within `radius` of (x, y) is dark."""
     top, left = max(0, round(y) - radius), max(0, round(x) - radius)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from multiprocessing import get_context
@@ -174,14 +175,41 @@ def render_cache(smiles: Sequence[str], config: RenderConfig, cache_dir: Path,
     stem = Path(cache_dir) / f"molecules-{cache_key(smiles, config, augment, seed)}"
     paths = (stem.with_suffix(".npy"), stem.with_suffix(".atoms.npy"),
              stem.with_suffix(".smiles.txt"))
+    cached = read_cache(paths, len(smiles), config.image_size)
+    if cached is not None:
+        return cached
+    flags = augment_flags(len(smiles), config.augment_fraction, seed) if augment else \
+        np.zeros(len(smiles), dtype=bool)
+    jobs = [(text, asdict(config), bool(flags[i]), seed * 1_000_003 + i)
+            for i, text in enumerate(smiles)]
+    render_files(jobs, config.image_size, paths, workers, label)
+    cached = read_cache(paths, len(smiles), config.image_size)
+    if cached is None:
+        raise AttnkitError(f"the render cache {paths[0]} cannot be read back after writing it")
+    return cached
+
+
+def read_cache(paths: Sequence[Path], count: int, size: int) -> RenderedMolecules | None:
+    """The cache entry `paths` when all three files are there and agree on `count` molecules of
+    `size` px; None when one is missing, and a warning too when one is damaged (truncated, not
+    a .npy file, wrong shape), which is then drawn again."""
     if not all(path.is_file() for path in paths):
-        flags = augment_flags(len(smiles), config.augment_fraction, seed) if augment else \
-            np.zeros(len(smiles), dtype=bool)
-        jobs = [(text, asdict(config), bool(flags[i]), seed * 1_000_003 + i)
-                for i, text in enumerate(smiles)]
-        render_files(jobs, config.image_size, paths, workers, label)
-    targets = paths[2].read_text(encoding="utf-8").split("\n")[:-1]
-    return RenderedMolecules(np.load(paths[0], mmap_mode="r"), targets, np.load(paths[1]))
+        return None
+    try:
+        images = np.load(paths[0], mmap_mode="r", allow_pickle=False)
+        atoms = np.load(paths[1], allow_pickle=False)
+        targets = paths[2].read_text(encoding="utf-8").split("\n")[:-1]
+    except (OSError, ValueError, EOFError, UnicodeDecodeError) as error:
+        problem = str(error).splitlines()[0] if str(error) else type(error).__name__
+    else:
+        if images.shape == (count, size, size) and images.dtype == np.uint8 and \
+                atoms.ndim == 3 and len(atoms) == count and len(targets) == count:
+            return RenderedMolecules(images, targets, atoms)
+        problem = (f"{images.shape} images, {atoms.shape} atoms and {len(targets)} SMILES "
+                   f"where {count} molecules of {size} px belong")
+    print(f"warning: render cache {paths[0]} is damaged ({problem}): drawing it again",
+          file=sys.stderr)
+    return None
 
 
 def render_files(jobs: list[tuple[str, dict, bool, int]], size: int, paths: Sequence[Path],
