@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from attnkit.errors import AttnkitError
+from attnkit.files import check_writable
 from attnkit.pipelines.arguments import (
     add_beam_argument,
     add_device_arguments,
@@ -167,8 +168,10 @@ def predict(args: argparse.Namespace) -> int:
     from attnkit.pipelines.img2seq.predictor import ImageReader, prediction_record
 
     paths = image_paths(args.images)
-    if args.attention is not None and args.attention.suffix.lower() != ".png":
-        raise AttnkitError(f"attention image must end in .png, got {args.attention}")
+    if args.attention is not None:
+        if args.attention.suffix.lower() != ".png":
+            raise AttnkitError(f"attention image must end in .png, got {args.attention}")
+        check_writable(args.attention)
     reader = ImageReader.from_checkpoint(args.checkpoint, args.device)
     columns = ["file", "smiles", "canonical_smiles", "valid", "confidence", "atoms"] \
         if reader.molecules else ["file", "output", "confidence"]

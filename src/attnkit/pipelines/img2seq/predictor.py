@@ -16,13 +16,13 @@ from attnkit.data.chem import canonical_smiles, parse_molecule
 from attnkit.data.images import Placement, load_image, load_placed_image
 from attnkit.data.smiles_tokenizer import TokenVocabulary, is_atom_token
 from attnkit.decoding import Hypothesis, beam_search_passing, search
-from attnkit.engine.checkpoint import Checkpoint, load_model_state
+from attnkit.engine.checkpoint import Checkpoint, build_checked
 from attnkit.engine.device import resolve_device
 from attnkit.errors import AttnkitError
 from attnkit.models.img2seq import TRAINING_ONLY_PREFIX, Img2Seq
 from attnkit.pipelines.img2seq.data import image_lengths
 from attnkit.pipelines.img2seq.recipe import PIPELINE, DecodeConfig, Img2SeqRecipe
-from attnkit.pipelines.run_checkpoint import load_run_checkpoint
+from attnkit.pipelines.run_checkpoint import is_count, is_mapping, is_strings, load_run_checkpoint
 from attnkit.recipe import recipe_from_dict, recipe_to_dict
 
 BLANK_LEVEL = 200  # no pixel darker than this: nothing is drawn
@@ -70,16 +70,15 @@ class ImageReader:
 
     @classmethod
     def from_checkpoint(cls, path: str | Path, device: str = "cpu") -> ImageReader:
-        checkpoint = load_run_checkpoint(path, PIPELINE, "an img2seq one",
-                                         ("recipe", "vocab", "max_length"))
+        checkpoint = load_run_checkpoint(path, PIPELINE, "an img2seq one", {
+            "recipe": is_mapping, "vocab": is_strings, "max_length": is_count})
         meta = checkpoint.meta
         recipe = inference_recipe(recipe_from_dict(Img2SeqRecipe, meta["recipe"]))
         vocab = TokenVocabulary.from_list(meta["vocab"])
-        model = Img2Seq(len(vocab), recipe.model)
-        load_model_state(model, replace(checkpoint, model_state=inference_state(
-            checkpoint.model_state)))
         target = resolve_device(device)
-        return cls(model.to(target), vocab, recipe, meta, target)
+        model = build_checked(lambda: Img2Seq(len(vocab), recipe.model), replace(
+            checkpoint, model_state=inference_state(checkpoint.model_state)), target)
+        return cls(model, vocab, recipe, meta, target)
 
     @property
     def image_size(self) -> int:
