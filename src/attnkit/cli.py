@@ -8,6 +8,7 @@ mistake a user can make prints one line starting with `error:` and exits with st
 from __future__ import annotations
 
 import argparse
+import copy
 import importlib
 import json
 import os
@@ -70,6 +71,9 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--output", required=True, type=Path, help="the .safetensors to write")
     export.add_argument("--dtype", choices=("fp32", "fp16"), default="fp32",
                         help="floating-point weights as fp32 (default) or fp16 (half the size)")
+    export.add_argument("--set", dest="overrides", action="append", default=[],
+                        metavar="decode.KEY=VALUE", help="store another decoding (chosen on "
+                        "validation) as the model's default; only decode.* may change")
     export.add_argument("--overwrite", action="store_true", help="replace an existing --output")
     export.set_defaults(func=export_weights)
     return parser
@@ -145,17 +149,35 @@ def export_weights(args: argparse.Namespace) -> None:
         raise AttnkitError(f"{output} exists; pass --overwrite to replace it")
     check_writable(output)
     path = resolve_checkpoint(args.run)
-    predictor = importlib.import_module(pipeline_of(path).__name__.rpartition(".")[0]
-                                        + ".predictor")
+    package = pipeline_of(path).__name__.rpartition(".")[0]
+    predictor = importlib.import_module(package + ".predictor")
     checkpoint = load_checkpoint(path)
     if hasattr(predictor, "inference_checkpoint"):
         checkpoint = predictor.inference_checkpoint(checkpoint)
+    if args.overrides:
+        checkpoint.header["meta"]["recipe"] = decode_changed(
+            checkpoint.header["meta"]["recipe"], args.overrides,
+            importlib.import_module(package + ".recipe").RECIPE)
     state = {key: value.half() if args.dtype == "fp16" and value.is_floating_point() else value
              for key, value in checkpoint.model_state.items()}
     header = {key: checkpoint.header[key] for key in ("meta", "epoch", "metrics")
               if key in checkpoint.header}
     save_checkpoint(output, state, {**header, "exported_from": str(path), "dtype": args.dtype})
     print(f"wrote {output} ({output.stat().st_size / 1e6:.1f} MB, {args.dtype}, weights only)")
+
+
+def decode_changed(recipe: dict, overrides: Sequence[str], recipe_class: type) -> dict:
+    """The recipe dict with `decode.key=value` overrides, checked as a recipe file is."""
+    from attnkit.recipe import parse_override, recipe_from_dict, recipe_to_dict, set_dotted
+
+    changed = copy.deepcopy(recipe)
+    for text in overrides:
+        key, value = parse_override(text)
+        if not key.startswith("decode."):
+            raise AttnkitError(f"--set {key}: export may change decode.* only (the weights "
+                               "were trained with the rest of the recipe)")
+        set_dotted(changed, key, value)
+    return recipe_to_dict(recipe_from_dict(recipe_class, changed))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

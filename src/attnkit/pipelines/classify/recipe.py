@@ -99,3 +99,6 @@ def checkpoint_meta(recipe: Any, model_config: ClassifierConfig, vocabulary: Wor
                          vocab=vocabulary.to_list(), tokenizer=tokenizer.to_dict(),
                          classes=class_names, max_length=max_length, source=source,
                          bigrams=bigrams.pairs if bigrams is not None else None)
+
+
+RECIPE = ClassifyRecipe  # the recipe class of this pipeline's checkpoints (`attnkit export --set`)
