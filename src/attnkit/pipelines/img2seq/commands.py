@@ -130,7 +130,7 @@ def evaluation_data(args: argparse.Namespace, reader) -> tuple[np.ndarray, list[
         smiles = load_moses(args.split, args.data_dir, args.limit, download_if_missing=True)
     cache = Path(reader.recipe.data.cache_dir).expanduser()
     rendered = render_cache(smiles, reader.recipe.render, cache, label=f"render {args.split}")
-    return rendered.images, smiles, 0
+    return rendered.images, rendered.smiles, 0  # written as the run writes them (token metrics)
 
 
 def evaluate(args: argparse.Namespace) -> int:
