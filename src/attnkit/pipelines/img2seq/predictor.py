@@ -42,7 +42,8 @@ class AtomReading:
 class Reading:
     """One image's output: text as the model wrote it; its tokens (one per attention row);
     confidence = exp(score), the probability the model gives the whole output (end token
-    included); attention (T, P) per output token over the grid; points (T, 2): where each token
+    included), 0 when the output ran to the length limit without ending (noise, not a
+    drawing); attention (T, P) per output token over the grid; points (T, 2): where each token
     looked, in pixels of the model's canvas. Molecule runs also give `canonical` (RDKit's
     canonical SMILES, None when the output does not parse) and `atoms`."""
 
@@ -121,7 +122,8 @@ class ImageReader:
     def reading(self, hypothesis: Hypothesis) -> Reading:
         tokens = [self.vocab.tokens[i] for i in hypothesis.tokens]
         text = self.vocab.decode(hypothesis.tokens)
-        reading = Reading(text, tokens, float(np.exp(hypothesis.score)), hypothesis.attention)
+        confidence = float(np.exp(hypothesis.score)) if hypothesis.finished else 0.0
+        reading = Reading(text, tokens, confidence, hypothesis.attention)
         if hypothesis.attention is not None and len(tokens):
             reading.points = attended_points(hypothesis.attention,
                                              self.recipe.model.grid_size, self.image_size)
