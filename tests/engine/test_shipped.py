@@ -1,0 +1,118 @@
+"""Shipped models: the manifest mechanism on a folder of its own, then the models that ship."""
+
+import hashlib
+import json
+import shlex
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from attnkit.cli import main
+from attnkit.data.chem import canonical_smiles
+from attnkit.data.molecule_render import RenderConfig, render_smiles
+from attnkit.engine.checkpoint import read_header
+from attnkit.engine.shipped import SHIPPED_FOLDER, shipped_checkpoint, shipped_models
+from attnkit.errors import AttnkitError
+from attnkit.pipelines.img2seq.predictor import ImageReader
+
+REPOSITORY = Path(__file__).resolve().parents[2]
+MAX_SHIPPED_BYTES = 25_000_000
+
+
+def manifest_folder(tmp_path: Path, content: bytes, sha256: str | None = None) -> Path:
+    (tmp_path / "model.safetensors").write_bytes(content)
+    entry = {"file": "model.safetensors", "pipeline": "img2seq",
+             "sha256": sha256 or hashlib.sha256(content).hexdigest()}
+    (tmp_path / "manifest.json").write_text(json.dumps({"tiny": entry}))
+    return tmp_path
+
+
+def test_a_name_gives_its_file_once_its_sha256_is_checked(tmp_path):
+    folder = manifest_folder(tmp_path, b"weights")
+    assert set(shipped_models(folder)) == {"tiny"}
+    assert shipped_checkpoint("tiny", folder) == folder / "model.safetensors"
+    assert shipped_checkpoint("other", folder) is None
+    assert shipped_models(tmp_path / "nowhere") == {}
+
+
+def test_a_replaced_or_damaged_file_is_refused(tmp_path):
+    folder = manifest_folder(tmp_path, b"weights", sha256="0" * 64)
+    with pytest.raises(AttnkitError, match="does not match its SHA-256"):
+        shipped_checkpoint("tiny", folder)
+
+
+def test_an_unreadable_manifest_is_one_clear_error(tmp_path):
+    (tmp_path / "manifest.json").write_text("{not json")
+    with pytest.raises(AttnkitError, match="manifest .* is unreadable"):
+        shipped_models(tmp_path)
+
+
+SHIPPED = shipped_models()
+
+
+@pytest.mark.parametrize("name", sorted(SHIPPED))
+def test_every_shipped_model_is_small_weights_only_and_reproducible(name):
+    entry = SHIPPED[name]
+    path = shipped_checkpoint(name)  # the SHA-256 is checked here
+    assert path.parent == SHIPPED_FOLDER and path.stat().st_size == entry["bytes"]
+    assert entry["bytes"] <= MAX_SHIPPED_BYTES
+    header = read_header(path)
+    assert "optimizer" not in header and "rng" not in header
+    assert header["meta"]["task"] == entry["pipeline"]
+    command = shlex.split(entry["trained_with"])
+    recipe = command[command.index("--config") + 1] if "--config" in command else command[2]
+    assert (REPOSITORY / "configs" / f"{recipe}.yaml").is_file()
+    assert entry["measured"] and (SHIPPED_FOLDER / "README.md").is_file()
+
+
+# Drug molecules written here (not MOSES, which the model was trained on), drawn plainly.
+DRUGS = {
+    "aspirin": "CC(=O)Oc1ccccc1C(=O)O",
+    "paracetamol": "CC(=O)Nc1ccc(O)cc1",
+    "caffeine": "Cn1cnc2c1c(=O)n(C)c(=O)n2C",
+    "ibuprofen": "CC(C)Cc1ccc(C(C)C(=O)O)cc1",
+    "phenacetin": "CCOc1ccc(NC(C)=O)cc1",
+    "benzocaine": "CCOC(=O)c1ccc(N)cc1",
+    "nicotinamide": "NC(=O)c1cccnc1",
+    "salicylamide": "NC(=O)c1ccccc1O",
+    "antipyrine": "Cc1cc(=O)n(-c2ccccc2)n1C",
+    "isoniazid": "NNC(=O)c1ccncc1",
+    "methylparaben": "COC(=O)c1ccc(O)cc1",
+    "acetanilide": "CC(=O)Nc1ccccc1",
+}
+DRUG_NAMES = list(DRUGS)
+
+
+MIN_READ = 5  # it read 6 of these 12 when shipped (smaller than MOSES molecules); noise reads 0
+
+
+@pytest.fixture(scope="module")
+def reader():
+    assert "molecules" in SHIPPED, "the molecules model must ship (issue 17)"
+    return ImageReader.from_checkpoint("molecules")
+
+
+def test_the_shipped_molecules_model_reads_plain_drawings(reader):
+    config = RenderConfig(image_size=reader.image_size)
+    images = np.stack([render_smiles(text, config).image for text in DRUGS.values()])
+    readings = reader.read(images, beam_width=1)
+    right = [name for (name, text), reading in zip(DRUGS.items(), readings, strict=True)
+             if reading.canonical == canonical_smiles(text)]
+    assert len(right) >= MIN_READ, right
+    assert min(readings[DRUG_NAMES.index(name)].confidence for name in right) > 0.3
+    noise = np.random.default_rng(0).integers(0, 256, (2, *images.shape[1:]), dtype=np.uint8)
+    assert all(r.confidence < 0.05 and not r.canonical == canonical_smiles(DRUGS["aspirin"])
+               for r in reader.read(noise))
+
+
+def test_the_name_works_where_a_run_does(tmp_path, capsys):
+    from PIL import Image
+
+    path = tmp_path / "aspirin.png"
+    Image.fromarray(render_smiles(DRUGS["aspirin"], RenderConfig(image_size=256)).image).save(path)
+    assert main(["predict", "molecules", str(path), "--json"]) == 0
+    record = json.loads(capsys.readouterr().out)
+    assert record["file"] == str(path) and record["valid"]
+    assert main(["models"]) == 0
+    assert capsys.readouterr().out.startswith("molecules")
