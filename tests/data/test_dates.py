@@ -106,3 +106,13 @@ def test_whole_dates_in_the_year_range():
     assert is_iso_date("2000-02-29", 1900, 2099) and not is_iso_date("1900-02-29")
     assert not is_iso_date("2011-13-12") and not is_iso_date("2011-12-1")
     assert not is_iso_date("1899-12-31", 1900, 2099) and is_iso_date("1899-12-31")
+
+
+def test_the_short_us_form_of_date_txt_is_well_covered():
+    """`3/12/11` (M/d/yy, as in the classic date.txt) was 3 % of the generated dates, and a
+    one-digit month before a day of 10-19 rare enough that a trained model read `3/12/11` as
+    2011-13-12. It is now about 7 %."""
+    sources, _ = generate_date_pairs(20_000, seed=5)
+    short = [s for s in sources if re.fullmatch(r"\d{1,2}/\d{1,2}/\d\d", s)]
+    assert len(short) / len(sources) > 0.06
+    assert sum(bool(re.fullmatch(r"\d/1\d/\d\d", s)) for s in short) > 120

@@ -116,7 +116,7 @@ def day_dash_month_year(date: datetime.date, rng: random.Random) -> str:
 def us_numeric(date: datetime.date, rng: random.Random) -> str:
     """`2/10/93`, `02/10/1993`, `9-27-1994`: month first."""
     separator = "/" if rng.random() < 0.8 else "-"
-    year = year_word(date.year, rng, 0.5)
+    year = year_word(date.year, rng, 0.7)
     return f"{number(date.month, rng)}{separator}{number(date.day, rng)}{separator}{year}"
 
 
@@ -133,14 +133,14 @@ def year_first(date: datetime.date, rng: random.Random) -> str:
 
 
 FORMATS: tuple[tuple[Callable[[datetime.date, random.Random], str], float], ...] = (
-    (month_day_year, 0.22),
-    (weekday_month_day_year, 0.12),
-    (day_month_year, 0.16),
-    (weekday_day_month_year, 0.08),
-    (day_dash_month_year, 0.06),
-    (us_numeric, 0.16),
+    (month_day_year, 0.20),
+    (weekday_month_day_year, 0.11),
+    (day_month_year, 0.14),
+    (weekday_day_month_year, 0.07),
+    (day_dash_month_year, 0.05),
+    (us_numeric, 0.24),
     (european_dotted, 0.10),
-    (year_first, 0.10),
+    (year_first, 0.09),
 )
 
 
