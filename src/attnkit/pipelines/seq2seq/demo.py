@@ -27,7 +27,7 @@ EXAMPLES = (
 
 
 def add_demo_parser(verbs: argparse._SubParsersAction) -> None:
-    parser = verbs.add_parser("demo", help="train the attention date model (about 2 minutes on "
+    parser = verbs.add_parser("demo", help="train the attention date model (about 3 minutes on "
                               "2 cores) and show what it attends to")
     add_run_arguments(parser, "dates")
     parser.set_defaults(func=demo_command)
