@@ -106,6 +106,23 @@ def test_the_shipped_molecules_model_reads_plain_drawings(reader):
                for r in reader.read(noise))
 
 
+# Dates written here, in forms people use (the misreadings among them).
+WRITTEN_DATES = {"3/12/11": "2011-03-12", "2/19/10": "2010-02-19", "12/31/10": "2010-12-31",
+                 "September 27, 1994": "1994-09-27", "Wednesday, February 26, 1997": "1997-02-26",
+                 "27.09.1994": "1994-09-27", "1994-09-27": "1994-09-27",
+                 "sep 30, 1981": "1981-09-30", "31 December 2099": "2099-12-31",
+                 "29 Feb 2000": "2000-02-29"}
+
+
+def test_the_shipped_dates_model_reads_dates_written_by_people():
+    from attnkit.pipelines.seq2seq.predictor import Translator
+
+    assert "dates" in SHIPPED
+    translator = Translator.from_checkpoint("dates")
+    outputs = [t.output for t in translator.translate(list(WRITTEN_DATES))]
+    assert outputs == list(WRITTEN_DATES.values())
+
+
 def test_the_name_works_where_a_run_does(tmp_path, capsys):
     from PIL import Image
 
