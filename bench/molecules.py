@@ -23,6 +23,7 @@ import shutil
 import subprocess
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -38,12 +39,17 @@ from attnkit.data.molecule_render import (
     render_smiles,
 )
 from attnkit.data.moses import load_moses
-from attnkit.data.smiles_tokenizer import is_atom_token, tokenize_smiles
-from attnkit.engine.attention_supervision import attention_on_target
-from attnkit.pipelines.img2seq.data import build_splits, encode_targets
+from attnkit.data.smiles_tokenizer import tokenize_smiles
+from attnkit.pipelines.img2seq.data import (
+    ImageTokenCollator,
+    ImageTokens,
+    atom_supervision,
+    build_splits,
+    encode_targets,
+)
 from attnkit.pipelines.img2seq.predictor import ImageReader
 from attnkit.pipelines.img2seq.recipe import Img2SeqRecipe
-from attnkit.pipelines.img2seq.training import text_scores, train
+from attnkit.pipelines.img2seq.training import img2seq_training, text_scores, train
 from attnkit.recipe import load_recipe
 
 
@@ -73,28 +79,19 @@ def search_scores(reader: ImageReader, images: np.ndarray, smiles: list[str], na
 
 def attention_on_atoms(reader: ImageReader, rendered: RenderedMolecules) -> float:
     """Teacher-forced: the share of atom tokens whose attention peak is within one cell of the
-    atom, on the test molecules drawn as the recipe draws them (atoms in its SMILES order)."""
-    smiles, vocab, model = rendered.smiles, reader.vocab, reader.model
-    hits = total = 0
+    atom, on the test molecules drawn as the recipe draws them (atoms in its SMILES order),
+    batched and counted as the training task counts it on validation."""
+    vocab, recipe = reader.vocab, reader.recipe
+    ids = [vocab.encode(tokenize_smiles(text)) for text in rendered.smiles]
+    molecules = ImageTokens(rendered.images, ids, atoms=rendered.atoms)
+    collator = ImageTokenCollator(vocab.start_id, vocab.end_id, atom_supervision(vocab, recipe))
+    task = img2seq_training(vocab, reader.max_length, recipe)
+    counts: Counter[str] = Counter()
     with torch.no_grad():
-        for start in range(0, len(smiles), 250):
-            rows = range(start, min(start + 250, len(smiles)))
-            tokens = [tokenize_smiles(rendered.smiles[i]) for i in rows]
-            T = max(map(len, tokens)) + 1
-            target_in = torch.zeros(len(rows), T, dtype=torch.long)
-            positions = torch.full((len(rows), T, 2), float("nan"))
-            for b, (i, row) in enumerate(zip(rows, tokens, strict=True)):
-                target_in[b, : len(row) + 1] = torch.tensor([vocab.start_id,
-                                                             *vocab.encode(row)])
-                atoms = [t for t, token in enumerate(row) if is_atom_token(token)]
-                positions[b, atoms] = torch.from_numpy(rendered.atoms[i, : len(atoms)])
-            images = torch.from_numpy(np.array(rendered.images[start: start + len(rows)]))
-            scored = model(images, target_in)
-            found, count = attention_on_target(scored.attention, positions,
-                                               reader.recipe.model.grid_size,
-                                               reader.image_size)
-            hits, total = hits + found, total + count
-    return round(hits / total, 4)
+        for start in range(0, len(ids), 250):
+            batch = collator([molecules[i] for i in range(start, min(start + 250, len(ids)))])
+            counts += task.held_out_counts(reader.model, batch)
+    return round(counts["atoms_on_target"] / counts["atoms"], 4)
 
 
 def drawn_at(smiles: list[str], size: int, model_size: int) -> np.ndarray:

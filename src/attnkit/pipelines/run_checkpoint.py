@@ -7,7 +7,7 @@ were written with, so that every checkpoint, old or new, reads the same.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -43,11 +43,11 @@ def recorded_pipeline(meta: dict[str, Any]) -> str | None:
 
 
 def load_run_checkpoint(path: str | Path, pipeline: str, described_as: str,
-                        required: Sequence[str] | Mapping[str, MetaCheck] = ()) -> Checkpoint:
+                        required: Mapping[str, MetaCheck]) -> Checkpoint:
     """A run folder's best checkpoint (or a checkpoint file) written by `pipeline`, whose meta
-    has the `required` keys, each passing its check when `required` maps keys to checks
-    (`is_count`, `is_strings`, ...); anything else is an AttnkitError (`described_as`:
-    "a classifier"), raised before any model is built."""
+    has the `required` keys, each passing its check (`is_count`, `is_strings`, ...); anything
+    else is an AttnkitError (`described_as`: "a classifier"), raised before any model is
+    built."""
     checkpoint = load_checkpoint(path)
     found = recorded_pipeline(checkpoint.meta)
     if found != pipeline:
@@ -55,8 +55,7 @@ def load_run_checkpoint(path: str | Path, pipeline: str, described_as: str,
     missing = [key for key in required if key not in checkpoint.meta]
     if missing:
         raise AttnkitError(f"{path} lacks {', '.join(missing)} in its {pipeline} description")
-    checks = required if isinstance(required, Mapping) else {}
-    for key, check in checks.items():
+    for key, check in required.items():
         if not check(checkpoint.meta[key]):
             shown = repr(checkpoint.meta[key])
             raise AttnkitError(f"{path} has an invalid {key} in its {pipeline} description: "

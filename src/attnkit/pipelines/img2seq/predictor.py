@@ -71,14 +71,13 @@ class ImageReader:
 
     @classmethod
     def from_checkpoint(cls, path: str | Path, device: str = "cpu") -> ImageReader:
-        checkpoint = load_run_checkpoint(path, PIPELINE, "an img2seq one", {
-            "recipe": is_mapping, "vocab": is_strings, "max_length": is_count})
+        checkpoint = inference_checkpoint(load_run_checkpoint(path, PIPELINE, "an img2seq one", {
+            "recipe": is_mapping, "vocab": is_strings, "max_length": is_count}))
         meta = checkpoint.meta
-        recipe = inference_recipe(recipe_from_dict(Img2SeqRecipe, meta["recipe"]))
+        recipe = recipe_from_dict(Img2SeqRecipe, meta["recipe"])
         vocab = TokenVocabulary.from_list(meta["vocab"])
         target = resolve_device(device)
-        model = build_checked(lambda: Img2Seq(len(vocab), recipe.model), replace(
-            checkpoint, model_state=inference_state(checkpoint.model_state)), target)
+        model = build_checked(lambda: Img2Seq(len(vocab), recipe.model), checkpoint, target)
         return cls(model, vocab, recipe, meta, target)
 
     @property
