@@ -9,6 +9,7 @@ from attnkit.data.molecule_render import (
     render_cache,
     render_smiles,
     shift_image,
+    upscale_flags,
 )
 from attnkit.data.smiles_tokenizer import is_atom_token, tokenize_smiles
 from attnkit.errors import AttnkitError
@@ -157,3 +158,21 @@ def test_upscaled_drawings_are_scaled_down_with_their_atoms():
     for drawing in small:
         assert drawing.image.shape == (128, 128)
         assert all(ink_near(drawing.image, x, y, 3) for x, y in drawing.atoms)
+
+
+def test_plain_drawings_upscaled_keep_their_orientation():
+    """`upscale_plain`: a plain drawing made larger is the same picture with thinner ink (its
+    atoms where the 128 px drawing has them), and only plain molecules are picked for it."""
+    config = RenderConfig(image_size=128, max_upscale=4, upscale_plain=0.5)
+    plain = render_smiles(SMILES[0], config)
+    larger = [render_smiles(SMILES[0], config, seed=seed, upscale=True) for seed in range(6)]
+    assert min((drawing.image < 128).mean() for drawing in larger) < \
+        0.6 * (plain.image < 128).mean()
+    for drawing in larger:
+        assert drawing.smiles == plain.smiles
+        assert np.abs(drawing.atoms - plain.atoms).max() < 6  # not rotated, not shifted
+    augmented = augment_flags(1000, 0.5, 0)
+    larger_flags = upscale_flags(augmented, 0.5, 0)
+    assert not (larger_flags & augmented).any()
+    assert 0.4 < larger_flags[~augmented].mean() < 0.6
+    assert not upscale_flags(augmented, 0.0, 0).any()

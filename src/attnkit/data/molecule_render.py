@@ -49,7 +49,8 @@ class RenderConfig:
     `max_shift` pixels; the rest (and every validation/test image) are drawn plainly. With
     `max_upscale` > 1 an augmented image is drawn on a canvas up to that many times larger
     (log-uniform) and scaled down, as the pipeline scales a large user image: its labels and
-    lines come out smaller and thinner than a drawing made at `image_size`.
+    lines come out smaller and thinner than a drawing made at `image_size`. `upscale_plain` of
+    the plain training images are drawn that way too (a large user drawing is seldom rotated).
 
     `smiles_order` is the order in which the target SMILES writes the atoms: `canonical`
     (RDKit's canonical SMILES) or `spatial` (start at the leftmost atom of the drawing, branch to
@@ -68,6 +69,7 @@ class RenderConfig:
     smiles_order: Literal["canonical", "spatial"] = "canonical"
     kekule_smiles: bool = False
     max_upscale: float = 1.0
+    upscale_plain: float = 0.0
 
     def __post_init__(self) -> None:
         if not 32 <= self.image_size <= 1024:
@@ -80,6 +82,8 @@ class RenderConfig:
                 raise ValueError(f"{name} must be [low, high] with 0 < low <= high")
         if not 1 <= self.max_upscale <= 8:
             raise ValueError(f"max_upscale must be in [1, 8], got {self.max_upscale}")
+        if not 0 <= self.upscale_plain <= 1:
+            raise ValueError(f"upscale_plain must be in [0, 1], got {self.upscale_plain}")
         if self.smiles_order not in SMILES_ORDERS:
             raise ValueError(f"smiles_order must be one of {', '.join(SMILES_ORDERS)}")
 
@@ -95,21 +99,23 @@ class MoleculeDrawing:
 
 
 def render_smiles(smiles: str, config: RenderConfig, augment: bool = False,
-                  seed: int = 0) -> MoleculeDrawing:
-    """SMILES -> its drawing, target and atom positions; unparsable SMILES raise AttnkitError."""
+                  seed: int = 0, upscale: bool = False) -> MoleculeDrawing:
+    """SMILES -> its drawing, target and atom positions; unparsable SMILES raise AttnkitError.
+    An augmented drawing is always upscaled (when `max_upscale` > 1), a plain one with `upscale`.
+    """
     molecule = parse_molecule(smiles)
     if molecule is None:
         raise AttnkitError(f"RDKit cannot parse the SMILES {smiles!r}")
     rotation = bond_width = None
     font_size, shift, canvas = config.font_size, (0, 0), config.image_size
+    rng = np.random.default_rng(seed)
     if augment:
-        rng = np.random.default_rng(seed)
         rotation = float(rng.uniform(-config.max_rotation, config.max_rotation))
         bond_width = max(1, round(rng.uniform(*config.bond_width_range)))
         font_size = round(rng.uniform(*config.font_size_range))
         shift = tuple(int(v) for v in rng.integers(-config.max_shift, config.max_shift + 1, 2))
-        if config.max_upscale > 1:
-            canvas = round(canvas * np.exp(rng.uniform(0, np.log(config.max_upscale))))
+    if (augment or upscale) and config.max_upscale > 1:
+        canvas = round(canvas * np.exp(rng.uniform(0, np.log(config.max_upscale))))
     image, positions = draw_molecule(molecule, canvas, config.padding, font_size, rotation,
                                      bond_width)
     if canvas != config.image_size:
@@ -139,9 +145,16 @@ def augment_flags(count: int, fraction: float, seed: int) -> np.ndarray:
     return np.random.default_rng(seed).random(count) < fraction
 
 
-def render_task(job: tuple[str, dict, bool, int]) -> MoleculeDrawing:
-    smiles, config, augment, seed = job
-    return render_smiles(smiles, RenderConfig(**config), augment, seed)
+def upscale_flags(augmented: np.ndarray, fraction: float, seed: int) -> np.ndarray:
+    """Which plain (not `augmented`) molecules are drawn larger (bool (N,)), fixed by `seed`."""
+    if fraction == 0:
+        return np.zeros_like(augmented)
+    return ~augmented & (np.random.default_rng([seed, 1]).random(len(augmented)) < fraction)
+
+
+def render_task(job: tuple[str, dict, bool, int, bool]) -> MoleculeDrawing:
+    smiles, config, augment, seed, upscale = job
+    return render_smiles(smiles, RenderConfig(**config), augment, seed, upscale)
 
 
 def cache_key(smiles: Sequence[str], config: RenderConfig, augment: bool, seed: int) -> str:
@@ -167,8 +180,8 @@ def render_cache(smiles: Sequence[str], config: RenderConfig, cache_dir: Path,
                  label: str = "render") -> RenderedMolecules:
     """All molecules drawn, rendered once into `cache_dir` and read back from there.
 
-    With `augment`, molecule i is augmented when `augment_flags(...)[i]` and then drawn with
-    seed `seed * 1_000_003 + i`. Three files share a name: `.npy` images, `.atoms.npy` and
+    With `augment`, molecule i is augmented when `augment_flags(...)[i]`, or drawn plainly but
+    larger when `upscale_flags(...)[i]`, with seed `seed * 1_000_003 + i`. Three files share a name: `.npy` images, `.atoms.npy` and
     `.smiles.txt`; each is written under a temporary name and renamed, and a cache entry counts
     only when all three are there.
     """
@@ -180,7 +193,8 @@ def render_cache(smiles: Sequence[str], config: RenderConfig, cache_dir: Path,
         return cached
     flags = augment_flags(len(smiles), config.augment_fraction, seed) if augment else \
         np.zeros(len(smiles), dtype=bool)
-    jobs = [(text, asdict(config), bool(flags[i]), seed * 1_000_003 + i)
+    larger = upscale_flags(flags, config.upscale_plain, seed) if augment else flags
+    jobs = [(text, asdict(config), bool(flags[i]), seed * 1_000_003 + i, bool(larger[i]))
             for i, text in enumerate(smiles)]
     render_files(jobs, config.image_size, paths, workers, label)
     cached = read_cache(paths, len(smiles), config.image_size)
@@ -212,7 +226,7 @@ def read_cache(paths: Sequence[Path], count: int, size: int) -> RenderedMolecule
     return None
 
 
-def render_files(jobs: list[tuple[str, dict, bool, int]], size: int, paths: Sequence[Path],
+def render_files(jobs: list[tuple[str, dict, bool, int, bool]], size: int, paths: Sequence[Path],
                  workers: int, label: str) -> None:
     """Draw `jobs` into the cache files `paths` (images, atoms, smiles)."""
     targets: list[str] = []
