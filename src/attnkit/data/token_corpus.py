@@ -57,6 +57,21 @@ class TokenCorpus:
         """The ``size``-entry vocabulary (specials included) that ``sequences(size, ...)`` uses."""
         return WordVocabulary(self.words[: max(0, size - len(SPECIALS))])
 
+    def ranked_on(self, train: EncodedTexts, splits: dict[str, EncodedTexts]) -> TokenCorpus:
+        """``splits`` with words re-ranked by their count in ``train`` alone (one of them), as
+        when a validation share is carved out of the training split after it was ranked: words
+        seen only outside ``train`` become ``<oov>``; ties keep their rank in this corpus."""
+        first = len(SPECIALS)
+        counts = np.bincount(train.ids, minlength=first + len(self.words))[first:]
+        order = np.argsort(-counts, kind="stable")
+        order = order[counts[order] > 0]
+        new_ids = np.full(first + len(self.words), OOV_ID, dtype=np.int32)
+        new_ids[:first] = np.arange(first)
+        new_ids[first + order] = first + np.arange(len(order), dtype=np.int32)
+        return TokenCorpus([self.words[i] for i in order],
+                           {name: EncodedTexts(new_ids[texts.ids], texts.offsets, texts.labels)
+                            for name, texts in splits.items()})
+
 
 def encode_corpus(
     texts: dict[str, Sequence[str]],

@@ -148,6 +148,10 @@ def _datasets(corpus: TokenCorpus, config: ClassifyDataConfig, seed: int,
     train, validation = corpus.splits["train"], corpus.splits.get("validation")
     if validation is None:
         train, validation = split_validation(train, config.validation_fraction, seed)
+        if validation is not None:  # words ranked on what is left for training
+            corpus = corpus.ranked_on(train, {"train": train, "validation": validation} | {
+                name: texts for name, texts in corpus.splits.items() if name != "train"})
+            train, validation = corpus.splits["train"], corpus.splits["validation"]
 
     bigrams = None
     if config.bigram_vocab_size:
