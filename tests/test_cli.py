@@ -64,7 +64,7 @@ def test_console_script_help_and_exit_codes():
 
 @pytest.mark.parametrize("verb", ["predict", "eval"])
 def test_help_of_the_commands_that_read_a_run_exits_0(verb, capsys):
-    with pytest.raises(SystemExit) as stop:
+    with pytest.raises(SystemExit, match=r"^0$") as stop:
         main([verb, "--help"])
     assert stop.value.code == 0 and "options depend on" in capsys.readouterr().out
 

@@ -1,36 +1,33 @@
 """A small balanced slice of the real IMDB data, read once per test session.
 
 Skips the calling test, with the reason, when $ATTNKIT_DATA has no IMDB data (the Makefile
-points it at ../shared/data).
+points it at ../shared/data); fails it in CI (`tests/shared_data.py`).
 """
 
 from __future__ import annotations
 
 import functools
-import os
 import tempfile
 from pathlib import Path
-
-import pytest
 
 from attnkit.data.imdb import ImdbSplit, find_imdb_source, load_imdb_corpus, read_imdb
 from attnkit.data.text_tokenizer import TextTokenizer
 from attnkit.data.token_corpus import TokenCorpus
 from attnkit.errors import AttnkitError
 
+from ..shared_data import data_dir, data_unavailable
+
 PER_CLASS = 500
 
 
 def imdb_data_dir() -> Path:
-    """$ATTNKIT_DATA when it holds IMDB data, else skip the test."""
-    folder = os.environ.get("ATTNKIT_DATA")
-    if not folder:
-        pytest.skip("set ATTNKIT_DATA to a folder with IMDB data (e.g. ../shared/data)")
+    """$ATTNKIT_DATA when it holds IMDB data, else skip the test (fail it in CI)."""
+    folder = data_dir()
     try:
-        find_imdb_source(Path(folder))
+        find_imdb_source(folder)
     except AttnkitError as error:
-        pytest.skip(str(error))
-    return Path(folder)
+        data_unavailable(str(error))
+    return folder
 
 
 @functools.lru_cache(maxsize=1)

@@ -38,6 +38,6 @@ def test_a_table_from_another_corpus_maps_by_words():
     table = BigramTable(["good and", "not good"])  # e.g. read back from a checkpoint
     ids = table.corpus_ids(corpus.splits["test"], corpus.words)
     assert list(ids[:5]) == [OTHER_PAIR, 3, OTHER_PAIR, OTHER_PAIR, OTHER_PAIR]
-    with pytest.raises(AttnkitError):
+    with pytest.raises(AttnkitError, match="the bigram table needs at least 3 entries, got 2"):
         BigramTable.build(corpus.splits["train"], corpus.words, size=2)
     assert np.all(ids >= OTHER_PAIR)

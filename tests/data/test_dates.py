@@ -70,12 +70,16 @@ def test_formats_cover_the_families_people_write():
 
 def test_two_digit_years_pivot_at_70():
     sources, targets = generate_date_pairs(5000, seed=2)
-    for source, target in zip(sources, targets, strict=True):
-        match = re.fullmatch(r"(\d{1,2})/(\d{1,2})/(\d{2})", source)
-        if match:
-            month, day, year = map(int, match.groups())
-            expected_year = 1900 + year if year >= 70 else 2000 + year
-            assert target == f"{expected_year:04d}-{month:02d}-{day:02d}"
+    numeric = [(match, target) for source, target in zip(sources, targets, strict=True)
+               if (match := re.fullmatch(r"(\d{1,2})/(\d{1,2})/(\d{2})", source))]
+    years = [int(match[3]) for match, _ in numeric]
+    # 340 here, 105 of them from 1970-1999: enough of each side of the pivot to test it
+    assert len(numeric) >= 200 and sum(year >= 70 for year in years) >= 50
+    assert sum(year < 70 for year in years) >= 50
+    for match, target in numeric:
+        month, day, year = map(int, match.groups())
+        expected_year = 1900 + year if year >= 70 else 2000 + year
+        assert target == f"{expected_year:04d}-{month:02d}-{day:02d}"
 
 
 def test_write_date_example_is_reproducible():

@@ -41,7 +41,7 @@ def test_missing_and_unrecognised_files(tmp_path):
     with pytest.raises(AttnkitError, match="cannot tell the format"):
         load_pairs(path)
     path.write_text("\n")
-    with pytest.raises(AttnkitError):
+    with pytest.raises(AttnkitError, match=r"data file .*x\.txt has no pairs"):
         load_pairs(path, "tsv")
 
 

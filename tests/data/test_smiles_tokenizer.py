@@ -1,5 +1,4 @@
 import os
-from pathlib import Path
 
 import pytest
 
@@ -12,9 +11,10 @@ from attnkit.data.smiles_tokenizer import (
 )
 from attnkit.errors import AttnkitError
 
+from ..shared_data import needs_data
+
 DATA = os.environ.get("ATTNKIT_DATA", "")
-needs_moses = pytest.mark.skipif(not (Path(DATA) / "moses" / "test.csv.gz").is_file(),
-                                 reason="MOSES not found under $ATTNKIT_DATA")
+needs_moses = needs_data("moses", "test.csv.gz")
 
 
 @needs_moses
@@ -61,5 +61,5 @@ def test_length_covering_takes_the_quantile_upwards():
     lengths = list(range(1, 1001))
     assert length_covering(lengths, 0.999) == 1000
     assert length_covering(lengths, 0.5) == 501
-    with pytest.raises(AttnkitError):
+    with pytest.raises(AttnkitError, match="no sequences to measure a maximum length from"):
         length_covering([])

@@ -50,7 +50,7 @@ def test_settings_round_trip_and_bad_split():
 def test_keep_last_truncates_at_the_front_like_pad_sequences():
     assert keep_last([1, 2, 3, 4, 5], 3) == [3, 4, 5]
     assert keep_last([1, 2], 3) == [1, 2]
-    with pytest.raises(AttnkitError):
+    with pytest.raises(AttnkitError, match="max_length must be positive, got 0"):
         keep_last([1], 0)
 
 

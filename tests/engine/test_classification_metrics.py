@@ -35,5 +35,5 @@ def test_report_names_classes_and_shape_mismatch_is_an_error():
     report = format_report(classification_scores(matrix), matrix, ["neg", "pos"])
     assert "accuracy   0.8000" in report and "positive class" in report
     assert report.splitlines()[-1].split() == ["pos", "2", "7"]
-    with pytest.raises(AttnkitError):
+    with pytest.raises(AttnkitError, match=r"\(2,\) labels but \(1,\) predictions"):
         confusion_matrix(np.array([0, 1]), np.array([0]), 2)

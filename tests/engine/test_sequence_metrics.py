@@ -21,9 +21,9 @@ def test_character_accuracy_counts_missing_and_extra_characters():
 
 
 def test_mismatched_lengths():
-    with pytest.raises(AttnkitError):
+    with pytest.raises(AttnkitError, match="1 predictions for 2 references"):
         exact_match(["a"], ["a", "b"])
-    with pytest.raises(AttnkitError):
+    with pytest.raises(AttnkitError, match="no references to score against"):
         character_accuracy([], [])
 
 

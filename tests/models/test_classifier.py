@@ -104,8 +104,11 @@ def test_shared_dropout_mask_is_constant_over_time():
 
 
 def test_bad_configs_are_user_errors():
-    for bad in ({"pooling": "sum"}, {"query": "first"}, {"num_classes": 1}, {"hidden_size": 0}):
-        with pytest.raises(AttnkitError):
+    for bad, message in [({"pooling": "sum"}, "model.pooling must be one of .*, got 'sum'"),
+                         ({"query": "first"}, "model.query must be one of .*, got 'first'"),
+                         ({"num_classes": 1}, "at least 2 classes, got 1"),
+                         ({"hidden_size": 0}, "model.hidden_size must be positive, got 0")]:
+        with pytest.raises(AttnkitError, match=message):
             AttentionClassifier(ClassifierConfig(**{**SMALL, **bad}))
     with pytest.raises(AttnkitError, match="dropout"):
         AttentionClassifier(ClassifierConfig(**SMALL, input_dropout=1.0))

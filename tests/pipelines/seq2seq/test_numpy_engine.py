@@ -68,14 +68,22 @@ def test_numpy_engine_follows_the_torch_engine_step_for_step(numpy_run, tmp_path
 
 
 @pytest.mark.skipif("fork" not in multiprocessing.get_all_start_methods(), reason="needs fork")
-def test_two_processes_with_one_blas_thread_train_the_same_model(numpy_run, tmp_path,
-                                                                monkeypatch):
+def test_two_processes_with_one_blas_thread_train_the_same_model(tmp_path, monkeypatch):
+    """Both runs are trained here, OPENBLAS_NUM_THREADS set each way: with it exported by the
+    caller, the `numpy_run` fixture would train on 2 processes too, comparing 2 with 2."""
+    def train(name):
+        run = tmp_path / name
+        # decoded unconstrained, as the NumPy engine's own `generate` decodes
+        assert main(["train", "dates", "--engine", "numpy", "--run-dir", str(run), *TINY,
+                     "--set", "decode.grammar=none"]) == 0
+        return run
+
+    monkeypatch.delenv("OPENBLAS_NUM_THREADS", raising=False)  # threaded BLAS: 1 process
+    assert training_processes() == 1
+    numpy_run = train("single")
     monkeypatch.setenv("OPENBLAS_NUM_THREADS", "1")  # the CLI then trains on 2 processes
     assert training_processes() == 2
-    run = tmp_path / "parallel"
-    # decoded unconstrained, as the NumPy engine's own `generate` decodes
-    assert main(["train", "dates", "--engine", "numpy", "--run-dir", str(run), *TINY,
-                 "--set", "decode.grammar=none"]) == 0
+    run = train("parallel")
     for parallel, single in zip(read_metrics(run / "metrics.jsonl"),
                                 read_metrics(numpy_run / "metrics.jsonl"), strict=True):
         assert parallel["train_loss"] == pytest.approx(single["train_loss"], rel=1e-5)
