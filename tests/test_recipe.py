@@ -1,3 +1,4 @@
+import re
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -58,12 +59,12 @@ def test_round_trip_through_a_dict():
     ("train.seed=-1", ["seed must be from 0"]),
     ("train.seed=99999999999999999999", ["seed must be from 0"]),
     ("train.threads=100000", ["threads must be from 0"]),
+    ("train.monitor=val_test_accuracy", ["'val_test_accuracy' names a test metric"]),
+    ("train.monitor=test_loss", ["'test_loss' names a test metric"]),
 ])
 def test_bad_keys_and_values_name_the_problem(override, words):
-    with pytest.raises(AttnkitError) as error:
+    with pytest.raises(AttnkitError, match=".*".join(map(re.escape, words))):
         load_recipe(Recipe, None, [override])
-    for word in words:
-        assert word in str(error.value)
 
 
 def test_missing_and_malformed_files(tmp_path):
@@ -79,7 +80,7 @@ def test_missing_and_malformed_files(tmp_path):
 
 def test_a_yaml_syntax_error_is_one_line_with_its_place(tmp_path):
     path = write(tmp_path, "train:\n  lr: [1, 2\n")
-    with pytest.raises(AttnkitError) as error:
+    with pytest.raises(AttnkitError, match=r"cannot read recipe .*recipe\.yaml: .*line 3") as error:
         load_recipe(Recipe, path)
     message = str(error.value)
     assert "\n" not in message and "recipe.yaml" in message and "at line 3, column 1" in message

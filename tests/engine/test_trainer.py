@@ -1,4 +1,5 @@
 import json
+import time
 
 import pytest
 import torch
@@ -8,19 +9,26 @@ from attnkit.engine.seeding import seed_everything
 from attnkit.engine.trainer import learning_rate_factor
 from attnkit.errors import AttnkitError
 
-from .tiny_task import ClusterTask, build_model, loaders
+from .tiny_task import ClusterTask, ScriptedClock, ScriptedTask, build_model, loaders
 
 META = {"task": "tiny", "recipe": {}}
 
 
-def train(run_dir, epochs, resume=False, **options):
-    config = TrainConfig(epochs=epochs, lr=0.01, seed=3, monitor="val_accuracy",
-                         monitor_mode="max", **options)
+def train(run_dir, epochs, resume=False, task=None, clock=time.perf_counter, **options):
+    options = {"monitor": "val_accuracy", "monitor_mode": "max", **options}
+    config = TrainConfig(epochs=epochs, lr=0.01, seed=3, **options)
     seed_everything(config.seed)
     model = build_model()
     train_loader, val_loader = loaders()
-    trainer = Trainer(model, ClusterTask(), config, run_dir, META)
+    trainer = Trainer(model, task or ClusterTask(), config, run_dir, META, clock=clock)
     return trainer.fit(train_loader, val_loader, resume=resume), model
+
+
+def assert_same_weights(actual, expected):
+    assert actual.keys() == expected.keys()
+    for name, tensor in expected.items():
+        torch.testing.assert_close(actual[name], tensor, rtol=0, atol=0,
+                                   msg=lambda message, name=name: f"{name}: {message}")
 
 
 def test_trains_and_writes_the_run_folder(tmp_path):
@@ -53,10 +61,35 @@ def test_best_checkpoint_holds_the_best_monitored_epoch(tmp_path):
     assert best["metrics"]["val_accuracy"] == max(r["val_accuracy"] for r in history)
 
 
-def test_early_stopping_stops_after_patience(tmp_path):
-    history, _ = train(tmp_path, epochs=30, early_stopping_patience=1)
-    assert len(history) < 30
-    assert history[-1]["val_accuracy"] <= max(r["val_accuracy"] for r in history[:-1])
+def test_best_holds_the_weights_of_the_best_epoch_and_last_those_of_the_last(tmp_path):
+    task = ScriptedTask(scores=(0.5, 0.9, 0.9, 0.7))  # epoch 3 only ties epoch 2: not better
+    train(tmp_path, epochs=4, task=task, monitor="val_score")
+    best = load_checkpoint(tmp_path / "best.safetensors")
+    last = load_checkpoint(tmp_path / "last.safetensors")
+    assert (best.header["epoch"], last.header["epoch"]) == (2, 4)
+    assert_same_weights(best.model_state, task.weights[1])
+    assert_same_weights(last.model_state, task.weights[3])
+    assert not torch.equal(task.weights[1]["0.weight"], task.weights[2]["0.weight"])
+
+
+@pytest.mark.parametrize(("patience", "mode", "scores", "epochs_run"), [
+    # the tie of epoch 3 is the first epoch without improvement
+    (1, "max", (0.5, 0.6, 0.6, 0.9, 0.9), 3),
+    (1, "min", (0.5, 0.4, 0.4, 0.1, 0.1), 3),
+    # epoch 2 is worse, epoch 3 better (the count starts again), epochs 4 (worse), 5 (a tie)
+    (2, "max", (0.5, 0.4, 0.6, 0.5, 0.6, 0.9, 0.9, 0.9), 5),
+    (2, "min", (0.5, 0.6, 0.4, 0.5, 0.4, 0.1, 0.1, 0.1), 5),
+    (0, "max", (0.5, 0.4, 0.4, 0.4, 0.4), 5),  # 0: never stops early
+])
+def test_early_stopping_stops_at_the_epoch_that_exhausts_patience(tmp_path, patience, mode,
+                                                                   scores, epochs_run):
+    """The rule (`MetricMonitor`): only a strictly better value is an improvement; the run
+    stops after the epoch that makes `patience` epochs in a row without one."""
+    history, _ = train(tmp_path, epochs=len(scores), task=ScriptedTask(scores=scores),
+                       monitor="val_score", monitor_mode=mode, early_stopping_patience=patience)
+    assert [r["epoch"] for r in history] == list(range(1, epochs_run + 1))
+    assert [r["val_score"] for r in history] == list(scores[:epochs_run])
+    assert load_checkpoint(tmp_path / "last.safetensors").header["epoch"] == epochs_run
 
 
 def test_unknown_monitor_is_a_clear_error(tmp_path):
@@ -97,9 +130,10 @@ def test_resuming_with_another_model_is_one_clear_error(tmp_path):
     other = torch.nn.Sequential(torch.nn.Linear(4, 32), torch.nn.ReLU(), torch.nn.Linear(32, 2))
     train_loader, val_loader = loaders()
     trainer = Trainer(other, ClusterTask(), TrainConfig(epochs=2), tmp_path, META)
-    with pytest.raises(AttnkitError) as error:
+    with pytest.raises(AttnkitError, match=r"last\.safetensors: checkpoint weights do not fit "
+                       r"the model: .*Missing key\(s\) in state_dict: \"2\.weight\"") as error:
         trainer.fit(train_loader, val_loader, resume=True)
-    assert "do not fit the model" in str(error.value) and "\n" not in str(error.value)
+    assert "\n" not in str(error.value)
 
 
 def test_learning_rate_schedules():
@@ -139,16 +173,40 @@ def test_a_run_cut_by_the_time_limit_resumes_exactly(tmp_path):
     assert [r["val_loss"] for r in logged] == [r["val_loss"] for r in full]
 
 
-def test_a_resumed_run_gets_a_fresh_time_budget(tmp_path, monkeypatch):
-    """Each clock reading moves one second on: a 5-second limit stops after a few batches,
-    and a resume with the same limit trains as many more, not one."""
-    clock = iter(range(10**6))
-    monkeypatch.setattr("attnkit.engine.trainer.time.perf_counter", lambda: float(next(clock)))
-    train(tmp_path, epochs=3, time_limit_minutes=5 / 60)
-    first = load_checkpoint(tmp_path / "last.safetensors").header["trainer"]["step"]
-    train(tmp_path, epochs=3, resume=True, time_limit_minutes=5 / 60)
-    second = load_checkpoint(tmp_path / "last.safetensors").header["trainer"]["step"]
-    assert first >= 3 and second - first == first
+@pytest.mark.parametrize(("seconds", "epochs_logged"), [
+    (30, [1, 1.875]),  # inside epoch 2, after its batch 14 of 16
+    (32, [1, 2]),  # at the end of epoch 2
+])
+def test_time_limit_stops_at_the_step_that_reaches_it(tmp_path, seconds, epochs_logged):
+    """Each step takes one second of the scripted clock (16 steps an epoch)."""
+    clock = ScriptedClock()
+    task = ScriptedTask(clock=clock, step_seconds=1.0)
+    history, _ = train(tmp_path, epochs=4, task=task, clock=clock,
+                       time_limit_minutes=seconds / 60)
+    assert [r["epoch"] for r in history] == epochs_logged
+    last = load_checkpoint(tmp_path / "last.safetensors")
+    assert last.header["trainer"]["step"] == seconds
+    assert_same_weights(last.model_state, task.weights[-1])
+
+
+def test_evaluation_time_does_not_count_toward_the_time_limit(tmp_path):
+    clock = ScriptedClock()
+    task = ScriptedTask(clock=clock, step_seconds=1.0, eval_seconds=1000.0)
+    history, _ = train(tmp_path, epochs=3, task=task, clock=clock, time_limit_minutes=0.5)
+    assert [(r["epoch"], r["train_seconds"]) for r in history] == [(1, 16.0), (1.875, 14.0)]
+    trainer_state = load_checkpoint(tmp_path / "last.safetensors").header["trainer"]
+    assert (trainer_state["step"], trainer_state["train_seconds"]) == (30, 30.0)
+
+
+def test_a_resumed_run_gets_a_fresh_time_budget(tmp_path):
+    """Each step takes one second: a 5-second limit stops after 5 steps, and a resume with the
+    same limit trains 5 more; the run's train_seconds counts both."""
+    for resume, steps in ((False, 5), (True, 10)):
+        clock = ScriptedClock()  # a new process: its clock starts anywhere
+        train(tmp_path, epochs=3, resume=resume, task=ScriptedTask(clock=clock, step_seconds=1.0),
+              clock=clock, time_limit_minutes=5 / 60)
+        trainer_state = load_checkpoint(tmp_path / "last.safetensors").header["trainer"]
+        assert (trainer_state["step"], trainer_state["train_seconds"]) == (steps, float(steps))
 
 
 def test_a_cut_epoch_cannot_continue_with_other_batches(tmp_path):

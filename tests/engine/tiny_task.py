@@ -51,3 +51,41 @@ def loaders(world_size: int = 1, rank: int = 0) -> tuple[DataLoader, DataLoader]
     else:
         train_loader = DataLoader(train, batch_size=16, shuffle=True)
     return train_loader, DataLoader(Clusters(128, seed=2), batch_size=64)
+
+
+class ScriptedClock:
+    """A clock for time-limit tests: it reads `now`, which only a `ScriptedTask` moves on."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+class ScriptedTask(ClusterTask):
+    """ClusterTask with a scripted validation metric, `score` (epoch k reports `scores[k - 1]`;
+    none when `scores` is empty), that keeps a copy of the model's weights at each evaluation,
+    which the trainer runs right after an epoch's last step: `weights[k - 1]` are epoch k's.
+    With a `clock`, each training step takes `step_seconds` of it and each evaluation
+    `eval_seconds`."""
+
+    def __init__(self, scores: tuple[float, ...] = (), clock: ScriptedClock | None = None,
+                 step_seconds: float = 0.0, eval_seconds: float = 0.0) -> None:
+        self.scores, self.clock = scores, clock
+        self.step_seconds, self.eval_seconds = step_seconds, eval_seconds
+        self.weights: list[dict[str, Tensor]] = []
+
+    def loss(self, model: nn.Module, batch: dict[str, Tensor]) -> tuple[Tensor, int]:
+        if self.clock is not None:
+            self.clock.now += self.step_seconds
+        return super().loss(model, batch)
+
+    def evaluate(self, model: nn.Module, loader) -> dict[str, float]:
+        self.weights.append({k: v.detach().clone() for k, v in model.state_dict().items()})
+        metrics = super().evaluate(model, loader)
+        if self.scores:
+            metrics["score"] = self.scores[len(self.weights) - 1]
+        if self.clock is not None:
+            self.clock.now += self.eval_seconds
+        return metrics

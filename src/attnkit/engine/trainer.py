@@ -12,6 +12,8 @@ batches, with a fresh time budget: the same steps, losses and weights as an unin
 The cut epoch is evaluated and logged as a fractional epoch (2.37), and kept as
 `best.safetensors` when it is the best so far, so a run stopped by its budget keeps its last
 progress; a resumed run drops that record and continues as if it had never been cut.
+Training time is read from the trainer's `clock` (`time.perf_counter` unless a test passes
+another), between batches only: evaluation and checkpoint writing are not counted.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from __future__ import annotations
 import contextlib
 import math
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, Protocol
@@ -67,7 +69,7 @@ class TrainConfig:
     grad_clip: float = 5.0  # global norm; 0 turns clipping off
     schedule: Literal["none", "cosine", "linear"] = "none"
     warmup_steps: int = 0
-    early_stopping_patience: int = 0  # epochs without improvement; 0 turns it off
+    early_stopping_patience: int = 0  # epochs without improvement (a tie is none); 0 = off
     monitor: str = "val_loss"
     monitor_mode: Literal["min", "max"] = "min"
     seed: int = 0
@@ -90,12 +92,20 @@ class TrainConfig:
                              "and >= 0 (0 = off for the last two)")
         if self.warmup_steps < 0 or self.early_stopping_patience < 0:
             raise ValueError("warmup_steps and early_stopping_patience must be >= 0")
+        if "test" in self.monitor.split("_"):
+            raise ValueError(f"monitor {self.monitor!r} names a test metric: the test split only "
+                             f"reports, epochs are chosen on train_ or val_ metrics")
 
 
 class Trainer:
+    """clock: seconds from an arbitrary origin, read to measure training time (the time limit,
+    `train_seconds`, items per second); tests pass a scripted one."""
+
     def __init__(self, model: nn.Module, task: TrainingTask, config: TrainConfig,
                  run_dir: Path, meta: dict[str, Any],
-                 context: DistributedContext | None = None) -> None:
+                 context: DistributedContext | None = None, *,
+                 clock: Callable[[], float] = time.perf_counter) -> None:
+        self.clock = clock
         self.context = context or init_distributed()
         if config.threads:
             torch.set_num_threads(config.threads)
@@ -133,9 +143,9 @@ class Trainer:
         for epoch in range(progress.epoch, self.config.epochs):
             if epoch != progress.epoch:
                 progress = EpochProgress(epoch, total)
-            started = time.perf_counter()
+            started = self.clock()
             record: dict[str, float] = self._train_epoch(train_loader, progress)
-            record["train_seconds"] = time.perf_counter() - started
+            record["train_seconds"] = self.clock() - started
             if not progress.finished:
                 self._stop_inside_epoch(progress, record, val_loader)
                 break
@@ -156,14 +166,14 @@ class Trainer:
         self.wrapped.train()
         start_epoch(loader, progress.epoch)
         batches = self._batches_from(loader, progress)
-        done_before, started = progress.items, time.perf_counter()
+        done_before, started = progress.items, self.clock()
         bar = progress_bar(batches, shown=self.context.is_main, total=progress.total,
                            initial=progress.batches,
                            desc=f"epoch {progress.epoch + 1}/{self.config.epochs}")
         last = started
         for batch in bar:
             loss, items = self._train_step(move(batch, self.device))
-            now = time.perf_counter()  # loading included: the limit is on training wall time
+            now = self.clock()  # loading included: the limit is on training wall time
             self.train_seconds += now - last
             self.budget_seconds += now - last
             last = now
@@ -176,7 +186,7 @@ class Trainer:
         mean = average_across_ranks(progress.mean_loss, self.context, self.device)
         return {"epoch": progress.epochs_trained, "train_loss": mean,
                 "train_items_per_second": (progress.items - done_before)
-                / max(time.perf_counter() - started, 1e-9)}
+                / max(self.clock() - started, 1e-9)}
 
     def _batches_from(self, loader: Iterable[Batch], progress: EpochProgress) -> Iterator[Batch]:
         """The epoch's batches from where `progress` stands. A resumed epoch takes up the random
