@@ -1,4 +1,6 @@
 import json
+import re
+import struct
 
 import pytest
 import torch
@@ -144,3 +146,60 @@ def test_a_header_describing_a_huge_model_is_checked_against_the_tensors(tmp_pat
         build_checked(lambda: torch.nn.Sequential(torch.nn.Linear(3, 2)), checkpoint)
     built = build_checked(lambda: torch.nn.Linear(3, 2), checkpoint)
     torch.testing.assert_close(built.weight, model.weight, rtol=0, atol=0)
+
+
+def saved_linear(tmp_path, name="c.safetensors", drop=(), add=None):
+    """A Linear(3, 2) checkpoint with the state keys in `drop` left out and `add` put in."""
+    state = {k: v for k, v in torch.nn.Linear(3, 2).state_dict().items() if k not in drop}
+    path = tmp_path / name
+    save_checkpoint(path, {**state, **(add or {})}, {"meta": {"task": "t"}})
+    return path
+
+
+def load_fails(path, message, load=load_checkpoint):
+    """`load(path)` raises exactly AttnkitError, one line naming `path`, then `message`."""
+    with pytest.raises(AttnkitError, match=re.escape(str(path)) + ".*" + message) as error:
+        load(path)
+    assert error.type is AttnkitError and "\n" not in str(error.value)
+
+
+@pytest.mark.parametrize("damage, message", [
+    (lambda raw, n: b"", "not a readable attnkit checkpoint.*header too small"),
+    (lambda raw, n: b"attnkit was here\n" * 20, "not a readable attnkit checkpoint"),
+    (lambda raw, n: b"PK\x03\x04" + bytes(100), "not a readable attnkit checkpoint"),
+    (lambda raw, n: raw[:8] + b"#" + raw[9:], "not a readable attnkit checkpoint.*invalid JSON"),
+    (lambda raw, n: struct.pack("<Q", 2**60) + raw[8:], "not a readable.*header too large"),
+    (lambda raw, n: raw[:8 + n // 2], "not a readable attnkit checkpoint"),  # cut in the header
+    (lambda raw, n: raw[:-4], "not a readable.*incomplete metadata"),  # cut in the tensors
+    (lambda raw, n: raw[:8 + n], "not a readable.*incomplete metadata"),  # no tensor bytes
+])
+def test_a_damaged_file_is_one_error_naming_it(tmp_path, damage, message):
+    raw = saved_linear(tmp_path).read_bytes()
+    header_length = struct.unpack("<Q", raw[:8])[0]
+    path = tmp_path / "damaged.safetensors"
+    path.write_bytes(damage(raw, header_length))
+    load_fails(path, message)
+
+
+def test_a_header_without_meta_or_without_attnkit_metadata_is_one_error(tmp_path):
+    no_meta = hostile(tmp_path, json.dumps({"format_version": 1, "epoch": 3}))
+    load_fails(no_meta, r"has no pipeline description \(meta\)")
+    plain = tmp_path / "plain.safetensors"
+    save_file({"model.weight": torch.zeros(2, 3)}, plain)
+    load_fails(plain, "is a safetensors file but not an attnkit checkpoint")
+
+
+@pytest.mark.parametrize("drop, add, checked, strict", [
+    (("bias",), None, "the file lacks bias", 'Missing key.s. in state_dict: "bias"'),
+    ((), {"scale": torch.ones(1)}, "the file has scale, which the model lacks",
+     'Unexpected key.s. in state_dict: "scale"'),
+])
+def test_missing_or_unexpected_weights_are_one_error_naming_the_file(tmp_path, drop, add,
+                                                                     checked, strict):
+    """Both ways a pipeline loads weights: `build_checked` (predict, eval) and
+    `load_model_state` (resuming training)."""
+    path = saved_linear(tmp_path, drop=drop, add=add)
+    load_fails(path, "do not fit the model: " + checked,
+               lambda path: build_checked(lambda: torch.nn.Linear(3, 2), load_checkpoint(path)))
+    load_fails(path, "do not fit the model: .*" + strict,
+               lambda path: load_model_state(torch.nn.Linear(3, 2), load_checkpoint(path)))

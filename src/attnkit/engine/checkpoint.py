@@ -36,12 +36,14 @@ OPTIMIZER_PREFIX = "optimizer."
 
 @dataclass
 class Checkpoint:
-    """What a checkpoint holds; `meta` is the pipeline's own part of the header."""
+    """What a checkpoint holds; `meta` is the pipeline's own part of the header; `path` is the
+    file it was read from (None when built in memory), named in errors about its weights."""
 
     header: dict[str, Any]
     model_state: dict[str, torch.Tensor]
     optimizer_state: dict[str, Any] | None
     extra_tensors: dict[str, torch.Tensor]
+    path: Path | None = None
 
     @property
     def meta(self) -> dict[str, Any]:
@@ -137,7 +139,7 @@ def load_checkpoint(path: str | Path) -> Checkpoint:
                                f"{error})") from None
     extra = {k: v for k, v in tensors.items()
              if not k.startswith((MODEL_PREFIX, OPTIMIZER_PREFIX))}
-    return Checkpoint(header, model_state, optimizer_state, extra)
+    return Checkpoint(header, model_state, optimizer_state, extra, path)
 
 
 def build_checked(build: Callable[[], torch.nn.Module], checkpoint: Checkpoint,
@@ -166,7 +168,7 @@ def check_weights_fit(model: torch.nn.Module, checkpoint: Checkpoint) -> None:
                f"the file lacks {missing[0]}" if missing else
                f"the file has {unexpected[0]}, which the model lacks" if unexpected else None)
     if problem is not None:
-        raise AttnkitError(f"checkpoint weights do not fit the model: {problem}")
+        raise AttnkitError(f"{named(checkpoint)}checkpoint weights do not fit the model: {problem}")
 
 
 def load_model_state(model: torch.nn.Module, checkpoint: Checkpoint) -> None:
@@ -175,7 +177,13 @@ def load_model_state(model: torch.nn.Module, checkpoint: Checkpoint) -> None:
         model.load_state_dict(checkpoint.model_state)
     except RuntimeError as error:
         first = str(error).strip().splitlines()[0:2]
-        raise AttnkitError(f"checkpoint weights do not fit the model: {' '.join(first)}") from None
+        raise AttnkitError(f"{named(checkpoint)}checkpoint weights do not fit the model: "
+                           f"{' '.join(first)}") from None
+
+
+def named(checkpoint: Checkpoint) -> str:
+    """The start of an error about the checkpoint: "<path>: ", or "" when it has no file."""
+    return f"{checkpoint.path}: " if checkpoint.path is not None else ""
 
 
 def strip_prefix(tensors: dict[str, torch.Tensor], prefix: str) -> dict[str, torch.Tensor]:
