@@ -12,14 +12,20 @@ is enough: a process can only write a buffer again after everyone has passed the
 that is, after everyone has read it.
 
 The worker processes are forked when an epoch starts, from the parent's current model and
-optimiser state, and end with the epoch; the parent is process 0 and keeps the model.
-Fork is POSIX-only; elsewhere use `processes=1` (the plain `Trainer`).
+optimiser state, and end with the epoch; the parent is process 0 and keeps the model. While
+the epoch runs, a thread of the parent watches the workers: one that ends (killed, say, by the
+out-of-memory killer) breaks the barrier at once, and the epoch stops with an error naming it
+and its exit code instead of waiting for it. A worker that does not end with exit code 0 after
+the epoch is an error too. Fork is POSIX-only; elsewhere use `processes=1` (the plain
+`Trainer`).
 """
 
 from __future__ import annotations
 
 import ctypes
 import multiprocessing
+import multiprocessing.connection
+import signal
 import threading
 from collections.abc import Iterable
 
@@ -29,6 +35,8 @@ from attnkit.errors import AttnkitError
 from attnkit.numpy_ref.trainer import Batch, Trainer
 
 BARRIER_TIMEOUT_SECONDS = 600.0
+WATCH_SECONDS = 0.1  # how often the parent's watcher thread looks whether the epoch is over
+STOP_SECONDS = 30.0  # how long a worker may take to end after the epoch
 
 
 def share_rows(B: int, processes: int) -> list[slice]:
@@ -55,6 +63,9 @@ class DataParallelTrainer(Trainer):
         self.exchanges = 0
         self.workers: list = []
         self.connections: list = []
+        self.watcher: threading.Thread | None = None
+        self.epoch_over = threading.Event()
+        self.ended_rank: int | None = None  # the watcher's finding: the worker that ended
         self.shares: np.ndarray | None = None  # (2, processes, P) gradient shares
         self.losses: np.ndarray | None = None  # (2, processes) loss shares
 
@@ -63,16 +74,19 @@ class DataParallelTrainer(Trainer):
             return super().train_epoch(batches)
         self._start_workers()
         try:
-            return super().train_epoch(batches)
-        finally:
-            self._stop_workers()
+            loss = super().train_epoch(batches)
+        except BaseException:
+            self._stop_workers(check=False)  # the error on its way says what went wrong
+            raise
+        self._stop_workers(check=True)
+        return loss
 
     def compute_gradients(self, batch: Batch) -> float:
         if self.processes == 1:
             return super().compute_gradients(batch)
-        for connection in self.connections:
-            connection.send(batch)
         try:
+            for rank, connection in enumerate(self.connections, start=1):
+                self._send(rank, connection, batch)
             return self._exchange(batch, rank=0)
         except BaseException:
             self.barrier.abort()  # the workers stop waiting for this process
@@ -97,6 +111,8 @@ class DataParallelTrainer(Trainer):
         try:
             self.barrier.wait(BARRIER_TIMEOUT_SECONDS)
         except threading.BrokenBarrierError:
+            if self.ended_rank is not None:  # only ever set in the parent
+                raise AttnkitError(self._describe_end(self.ended_rank)) from None
             raise AttnkitError("a data-parallel training process failed (its error is "
                                "above)") from None
         for grad, part in zip(self.model.grads, self.slices, strict=True):
@@ -113,6 +129,7 @@ class DataParallelTrainer(Trainer):
             raw_losses = context.RawArray(ctypes.c_double, 2 * self.processes)
             self.losses = np.frombuffer(raw_losses, dtype=np.float64).reshape(2, self.processes)
             self.barrier = context.Barrier(self.processes)
+        self.ended_rank = None
         for rank in range(1, self.processes):
             receiving, sending = context.Pipe(duplex=False)
             worker = context.Process(target=self._serve, args=(rank, receiving), daemon=True)
@@ -120,6 +137,9 @@ class DataParallelTrainer(Trainer):
             receiving.close()
             self.workers.append(worker)
             self.connections.append(sending)
+        self.epoch_over.clear()  # the watcher starts after the forks: no thread is forked
+        self.watcher = threading.Thread(target=self._watch, daemon=True)
+        self.watcher.start()
 
     def _serve(self, rank: int, connection) -> None:
         """A worker process: one share of each batch the parent sends, until it sends None."""
@@ -135,15 +155,58 @@ class DataParallelTrainer(Trainer):
             self.barrier.abort()
             raise
 
-    def _stop_workers(self) -> None:
+    def _watch(self) -> None:
+        """The parent's watcher thread: when a worker ends before the epoch is over, record
+        which and break the barrier, so that no process waits for it. (The main thread reaps
+        the worker and reports it.)"""
+        sentinels = {worker.sentinel: rank for rank, worker in enumerate(self.workers, start=1)}
+        while not self.epoch_over.is_set():
+            ended = multiprocessing.connection.wait(list(sentinels), WATCH_SECONDS)
+            if ended and not self.epoch_over.is_set():
+                if not self.barrier.broken:  # else a failing process has reported already
+                    self.ended_rank = sentinels[ended[0]]
+                    self.barrier.abort()
+                return
+
+    def _send(self, rank: int, connection, batch: Batch) -> None:
+        """Send a batch to a worker; one that has ended is an AttnkitError naming it."""
+        try:
+            connection.send(batch)
+        except OSError:  # the pipe broke: the worker has ended
+            raise AttnkitError(self._describe_end(rank)) from None
+
+    def _describe_end(self, rank: int, when: str = "during the epoch") -> str:
+        """How worker `rank` ended, once it has (waiting for that up to STOP_SECONDS)."""
+        worker = self.workers[rank - 1]
+        worker.join(STOP_SECONDS)
+        code = worker.exitcode
+        killed = code is not None and code < 0 and -code in signal.valid_signals()
+        return (f"data-parallel worker {rank} (pid {worker.pid}) ended {when} with exit code "
+                f"{code}" + (f", killed by {signal.Signals(-code).name}" if killed else ""))
+
+    def _stop_workers(self, check: bool) -> None:
+        """End the watcher, then the workers; with `check`, a worker that does not end with
+        exit code 0 within STOP_SECONDS is an AttnkitError naming it."""
+        self.epoch_over.set()
+        if self.watcher is not None:
+            self.watcher.join()
+            self.watcher = None
         for connection in self.connections:
             try:
                 connection.send(None)
             except OSError:
                 pass  # the worker is gone already
             connection.close()
-        for worker in self.workers:
-            worker.join(timeout=30)
+        problems = []
+        for rank, worker in enumerate(self.workers, start=1):
+            worker.join(STOP_SECONDS)
             if worker.is_alive():
                 worker.terminate()
+                worker.join()
+                problems.append(f"data-parallel worker {rank} (pid {worker.pid}) did not end "
+                                f"within {STOP_SECONDS:g} s after the epoch and was terminated")
+            elif worker.exitcode != 0:
+                problems.append(self._describe_end(rank, "after the epoch"))
         self.workers, self.connections = [], []
+        if check and problems:
+            raise AttnkitError("; ".join(problems))
