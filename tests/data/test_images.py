@@ -7,7 +7,7 @@ from attnkit.data.image_text import (
     load_row_images,
     read_image_table,
 )
-from attnkit.data.images import load_image
+from attnkit.data.images import Placement, load_image, load_placed_image, to_grayscale
 from attnkit.errors import AttnkitError
 
 
@@ -102,3 +102,101 @@ def test_a_bad_image_in_a_table_names_the_csv_line(tmp_path):
     (tmp_path / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\n garbage")
     with pytest.raises(AttnkitError, match="data.csv line 3: .*broken.png"):
         load_row_images(read_image_table(csv_path), 32, csv_path)
+
+
+def sheet(hidden=255):
+    """(4, 6) uint8: a mid-gray pixel, a black bar, and a bottom row of value `hidden` (the row
+    the transparent cases hide)."""
+    pixels = np.full((4, 6), 255, dtype=np.uint8)
+    pixels[0, 0] = 128
+    pixels[1:3, 1:5] = 0
+    pixels[3] = hidden
+    return pixels
+
+
+SHEET = sheet()
+HIDDEN = 10  # a dark value the transparent cases put under their transparent bottom row
+
+
+def with_alpha(mode):
+    """The sheet in `mode` (LA, PA, RGBA), its bottom row dark but fully transparent."""
+    hidden = Image.fromarray(sheet(HIDDEN))
+    alpha = np.full((4, 6), 255, dtype=np.uint8)
+    alpha[3] = 0
+    if mode == "PA":
+        image = hidden.convert("P").convert("PA")
+        image.putalpha(Image.fromarray(alpha))
+        return image
+    return Image.merge(mode, [*hidden.convert(mode[:-1]).split(), Image.fromarray(alpha)])
+
+
+def floats():
+    """The sheet as floats, with two pixels of no data (not a number, infinite)."""
+    values = SHEET / 255 * 4 - 2.5  # -2.5 (ink) to 1.5 (paper)
+    values[3, 0], values[3, 5] = np.nan, np.inf  # no data: paper
+    return Image.fromarray(values.astype(np.float32))
+
+
+def with_transparent_colour(mode):
+    """The sheet in `mode` (P, L, RGB) whose bottom row's colour is marked transparent."""
+    image = Image.fromarray(sheet(HIDDEN)).convert(mode)
+    image.info["transparency"] = image.getpixel((0, 3))
+    return image
+
+
+# mode -> (the image, the file type that keeps that mode, the grayscale it must read as)
+MODES = {
+    "1": (lambda: Image.fromarray(SHEET >= 128), "png", np.where(SHEET >= 128, 255, 0)),
+    "I": (lambda: Image.fromarray(1000 + SHEET.astype(np.int32) * 250), "tif", SHEET),
+    "I;16": (lambda: Image.fromarray(SHEET.astype(np.uint16) * 257), "png", SHEET),
+    "F": (floats, "tif", SHEET),
+    "CMYK": (lambda: Image.fromarray(SHEET).convert("CMYK"), "tif", SHEET),
+    "LAB": (lambda: Image.fromarray(SHEET).convert("LAB"), "tif",
+            np.where(SHEET == 128, 137, SHEET)),  # its lightness: L* of 50 % gray is 53.6
+    "LA": (lambda: with_alpha("LA"), "png", SHEET),
+    "PA": (lambda: with_alpha("PA"), "tif", SHEET),
+    "RGBA": (lambda: with_alpha("RGBA"), "png", SHEET),
+    "P-transparent": (lambda: with_transparent_colour("P"), "png", SHEET),
+    "L-transparent": (lambda: with_transparent_colour("L"), "png", SHEET),
+    "RGB-transparent": (lambda: with_transparent_colour("RGB"), "png", SHEET),
+}
+
+
+@pytest.mark.parametrize("case", MODES)
+def test_each_pillow_mode_reads_as_its_exact_grayscale(tmp_path, case):
+    """Dark where the image has ink, white where it is transparent or has no data; a 6 x 4
+    image on a 6 x 6 canvas keeps its pixels (rows 1 to 4)."""
+    build, suffix, expected = MODES[case]
+    image = build()
+    path = save(image, tmp_path / f"image.{suffix}")
+    with Image.open(path) as saved:
+        assert saved.mode == image.mode  # the file kept the mode under test
+    canvas = np.full((6, 6), 255, dtype=np.uint8)
+    canvas[1:5] = expected
+    np.testing.assert_array_equal(load_image(path, 6), canvas)
+
+
+def blocks():
+    """(32, 32) uint8 of 8 x 8 blocks (JPEG's own blocks, which it stores exactly when each is
+    one value): black, 50 % gray and white."""
+    pixels = np.full((32, 32), 255, dtype=np.uint8)
+    pixels[:8, :8] = pixels[8:16, 8:16] = 0
+    pixels[:8, 16:24] = pixels[24:, :16] = 128
+    return pixels
+
+
+@pytest.mark.parametrize("mode", ["L", "RGB", "CMYK"])
+def test_jpeg_reads_as_its_grayscale_also_decoded_at_reduced_size(tmp_path, mode):
+    small = save(Image.fromarray(blocks()).convert(mode), tmp_path / "small.jpg")
+    np.testing.assert_array_equal(load_image(small, 32), blocks())
+    large = Image.fromarray(np.kron(blocks(), np.ones((4, 4), dtype=np.uint8)))  # 128 x 128
+    image, placement = load_placed_image(save(large.convert(mode), tmp_path / "large.jpg"), 32)
+    np.testing.assert_array_equal(image, blocks())  # decoded at 1/4 size, in L
+    assert placement == Placement(128, 128, 0.25, 0, 0)
+
+
+def test_a_mode_pillow_cannot_make_grayscale_is_an_error_naming_it(tmp_path):
+    premultiplied = with_alpha("LA").convert("La")  # Pillow turns La into LA only
+    with pytest.raises(AttnkitError, match="scan.png is in Pillow mode La, which attnkit "
+                       "cannot read as grayscale"):
+        to_grayscale(premultiplied, "scan.png")

@@ -1,9 +1,11 @@
 """Loading user images safely: size checked before decoding, every mode to one grayscale form.
 
 A model of this project reads grayscale uint8 images (S, S), dark drawing on white. Any file
-Pillow reads is accepted: grayscale, RGB, RGBA/LA (composited on white, so a transparent
-background is white, not black), palette (with or without transparency), 16-bit and float
-images. The image is scaled to fit S x S keeping its aspect ratio and centred on white.
+Pillow reads is accepted: bilevel, grayscale, RGB, CMYK, YCbCr, LAB (its lightness), images
+with an alpha band or a transparent colour (composited on white, so a transparent background is
+white, not black), palette (with or without transparency), 16-bit, 32-bit and float images
+(stretched from their darkest to their lightest value). The image is scaled to fit S x S
+keeping its aspect ratio and centred on white.
 A file that is missing, not an image, corrupt, larger than `max_pixels` or more than
 `MAX_ASPECT` times longer than wide raises AttnkitError; size and shape are read from the
 header, before the pixels are decoded. `Placement` maps a position on the model's S x S canvas
@@ -76,7 +78,7 @@ def load_placed_image(path: str | Path, image_size: int,
                                        f"{MAX_ASPECT} times longer than wide; crop it first")
                 image.draft("L", (image_size, image_size))  # JPEG: decode at reduced size
                 image.load()
-                gray = to_grayscale(image)
+                gray = to_grayscale(image, str(path))
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
         raise AttnkitError(f"{path} is too large to decode safely ({error})") from None
     except UnidentifiedImageError as error:
@@ -90,22 +92,43 @@ def load_placed_image(path: str | Path, image_size: int,
     return fit_on_white(gray, image_size), placement
 
 
-def to_grayscale(image) -> np.ndarray:  # noqa: ANN001 - a PIL image; PIL is imported lazily
-    """Any Pillow mode -> uint8 (H, W); transparent pixels become white."""
+NUMBER_MODES = ("I", "I;16", "I;16B", "I;16L", "I;16N", "F")  # 16/32-bit integers, floats
+
+
+def to_grayscale(image, name: str = "the image") -> np.ndarray:  # noqa: ANN001 - a PIL image
+    """Any Pillow mode -> uint8 (H, W); transparent pixels (an alpha band, or the transparent
+    colour of a palette, grayscale or RGB image) become white. A mode Pillow cannot turn into
+    grayscale is an AttnkitError naming `name` and the mode."""
     from PIL import Image
 
-    if image.mode in ("I", "I;16", "I;16B", "I;16L", "F"):
-        values = np.asarray(image, dtype=np.float64)
-        low, high = float(values.min()), float(values.max())
-        scaled = (values - low) / (high - low) * 255 if high > low else np.full_like(values, 255)
-        return scaled.round().astype(np.uint8)
-    if image.mode == "P" or image.mode == "PA":
-        image = image.convert("RGBA")
-    if image.mode in ("RGBA", "LA", "La", "RGBa"):
-        rgba = image.convert("RGBA")
-        white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
-        image = Image.alpha_composite(white, rgba)
-    return np.asarray(image.convert("L"), dtype=np.uint8)
+    if image.mode in NUMBER_MODES:
+        return stretched(np.asarray(image, dtype=np.float64))
+    if image.mode == "LAB":
+        return np.asarray(image.getchannel("L"), dtype=np.uint8)  # lightness, 0 black
+    if image.mode in ("P", "PA") or image.info.get("transparency") is not None:
+        image = image.convert("RGBA")  # Pillow turns a transparent colour into alpha
+    try:
+        if image.mode in ("RGBA", "LA", "RGBa"):
+            rgba = image.convert("RGBA")
+            white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+            image = Image.alpha_composite(white, rgba)
+        return np.asarray(image.convert("L"), dtype=np.uint8)
+    except ValueError:  # "conversion from <mode> to L not supported"
+        raise AttnkitError(f"{name} is in Pillow mode {image.mode}, which attnkit cannot "
+                           "read as grayscale; save it as RGB or grayscale") from None
+
+
+def stretched(values: np.ndarray) -> np.ndarray:
+    """(H, W) numbers -> uint8 (H, W), the darkest finite value 0 and the lightest 255; a
+    pixel that is not a finite number (no data) is white, and so is an image of one value."""
+    finite = np.isfinite(values)
+    if not finite.any():
+        return np.full(values.shape, 255, dtype=np.uint8)
+    low, high = float(values[finite].min()), float(values[finite].max())
+    values = np.where(finite, values, high)
+    if high == low:
+        return np.full(values.shape, 255, dtype=np.uint8)
+    return ((values - low) / (high - low) * 255).round().astype(np.uint8)
 
 
 def fit_on_white(gray: np.ndarray, image_size: int) -> np.ndarray:
