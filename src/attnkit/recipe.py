@@ -97,7 +97,7 @@ def set_dotted(values: dict[str, Any], key: str, value: Any) -> None:
 def recipe_from_dict(cls: type[T], values: dict[str, Any], where: str = "") -> T:
     """Build the dataclass `cls` from a nested dict, checking every key and type."""
     if not isinstance(values, dict):
-        raise AttnkitError(f"{where or 'recipe'} must be a mapping, got {values!r}")
+        raise AttnkitError(f"{where.rstrip('.') or 'recipe'} must be a mapping, got {values!r}")
     fields = {f.name: f for f in dataclasses.fields(cls)}
     hints = typing.get_type_hints(cls)
     unknown = sorted(set(values) - set(fields))

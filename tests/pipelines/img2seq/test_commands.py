@@ -10,9 +10,12 @@ from attnkit.cli import main
 from attnkit.data.molecule_render import RenderConfig, render_smiles
 from attnkit.engine.checkpoint import load_checkpoint, read_header
 
+from ...shared_data import needs_data
+from .scoring import output_probability
+
 DATA = os.environ.get("ATTNKIT_DATA", "")
-pytestmark = pytest.mark.skipif(not (Path(DATA) / "moses" / "train.csv.gz").is_file(),
-                                reason="MOSES not found under $ATTNKIT_DATA")
+needs_moses_train = needs_data("moses", "train.csv.gz")  # every test of the `run` fixture
+needs_moses_test = needs_data("moses", "test.csv.gz")  # `eval` reads the test split
 TINY = ["model.image_size=64", "render.image_size=64", "model.encoder_channels=[8,16,16,16]",
         "model.projection_size=16", "model.embedding_size=8", "model.hidden_size=16",
         "model.attention_units=8", "model.output_size=16", "train.batch_size=16",
@@ -48,28 +51,38 @@ def molecule_png(path: Path, smiles: str = "CC(=O)Nc1ccc(O)cc1") -> Path:
     return path
 
 
+@needs_moses_train
 def test_train_writes_a_run_that_rebuilds_itself(run):
     assert {"best.safetensors", "last.safetensors", "metrics.jsonl", "curves.png"} <= \
         {p.name for p in run.iterdir()}
     lines = (run / "metrics.jsonl").read_text().splitlines()
-    assert len(lines) == 1 and json.loads(lines[0])["train_seconds"] < 30  # budget, not 3 epochs
+    # the budget cut the first epoch after its first batch: 48 molecules / batch 16 = 3 batches
+    assert len(lines) == 1 and json.loads(lines[0])["epoch"] == round(1 / 3, 4)
+    trainer = read_header(run / "last.safetensors")["trainer"]
+    assert trainer["step"] == 1
+    assert {k: trainer["position"][k] for k in ("epoch", "total", "batches", "items")} == \
+        {"epoch": 0, "total": 3, "batches": 1, "items": 16}
     meta = read_header(run / "best.safetensors")["meta"]
     assert meta["task"] == "img2seq" and meta["vocab"][:4] == ["<pad>", "<unk>", "<", ">"]
     assert 20 < meta["max_length"] < 80  # 99.9 % of the training SMILES, end token included
     assert meta["recipe"]["model"]["image_size"] == 64
 
 
+@needs_moses_train
 def test_predict_prints_smiles_and_confidence_and_draws_attention(run, tmp_path, capsys):
     image = molecule_png(tmp_path / "paracetamol.png")
     strip = tmp_path / "attention.png"
     assert main(["predict", str(run), str(image), "--attention", str(strip)]) == 0
     first = capsys.readouterr().out.splitlines()[0].split("\t")
-    assert first[0] == str(image) and 0.0 <= float(first[2]) <= 1.0
+    assert first[0] == str(image)  # confidence: the probability of the output, end included
+    assert float(first[2]) == pytest.approx(output_probability(run, image, first[1]), abs=6e-5)
     assert strip.is_file() and Image.open(strip).size[0] > 100
     assert main(["predict", str(run), str(image), "--beam", "2", "--prefer-valid"]) == 0
     assert capsys.readouterr().out.startswith(str(image))
 
 
+@needs_moses_train
+@needs_moses_test
 def test_eval_prints_molecule_metrics_as_json(run, capsys):
     assert main(["eval", str(run), "--limit", "6", "--data-dir", DATA]) == 0
     scores = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
@@ -81,6 +94,7 @@ def test_eval_prints_molecule_metrics_as_json(run, capsys):
     assert scores["images"] == 8  # the run's own validation molecules (data.val_size=8)
 
 
+@needs_moses_train
 def test_bad_images_and_reruns_fail_in_one_line_without_overwriting(run, tmp_path, capsys):
     text = tmp_path / "notes.png"
     text.write_text("hello")
@@ -124,6 +138,7 @@ def test_user_csv_skips_unparsable_smiles_with_a_count_or_rejects_them(tmp_path,
     assert scores["images"] == 8 and scores["skipped_invalid_targets"] == 1
 
 
+@needs_moses_train
 def test_predict_reads_folders_and_patterns_and_reports_each_bad_file(run, tmp_path, capsys):
     folder = tmp_path / "scans"
     folder.mkdir()
@@ -139,7 +154,8 @@ def test_predict_reads_folders_and_patterns_and_reports_each_bad_file(run, tmp_p
         assert set(record) == {"file", "smiles", "canonical_smiles", "valid", "confidence",
                                "atoms"}
         assert record["valid"] == (record["canonical_smiles"] is not None)
-        assert 0.0 <= record["confidence"] <= 1.0
+        assert record["confidence"] == pytest.approx(
+            output_probability(run, record["file"], record["smiles"]), abs=6e-5)
         assert all(-20 <= atom[axis] <= 220 for atom in record["atoms"] for axis in "xy")
     assert "blank" in records[2]["error"] and "not an image" in records[3]["error"]
     assert main(["predict", str(run), str(folder / "[ab].png"), "--format", "csv"]) == 0
@@ -150,6 +166,7 @@ def test_predict_reads_folders_and_patterns_and_reports_each_bad_file(run, tmp_p
     assert "no file matches" in capsys.readouterr().err
 
 
+@needs_moses_train
 def test_export_writes_weights_only_that_read_the_same(run, tmp_path, capsys):
     image = molecule_png(tmp_path / "m.png")
     exported = tmp_path / "reader.safetensors"
