@@ -17,9 +17,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from types import ModuleType
 
-from attnkit import __version__
 from attnkit.errors import AttnkitError
 from attnkit.files import check_writable
+from attnkit.version import __version__
 
 PIPELINE_COMMANDS: tuple[str, ...] = (
     "attnkit.pipelines.img2seq.commands",

@@ -170,7 +170,8 @@ def prepare_run_dir(args: argparse.Namespace, name_prefix: str, recipe: Any) -> 
     The folder must be new or empty (`--overwrite` allows one that is not), and creatable and
     writable. It is made, with `recipe.yaml`, when the first epoch's checkpoint is written
     (`engine.run_recorder`), so a run that fails before that leaves nothing behind.
-    `recipe` is the run's recipe (unused here: the run's checkpoints record it).
+    `recipe` is the run's recipe (unused here: the run's checkpoints record it). The folder
+    chosen is also left in `args.run_dir`, for callers that did not name one (`attnkit.train`).
     """
     if args.resume is not None:
         if args.run_dir is not None and Path(args.run_dir).resolve() != \
@@ -178,7 +179,8 @@ def prepare_run_dir(args: argparse.Namespace, name_prefix: str, recipe: Any) -> 
             raise AttnkitError(f"--resume continues in {args.resume} itself; drop --run-dir "
                                f"{args.run_dir}")
         resume_checkpoint(args.resume)
-        return Path(args.resume)
+        args.run_dir = Path(args.resume)
+        return args.run_dir
     run_dir = args.run_dir
     if run_dir is None:
         stamp = time.strftime("%Y%m%d-%H%M%S")
@@ -187,7 +189,7 @@ def prepare_run_dir(args: argparse.Namespace, name_prefix: str, recipe: Any) -> 
         while run_dir.exists():
             suffix += 1
             run_dir = Path("runs") / f"{name_prefix}-{stamp}-{suffix}"
-    run_dir = Path(run_dir)
+    args.run_dir = run_dir = Path(run_dir)
     check_run_dir(run_dir, args.overwrite)
     return run_dir
 

@@ -1,6 +1,6 @@
 """A trained text classifier as a Python object: load a run, classify texts, show attention.
 
-    classifier = TextClassifier.from_checkpoint("runs/imdb")
+    classifier = attnkit.load("runs/imdb")  # TextClassifier.from_checkpoint("runs/imdb")
     [prediction] = classifier.predict(["This movie was a delight."])
     prediction.label, prediction.probability, prediction.weights
 """
@@ -140,7 +140,11 @@ class TextClassifier:
 
     def predict(self, texts: Sequence[str], batch_size: int = 256, progress: bool = False,
                 where: Sequence[str] | None = None) -> list[Prediction]:
-        """One prediction per text, in order; ``where`` names each text in error messages."""
+        """One `Prediction` per text, in order: its ``label``, ``probability`` (and all class
+        ``probabilities``) and attention ``weights`` over the tokens the model read; ``where``
+        names each text in error messages. An empty or all-unknown text is an AttnkitError."""
+        if isinstance(texts, str):
+            raise AttnkitError("predict takes a list of texts: predict([text]) for one")
         names = where or [f"text {i + 1}" for i in range(len(texts))]
         encoded = [self.encode(text, name) for text, name in zip(texts, names, strict=True)]
         return self.predict_encoded(self.dataset(encoded), batch_size, progress)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Union
 
 import numpy as np
 import torch
@@ -13,7 +13,14 @@ from torch import Tensor
 
 from attnkit.data.atom_targets import attended_points
 from attnkit.data.chem import canonical_smiles, parse_molecule
-from attnkit.data.images import Placement, load_image, load_placed_image
+from attnkit.data.images import (
+    MAX_ASPECT,
+    Placement,
+    fit_on_white,
+    load_image,
+    load_placed_image,
+    to_grayscale,
+)
 from attnkit.data.smiles_tokenizer import TokenVocabulary, is_atom_token
 from attnkit.decoding import Hypothesis, beam_search_passing, search
 from attnkit.engine.checkpoint import Checkpoint, build_checked
@@ -25,7 +32,12 @@ from attnkit.pipelines.img2seq.recipe import PIPELINE, DecodeConfig, Img2SeqReci
 from attnkit.pipelines.run_checkpoint import is_count, is_mapping, is_strings, load_run_checkpoint
 from attnkit.recipe import recipe_from_dict, recipe_to_dict
 
+if TYPE_CHECKING:
+    from PIL.Image import Image as PILImage
+
 BLANK_LEVEL = 200  # no pixel darker than this: nothing is drawn
+# what `predict` reads: a file path, a PIL image or a uint8 array (see `ImageReader.load_given`)
+ImageInput = Union[str, Path, np.ndarray, "PILImage"]
 
 
 @dataclass
@@ -92,12 +104,51 @@ class ImageReader:
         """One user image as the model reads it (S, S), and where it lies on that canvas; a
         blank image (nothing drawn) is an AttnkitError."""
         image, placement = load_placed_image(path, self.image_size)
-        if int(image.min()) > BLANK_LEVEL:
-            raise AttnkitError(f"{path}: the image is blank, there is no drawing to read")
-        return image, placement
+        return check_drawn(image, str(path)), placement
+
+    def load_given(self, image: ImageInput, where: str) -> tuple[np.ndarray, Placement]:
+        """A file, a PIL image or a uint8 array (H, W) gray or (H, W, 3|4) RGB(A), as the model
+        reads it (S, S), and where it lies on that canvas; files as `load_placed` reads them."""
+        from PIL import Image
+
+        if isinstance(image, (str, Path)):
+            return self.load_placed(image)
+        if isinstance(image, np.ndarray):
+            if image.dtype != np.uint8 or not (image.ndim == 2 or (
+                    image.ndim == 3 and image.shape[2] in (3, 4))):
+                raise AttnkitError(f"{where}: expected a uint8 array (H, W), (H, W, 3) or "
+                                   f"(H, W, 4), got {image.dtype} {image.shape}")
+            image = Image.fromarray(image)
+        if not isinstance(image, Image.Image):
+            raise AttnkitError(f"{where}: expected a file path, a PIL image or a uint8 array, "
+                               f"got {type(image).__name__}")
+        width, height = image.size
+        if min(width, height) < 1 or max(width, height) > MAX_ASPECT * min(width, height):
+            raise AttnkitError(f"{where} is {width} x {height} pixels: empty, or more than "
+                               f"{MAX_ASPECT} times longer than wide; crop it first")
+        canvas = fit_on_white(to_grayscale(image), self.image_size)
+        return check_drawn(canvas, where), Placement.fitting(width, height, self.image_size)
 
     def is_valid(self, ids: list[int]) -> bool:
         return parse_molecule(self.vocab.decode(ids)) is not None
+
+    def predict(self, images: Sequence[ImageInput], beam_width: int | None = None,
+                prefer_valid: bool | None = None) -> list[Reading]:
+        """A `Reading` per image, in order: its `text`, `confidence` and `attention` (T, P)
+        over the model's grid; molecule runs add `canonical` SMILES and `atoms`, placed in
+        pixels of the image given, as `attnkit predict` reports them. Images are files, PIL
+        images or uint8 arrays (`load_given`); one that is unreadable, or blank, is an
+        AttnkitError. `beam_width` and `prefer_valid` override the recipe's search."""
+        if isinstance(images, (str, Path, np.ndarray)):
+            raise AttnkitError("predict takes a list of images: predict([image]) for one")
+        loaded = [self.load_given(image, f"image {number}")
+                  for number, image in enumerate(images, start=1)]
+        if not loaded:
+            return []
+        readings = self.read(np.stack([canvas for canvas, _ in loaded]), beam_width,
+                             prefer_valid)
+        return [place_atoms(reading, placement)
+                for reading, (_, placement) in zip(readings, loaded, strict=True)]
 
     def read(self, images: np.ndarray, beam_width: int | None = None,
              prefer_valid: bool | None = None, batch_size: int = 250) -> list[Reading]:
@@ -133,6 +184,13 @@ class ImageReader:
                                  for token, (x, y) in zip(tokens, reading.points, strict=True)
                                  if is_atom_token(token)]
         return reading
+
+
+def check_drawn(image: np.ndarray, where: str) -> np.ndarray:
+    """The image (S, S), unless nothing is drawn on it (an AttnkitError)."""
+    if int(image.min()) > BLANK_LEVEL:
+        raise AttnkitError(f"{where}: the image is blank, there is no drawing to read")
+    return image
 
 
 def place_atoms(reading: Reading, placement: Placement) -> Reading:

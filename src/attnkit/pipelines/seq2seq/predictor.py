@@ -83,6 +83,15 @@ class Translator:
                 f"{self.max_source_length} are accepted: {text[:40]!r}...")
         return self.vocab.encode(text)
 
+    def predict(self, texts: Sequence[str], beam_width: int | None = None) -> list[Translation]:
+        """A `Translation` per text, in order: its `output` text, `score` (the log-probability
+        of the output, its end included) and `attention` (T, S) over the text's characters.
+        `beam_width` overrides the recipe's search. A text the model cannot read (empty, far
+        longer than its training inputs) is an AttnkitError."""
+        if isinstance(texts, str):
+            raise AttnkitError("predict takes a list of texts: predict([text]) for one")
+        return self.translate(texts, beam_width)
+
     def translate(self, texts: Sequence[str], beam_width: int | None = None,
                   batch_size: int = 500) -> list[Translation]:
         """Translations of `texts`, in their order, searched in length-sorted batches.

@@ -1,0 +1,130 @@
+"""attnkit from Python: `load` a trained model, `train` a new one.
+
+    import attnkit
+
+    reader = attnkit.load("dates")                      # a shipped model, run folder or file
+    [result] = reader.predict(["3/12/11"])              # result.output, .score, .attention
+    run_dir = attnkit.train("dates", overrides=["train.epochs=1"], run_dir="runs/dates")
+
+`train` parses the same arguments as `attnkit train TASK` and calls the same command, so a run
+trained from Python holds the same files as one trained from the shell (checkpoints,
+`recipe.yaml`, `metrics.jsonl`, `curves.png`). Both raise `AttnkitError` where the command
+prints `error: ...`. This module imports nothing heavy until it is called: `import attnkit`
+stays cheap.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from attnkit.errors import AttnkitError
+
+if TYPE_CHECKING:
+    from attnkit.pipelines.classify.predictor import TextClassifier
+    from attnkit.pipelines.img2seq.predictor import ImageReader
+    from attnkit.pipelines.seq2seq.predictor import Translator
+
+    Predictor = TextClassifier | Translator | ImageReader
+
+OptionValue = str | Path | int | float | bool | None
+
+
+def load(run_or_name: str | Path, device: str | None = None) -> Predictor:
+    """The predictor of a run folder (its best checkpoint), a checkpoint file (an exported one
+    too) or a shipped model's name (`attnkit models`): a `TextClassifier`, a `Translator` or an
+    `ImageReader`, each with one `predict(inputs)` that returns a typed result per input.
+
+    `device` ("auto", "cpu", "cuda", "cuda:1"): by default the one `attnkit predict` uses for
+    that pipeline (the CPU for seq2seq and image models, whose searches are step by step).
+    """
+    from attnkit.engine.checkpoint import read_header, resolve_checkpoint
+    from attnkit.pipelines.run_checkpoint import recorded_pipeline
+
+    path = resolve_checkpoint(run_or_name)
+    pipeline = recorded_pipeline(read_header(path)["meta"])
+    predictor = predictor_class(pipeline, path)
+    if device is None:
+        return predictor.from_checkpoint(path)
+    return predictor.from_checkpoint(path, device)
+
+
+def predictor_class(pipeline: str | None, path: Path) -> type[Predictor]:
+    """The predictor class of the pipeline named in a checkpoint's meta."""
+    from attnkit.pipelines.classify.predictor import TextClassifier
+    from attnkit.pipelines.img2seq.predictor import ImageReader
+    from attnkit.pipelines.seq2seq.predictor import Translator
+
+    classes = {"classify": TextClassifier, "seq2seq": Translator, "img2seq": ImageReader}
+    if pipeline not in classes:
+        raise AttnkitError(f"{path} was trained by task {pipeline!r}, which this attnkit lacks")
+    return classes[pipeline]
+
+
+def train(task: str, config: str | Path | None = None,
+          overrides: Sequence[str] | Mapping[str, Any] = (), run_dir: str | Path | None = None,
+          **options: OptionValue) -> Path:
+    """Train `task` as `attnkit train TASK` does and return the run folder.
+
+    task: dates, seq2seq, imdb, classify, molecules or img2seq.
+    config: a recipe name or YAML file (`--config`; default: the task's seed recipe).
+    overrides: `"key=value"` strings or a {key: value} mapping (`--set`), e.g.
+        `["train.epochs=1"]` or `{"train.epochs": 1}`.
+    run_dir: a new or empty folder (`--run-dir`); by default `runs/<name>-<time>`.
+    options: the task's other command-line options, `--data-dir` as `data_dir=...`; True
+        gives a flag (`overwrite=True`), None or False leaves the option out. The tasks on
+        your own data need theirs: `train("seq2seq", data="pairs.tsv")`,
+        `train("classify", data="reviews.csv", text_col="review")`,
+        `train("img2seq", csv="labels.csv")` (see `attnkit train TASK --help`).
+
+    A bad task, option, recipe key or data file raises AttnkitError, before anything is
+    written. Training prints progress as the command does.
+    """
+    from attnkit.cli import build_parser
+
+    arguments = ["train", task]
+    if config is not None:
+        arguments.append(f"--config={config}")
+    arguments += [f"--set={override}" for override in override_texts(overrides)]
+    if run_dir is not None:
+        arguments.append(f"--run-dir={run_dir}")
+    arguments += option_arguments(options)
+    args = build_parser().parse_args(arguments)
+    status = args.func(args)
+    if status:
+        raise AttnkitError(f"attnkit train {task} stopped with status {status}")
+    return Path(args.run_dir)
+
+
+def override_texts(overrides: Sequence[str] | Mapping[str, Any]) -> list[str]:
+    """`--set` values: "key=value" strings as given; a mapping's values written as YAML, which
+    is how `--set` reads them back (True -> true, None -> null, [1, 2] -> [1, 2])."""
+    if isinstance(overrides, str):
+        return [overrides]
+    if not isinstance(overrides, Mapping):
+        return [str(override) for override in overrides]
+    import yaml
+
+    texts = []
+    for key, value in overrides.items():
+        try:
+            text = yaml.safe_dump(str(value) if isinstance(value, Path) else value,
+                                  default_flow_style=True, width=float("inf"))
+        except yaml.YAMLError:
+            raise AttnkitError(f"override {key}: {value!r} is not a value a recipe can "
+                               "hold") from None
+        texts.append(f"{key}={text.strip().removesuffix('...').strip()}")
+    return texts
+
+
+def option_arguments(options: Mapping[str, OptionValue]) -> list[str]:
+    """{"data_dir": "d", "overwrite": True, "seed": None} -> ["--data-dir=d", "--overwrite"]."""
+    arguments = []
+    for name, value in options.items():
+        option = "--" + name.replace("_", "-")
+        if value is True:
+            arguments.append(option)
+        elif value is not None and value is not False:
+            arguments.append(f"{option}={value}")
+    return arguments
