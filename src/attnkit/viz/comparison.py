@@ -12,12 +12,10 @@ def plot_comparison(histories: dict[str, list[dict[str, float]]], metric: str, p
                     label: str) -> Path:
     """Write a PNG of `metric` (a fraction, e.g. "val_exact_match") per epoch, one line per
     named history, the y axis labelled `label`."""
-    import matplotlib
+    from matplotlib.figure import Figure
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    figure, axis = plt.subplots(figsize=(6, 4))
+    figure = Figure(figsize=(6, 4))
+    axis = figure.subplots()
     for name, history in histories.items():
         axis.plot([r["epoch"] for r in history], [r[metric] for r in history], marker="o",
                   label=name)

@@ -16,10 +16,7 @@ def plot_attention_heatmap(weights: np.ndarray, source_labels: Sequence[str],
                            target_labels: Sequence[str], path: str | Path,
                            title: str | None = None) -> Path:
     """weights (T, S) -> a PNG at `path` (written to a temporary file, then renamed)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
 
     T, S = weights.shape
     if (len(target_labels), len(source_labels)) != (T, S):
@@ -28,7 +25,8 @@ def plot_attention_heatmap(weights: np.ndarray, source_labels: Sequence[str],
     path = Path(path)
     if path.suffix.lower() != ".png":
         raise AttnkitError(f"heatmap file must end in .png, got {path}")
-    figure, axis = plt.subplots(figsize=(max(3.0, 0.35 * S + 1.5), max(2.5, 0.35 * T + 1.2)))
+    figure = Figure(figsize=(max(3.0, 0.35 * S + 1.5), max(2.5, 0.35 * T + 1.2)))
+    axis = figure.subplots()
     image = axis.imshow(weights, cmap="Greys", vmin=0.0, vmax=1.0, aspect="auto")
     axis.set_xticks(range(S), [visible(label) for label in source_labels])
     axis.set_yticks(range(T), [visible(label) for label in target_labels])
