@@ -1,7 +1,9 @@
 """A character vocabulary shared by the source and target side of a seq2seq model.
 
-Characters never seen in training are an error at encode time (see `SymbolVocabulary`): a date
-model that meets `é` or `'` would otherwise guess without saying so.
+The vocabulary holds the characters of the training pairs only. Characters never seen in
+training are an error at encode time (see `SymbolVocabulary`): a date model that meets `é` or `'`
+would otherwise guess without saying so. Held-out pairs are scored, never refused: `held_out()`
+encodes their unseen characters as `<unk>`.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ class CharVocabulary(SymbolVocabulary):
 
     specials = SPECIALS
     noun = "characters"
+    unseen_as_unknown = False  # True in the `held_out()` view
 
     def __init__(self, characters: Sequence[str]) -> None:
         for token in characters:
@@ -35,6 +38,17 @@ class CharVocabulary(SymbolVocabulary):
     def unknown_characters(self, text: str) -> list[str]:
         return sorted(set(text) - self.index.keys())
 
+    def held_out(self) -> CharVocabulary:
+        """The same ids, but `encode` maps characters never seen in training to `<unk>`: for
+        validation and test pairs, which are scored (such a pair cannot be right), not refused."""
+        view = CharVocabulary(self.tokens[len(self.specials):])
+        view.unseen_as_unknown = True
+        return view
+
     def encode(self, text: str) -> list[int]:
-        """Character ids of `text`; unseen characters raise `AttnkitError` naming them."""
+        """Character ids of `text`; unseen characters raise `AttnkitError` naming them (or are
+        `<unk>` in the `held_out()` view)."""
+        if self.unseen_as_unknown:
+            unknown = self.index[UNK]
+            return [self.index.get(character, unknown) for character in text]
         return super().encode(list(text))

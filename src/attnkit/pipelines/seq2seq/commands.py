@@ -73,7 +73,7 @@ def train_command(args: argparse.Namespace) -> int:
     args.overrides = overrides
     recipe = recipe_from_args(Seq2seqRecipe, args)
     splits = build_splits(recipe.data)
-    vocab = build_vocabulary(splits)
+    vocab = build_vocabulary(splits, args.resume)
     run_dir = prepare_run_dir(args, f"{PIPELINE}-{recipe.model.kind}", recipe)
     history = train_engine(args.engine, recipe, splits, vocab, run_dir, args.resume is not None)
     final = history[-1] if history else {}

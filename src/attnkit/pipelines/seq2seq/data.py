@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
+from pathlib import Path
 
 from torch.utils.data import DataLoader
 
@@ -15,7 +16,10 @@ from attnkit.data.dates import generate_date_splits, is_iso_date, next_date_char
 from attnkit.data.loaders import bucketed_loader, sorted_loader
 from attnkit.data.seq_batches import PairCollator, SequencePairs
 from attnkit.data.seq_files import PairSplits, load_pairs
+from attnkit.engine.checkpoint import read_header
 from attnkit.errors import AttnkitError
+from attnkit.pipelines.arguments import resume_checkpoint
+from attnkit.pipelines.run_checkpoint import is_strings
 from attnkit.pipelines.seq2seq.recipe import DataConfig, Seq2seqRecipe
 
 
@@ -41,10 +45,16 @@ def build_splits(config: DataConfig) -> PairSplits:
                       [sources[i] for i in val], [targets[i] for i in val], [], [])
 
 
-def build_vocabulary(splits: PairSplits) -> CharVocabulary:
-    """Every character of the data (all splits, both sides), so that held-out pairs encode."""
-    return CharVocabulary.build(splits.train_sources + splits.train_targets + splits.val_sources
-                                + splits.val_targets + splits.test_sources + splits.test_targets)
+def build_vocabulary(splits: PairSplits, resumed_run: Path | None = None) -> CharVocabulary:
+    """The characters of the training pairs (both sides) only: held-out pairs must not shape
+    the model. Their unseen characters encode as `<unk>` (see `loaders`). A resumed run keeps
+    the vocabulary it was trained with (runs before attnkit 0.1 counted held-out pairs too)."""
+    if resumed_run is not None:
+        stored = read_header(resume_checkpoint(resumed_run))["meta"].get("vocab")
+        if not is_strings(stored):
+            raise AttnkitError(f"{resumed_run} does not record its character vocabulary")
+        return CharVocabulary.from_list(stored)
+    return CharVocabulary.build(splits.train_sources + splits.train_targets)
 
 
 def output_grammar(recipe: Seq2seqRecipe,
@@ -72,10 +82,11 @@ def output_grammar(recipe: Seq2seqRecipe,
 def loaders(recipe: Seq2seqRecipe, splits: PairSplits, vocab: CharVocabulary, rank: int = 0,
             world_size: int = 1) -> tuple[DataLoader, DataLoader]:
     """Shuffled training batches of similar source length, each padded to its own longest
-    source; validation batches sorted by length in a fixed order."""
+    source; validation batches sorted by length in a fixed order. Validation characters never
+    seen in training are `<unk>`."""
     collator = PairCollator(vocab.start_id, vocab.end_id, recipe.model.reverse_source)
     train = SequencePairs(vocab, splits.train_sources, splits.train_targets)
-    validation = SequencePairs(vocab, splits.val_sources, splits.val_targets)
+    validation = SequencePairs(vocab.held_out(), splits.val_sources, splits.val_targets)
     return (bucketed_loader(train, train.source_lengths, collator, recipe.train.batch_size,
                             recipe.train.seed, rank=rank, world_size=world_size),
             sorted_loader(validation, validation.source_lengths, collator,
