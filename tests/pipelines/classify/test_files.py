@@ -1,29 +1,13 @@
 """`attnkit train classify` on a user's file: any number of classes, validation split."""
 
-import csv
 import json
-import random
 
 from attnkit.cli import main
 from attnkit.engine.checkpoint import read_header
 from attnkit.pipelines.classify.data import class_order
 from attnkit.pipelines.classify.predictor import TextClassifier
 
-WORDS = {"sport": "match goal team coach", "food": "recipe taste chef dinner",
-         "music": "song band album guitar"}
-FILLER = "the a it was and of this".split()
-
-
-def write_topics(path, count, seed):
-    rng = random.Random(seed)
-    with path.open("w", newline="") as handle:
-        writer = csv.writer(handle, delimiter="\t")
-        writer.writerow(["sentence", "topic"])
-        for i in range(count):
-            topic = list(WORDS)[i % 3]
-            words = rng.choices(FILLER, k=rng.randint(2, 8)) + [rng.choice(WORDS[topic].split())]
-            rng.shuffle(words)
-            writer.writerow([" ".join(words), topic])
+from .topic_runs import write_topics
 
 
 def test_three_classes_with_bigrams_and_ngrams_train_predict_and_eval(tmp_path, capsys):
