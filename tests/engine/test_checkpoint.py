@@ -56,7 +56,7 @@ def test_failed_write_keeps_the_previous_checkpoint(tmp_path):
     model, _ = make_optimizer_state()
     path = tmp_path / "last.safetensors"
     save_checkpoint(path, model.state_dict(), {"meta": {"task": "t"}, "epoch": 1})
-    with pytest.raises(TypeError):
+    with pytest.raises(TypeError, match="not JSON serializable"):
         save_checkpoint(path, model.state_dict(), {"meta": {"task": "t"}, "bad": object()})
     assert read_header(path)["epoch"] == 1
     assert [p.name for p in tmp_path.iterdir()] == ["last.safetensors"]
