@@ -1,7 +1,8 @@
 """Batched beam search with length normalisation.
 
 All B x K beams advance in one `decode_step`. At each step every live beam also proposes ending
-(`</s>`); the best ended hypothesis per source is kept, and the K best continuations stay live.
+(`</s>`); the best ended hypothesis per source is kept (the n best: `decoding/n_best.py`, same
+loop), and the K best continuations stay live.
 Hypotheses are ranked by score / length**length_penalty (length counts `</s>`; 0 = raw score).
 The search stops for good when no live beam can still beat the kept hypothesis of its source:
 log-probabilities only fall, so a live beam's best reachable normalised score is
@@ -9,6 +10,8 @@ raw / max_length**length_penalty.
 """
 
 from __future__ import annotations
+
+from typing import Protocol
 
 import torch
 from torch import Tensor
@@ -26,6 +29,18 @@ def beam_search(model: StepDecoder, source: Tensor, source_lengths: Tensor, star
     """source (B, S), source_lengths (B,) -> the best of `beam_width` beams for each source."""
     if beam_width < 1:
         raise AttnkitError(f"beam width must be at least 1, got {beam_width}")
+    best = BestEnded(source.shape[0], max_length, source.device)
+    scores, history, attention = advance_beams(model, source, source_lengths, start_id, end_id,
+                                               max_length, beam_width, length_penalty, best)
+    return best.hypotheses(scores, history, attention, source_lengths, end_id, beam_width)
+
+
+def advance_beams(model: StepDecoder, source: Tensor, source_lengths: Tensor, start_id: int,
+                  end_id: int, max_length: int, beam_width: int, length_penalty: float,
+                  kept: EndedKeeper) -> tuple[Tensor, Tensor, Tensor | None]:
+    """Run the beams, offering every ending to `kept`, until none can still enter it (its
+    `bound` (B,) is the normalised score an ending must beat) -> the live beams' scores (B, K),
+    tokens (B*K, t) and attention (B*K, t, S) | None."""
     B, K, device = source.shape[0], beam_width, source.device
     rows = torch.arange(B, device=device)
     memory = model.encode(source, source_lengths)
@@ -36,7 +51,6 @@ def beam_search(model: StepDecoder, source: Tensor, source_lengths: Tensor, star
     scores[:, 0] = 0.0  # all beams start equal: expand only the first
     history = torch.zeros(B * K, 0, dtype=torch.long, device=device)
     attention: Tensor | None = None
-    best = BestEnded(B, max_length, device)
     for step in range(max_length):
         log_probs, state, weights = model.decode_step(tokens, state, memory)
         if weights is not None:
@@ -44,7 +58,7 @@ def beam_search(model: StepDecoder, source: Tensor, source_lengths: Tensor, star
             attention = step_weights if attention is None else torch.cat([attention, step_weights],
                                                                          dim=1)
         total = scores.unsqueeze(-1) + log_probs.view(B, K, -1)
-        best.offer(total[:, :, end_id], history, attention, step + 1, length_penalty)
+        kept.offer(total[:, :, end_id], history, attention, step + 1, length_penalty)
         total[:, :, end_id] = float("-inf")
         scores, flat = total.view(B, -1).topk(K, dim=-1)
         V = total.shape[-1]
@@ -54,9 +68,19 @@ def beam_search(model: StepDecoder, source: Tensor, source_lengths: Tensor, star
         history = torch.cat([history[parents], tokens.unsqueeze(1)], dim=1)
         attention = None if attention is None else attention[parents]
         reachable = scores.max(dim=-1).values / max_length ** length_penalty
-        if bool((best.normalised >= reachable).all()):
+        if bool((kept.bound >= reachable).all()):
             break
-    return best.hypotheses(scores, history, attention, source_lengths, end_id, K)
+    return scores, history, attention
+
+
+class EndedKeeper(Protocol):
+    """What keeps ended hypotheses during `advance_beams`."""
+
+    bound: Tensor  # (B,) the normalised score a new ending must beat to be kept
+
+    def offer(self, ended: Tensor, history: Tensor, attention: Tensor | None, length: int,
+              length_penalty: float) -> None:
+        """ended (B, K): raw scores of ending each beam now (see `BestEnded.offer`)."""
 
 
 class BestEnded:
@@ -68,6 +92,10 @@ class BestEnded:
         self.tokens = torch.zeros(B, max_length + 1, dtype=torch.long, device=device)
         self.lengths = torch.zeros(B, dtype=torch.long, device=device)
         self.attention: Tensor | None = None
+
+    @property
+    def bound(self) -> Tensor:
+        return self.normalised
 
     def offer(self, ended: Tensor, history: Tensor, attention: Tensor | None, length: int,
               length_penalty: float) -> None:
