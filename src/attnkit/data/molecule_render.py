@@ -181,9 +181,9 @@ def render_cache(smiles: Sequence[str], config: RenderConfig, cache_dir: Path,
     """All molecules drawn, rendered once into `cache_dir` and read back from there.
 
     With `augment`, molecule i is augmented when `augment_flags(...)[i]`, or drawn plainly but
-    larger when `upscale_flags(...)[i]`, with seed `seed * 1_000_003 + i`. Three files share a name: `.npy` images, `.atoms.npy` and
-    `.smiles.txt`; each is written under a temporary name and renamed, and a cache entry counts
-    only when all three are there.
+    larger when `upscale_flags(...)[i]`, with seed `seed * 1_000_003 + i`. Three files share a
+    name: `.npy` images, `.atoms.npy` and `.smiles.txt`; each is written under a temporary name
+    and renamed, and a cache entry counts only when all three are there.
     """
     stem = Path(cache_dir) / f"molecules-{cache_key(smiles, config, augment, seed)}"
     paths = (stem.with_suffix(".npy"), stem.with_suffix(".atoms.npy"),
