@@ -1,0 +1,178 @@
+"""The FastAPI application of `attnkit serve`: the JSON API, the page, and what guards them.
+
+    GET  /                      the page (one view per pipeline)
+    GET  /healthz               {"status": "ok", "models": [...]}
+    GET  /api/models            each model's name, pipeline, view, task and measured accuracy
+    POST /api/{model}/predict   {"inputs": [text, ...]} or multipart files `images`
+                                -> {"results": [answer, ...]} in input order
+    GET  /api/{model}/examples  built-in example images of a molecule model (PNG each)
+    GET  /api/drawing.svg       RDKit's drawing of ?smiles=
+    GET  /docs, /openapi.json   the API as FastAPI describes it
+
+No client-supplied path is ever opened: the page's files are read from the package once, into
+memory, and looked up by name.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager
+from dataclasses import asdict
+from importlib import resources
+
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+
+from attnkit.errors import AttnkitError
+from attnkit.serve.batching import MicroBatcher, QueueFull
+from attnkit.serve.drawing import EXAMPLES, example_png, molecule_svg
+from attnkit.serve.inputs import image_inputs, text_inputs
+from attnkit.serve.limits import BodyLimit, Limits
+from attnkit.serve.served import ServedModel
+from attnkit.version import __version__
+
+LOG = logging.getLogger("attnkit.serve")
+PAGE_TYPES = {".html": "text/html; charset=utf-8", ".css": "text/css; charset=utf-8",
+              ".js": "text/javascript; charset=utf-8"}
+# The page loads nothing from elsewhere; this says so to the browser too.
+PAGE_POLICY = ("default-src 'self'; img-src 'self' blob: data:; style-src 'self'; "
+               "script-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'")
+PREDICT_BODY = {"required": True, "content": {
+    "application/json": {"schema": {
+        "type": "object", "required": ["inputs"], "additionalProperties": False,
+        "properties": {"inputs": {"type": "array", "items": {"type": "string"}}}}},
+    "multipart/form-data": {"schema": {
+        "type": "object", "required": ["images"], "properties": {"images": {
+            "type": "array", "items": {"type": "string", "format": "binary"}}}}}}}
+
+
+def page_files() -> dict[str, bytes]:
+    """name -> content of every file of the page."""
+    folder = resources.files("attnkit.serve").joinpath("page")
+    return {item.name: item.read_bytes() for item in folder.iterdir()
+            if item.name.endswith(tuple(PAGE_TYPES))}
+
+
+def create_app(models: Sequence[ServedModel], limits: Limits | None = None) -> FastAPI:
+    """The application serving `models`; its micro-batchers run while its lifespan does (an
+    ASGI server, or `with TestClient(app)`)."""
+    limits = limits or Limits()
+    served = {model.name: model for model in models}
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        executor = ThreadPoolExecutor(max(1, len(served)), thread_name_prefix="attnkit-model")
+        app.state.batchers = {
+            name: MicroBatcher(model.answer, executor, limits.batch_window_s, limits.max_batch,
+                               limits.max_queued) for name, model in served.items()}
+        for batcher in app.state.batchers.values():
+            batcher.start()
+        try:
+            yield
+        finally:
+            for batcher in app.state.batchers.values():
+                await batcher.stop()
+            executor.shutdown(wait=False, cancel_futures=True)
+
+    app = FastAPI(title="attnkit", version=__version__, lifespan=lifespan,
+                  description="Attention models with the attention they paid: dates, reviews "
+                  "and molecule images. The page is at /.")
+    app.add_middleware(BodyLimit, limits=limits)
+    add_error_handlers(app)
+    add_page_routes(app)
+
+    @app.get("/healthz")
+    async def health() -> dict:
+        return {"status": "ok", "models": list(served)}
+
+    @app.get("/api/models")
+    async def list_models() -> dict:
+        return {"models": [model.summary() for model in served.values()],
+                "limits": asdict(limits)}
+
+    def model_named(name: str) -> ServedModel:
+        if name not in served:
+            raise HTTPException(404, f"no model named {name[:64]!r} here; models: "
+                                     f"{', '.join(served) or 'none'}")
+        return served[name]
+
+    @app.post("/api/{model}/predict", openapi_extra={"requestBody": PREDICT_BODY})
+    async def predict(model: str, request: Request) -> dict:
+        """Texts as JSON {"inputs": [...]}, or images as multipart files `images`."""
+        chosen = model_named(model)
+        read = image_inputs if chosen.inputs == "image" else text_inputs
+        inputs = await read(request, model, limits)
+        batcher: MicroBatcher = request.app.state.batchers[model]
+        try:
+            answers = await asyncio.wait_for(batcher.submit(inputs), limits.timeout_s)
+        except asyncio.TimeoutError:
+            raise HTTPException(503, f"no answer within the time limit of {limits.timeout_s:g} s "
+                                     "(the server is busy); try again",
+                                headers={"Retry-After": "5"}) from None
+        return {"results": answers}
+
+    @app.get("/api/{model}/examples")
+    async def examples(model: str) -> dict:
+        chosen = model_named(model)
+        if chosen.pipeline != "img2seq" or not chosen.predictor.molecules:
+            return {"examples": []}
+        return {"examples": [{"name": name, "smiles": smiles,
+                              "image": f"/api/{model}/examples/{index}.png"}
+                             for index, (name, smiles) in enumerate(EXAMPLES)]}
+
+    @app.get("/api/{model}/examples/{index}.png")
+    async def example_image(model: str, index: int) -> Response:
+        chosen = model_named(model)
+        if chosen.pipeline != "img2seq" or not chosen.predictor.molecules or \
+                not 0 <= index < len(EXAMPLES):
+            raise HTTPException(404, f"model {model!r} has no example {index}")
+        png = await run_in_threadpool(example_png, index, chosen.predictor.recipe.render)
+        return Response(png, media_type="image/png")
+
+    @app.get("/api/drawing.svg")
+    async def drawing(smiles: str) -> Response:
+        """RDKit's drawing of a SMILES (422 when it does not parse)."""
+        svg = await run_in_threadpool(molecule_svg, smiles)
+        return Response(svg, media_type="image/svg+xml",
+                        headers={"Content-Security-Policy": "default-src 'none'"})
+
+    return app
+
+
+def add_error_handlers(app: FastAPI) -> None:
+    """Every error a JSON {"detail": message}; never a stack trace."""
+
+    @app.exception_handler(AttnkitError)
+    async def unreadable_input(request: Request, error: AttnkitError) -> JSONResponse:
+        return JSONResponse({"detail": " ".join(str(error).split())}, status_code=422)
+
+    @app.exception_handler(QueueFull)
+    async def busy(request: Request, error: QueueFull) -> JSONResponse:
+        return JSONResponse({"detail": f"the server is busy ({error}); try again"},
+                            status_code=503, headers={"Retry-After": "5"})
+
+    @app.exception_handler(Exception)
+    async def failed(request: Request, error: Exception) -> JSONResponse:
+        LOG.error("request %s %s failed", request.method, request.url.path, exc_info=error)
+        return JSONResponse({"detail": "internal error: the server could not answer this "
+                                       "request (see its log)"}, status_code=500)
+
+
+def add_page_routes(app: FastAPI) -> None:
+    files = page_files()
+    headers = {"Content-Security-Policy": PAGE_POLICY, "X-Content-Type-Options": "nosniff"}
+
+    @app.get("/", include_in_schema=False)
+    async def index() -> HTMLResponse:
+        return HTMLResponse(files["index.html"], headers=headers)
+
+    @app.get("/page/{name}", include_in_schema=False)
+    async def page_file(name: str) -> Response:
+        if name not in files:
+            raise HTTPException(404, f"the page has no file {name[:64]!r}")
+        suffix = name[name.rindex("."):]
+        return Response(files[name], media_type=PAGE_TYPES[suffix], headers=headers)

@@ -1,0 +1,94 @@
+"""`attnkit serve [RUN_OR_NAME ...] [--host 127.0.0.1] [--port 8000]`.
+
+The address is checked and bound first, then every model is loaded, then uvicorn serves on the
+bound socket: a busy port or a bad run fails at once, with its reason, before anything serves.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import socket
+from typing import TYPE_CHECKING
+
+from attnkit.errors import AttnkitError
+
+if TYPE_CHECKING:
+    import uvicorn
+    from fastapi import FastAPI
+
+LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
+
+
+def add_serve_parser(verbs: argparse._SubParsersAction) -> None:
+    serve = verbs.add_parser(
+        "serve", help="serve models: a JSON API and a web page that shows their attention",
+        description="Serve models over HTTP: POST /api/NAME/predict, the page at /, the API "
+        "described at /docs. With no RUN_OR_NAME, the shipped models (`attnkit models`).")
+    serve.add_argument("models", nargs="*", metavar="RUN_OR_NAME",
+                       help="run folder, checkpoint file or shipped model name; NAME=RUN "
+                       "serves it as NAME (default name: the folder's or file's)")
+    serve.add_argument("--host", default="127.0.0.1",
+                       help="address to listen on (default 127.0.0.1: this computer only; "
+                       "0.0.0.0 opens it to the network)")
+    serve.add_argument("--port", type=port_number, default=8000, help="default 8000")
+    serve.set_defaults(func=serve_command)
+
+
+def port_number(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(f"--port must be a number from 1 to 65535, got {text!r}")
+    return int(text)
+
+
+def serve_command(args: argparse.Namespace) -> None:
+    require_serve_extra()
+    from attnkit.serve.app import create_app
+    from attnkit.serve.served import load_served
+
+    listening = bind(args.host, args.port)
+    try:
+        models = load_served(args.models)
+        server = uvicorn_server(create_app(models), access_log=True)
+        names = ", ".join(model.name for model in models)
+        print(f"serving {names} at {address(args.host, args.port)} (API: /docs); Ctrl-C stops")
+        if args.host not in LOCAL_HOSTS:
+            print(f"note: --host {args.host} lets other computers reach this server")
+        server.run(sockets=[listening])
+    finally:
+        listening.close()
+
+
+def require_serve_extra() -> None:
+    # python_multipart is how Starlette reads uploads; it is not imported here
+    for module, distribution in (("fastapi", "fastapi"), ("uvicorn", "uvicorn"),
+                                 ("python_multipart", "python-multipart")):
+        if importlib.util.find_spec(module) is None:
+            raise AttnkitError(f"attnkit serve needs {distribution}: pip install "
+                               "attnkit[serve]")
+
+
+def bind(host: str, port: int) -> socket.socket:
+    """A listening socket on host:port, or an AttnkitError saying why there cannot be one."""
+    try:
+        family, kind, _, _, where = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+        listening = socket.socket(family, kind)
+        listening.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listening.bind(where)
+        listening.listen(2048)
+    except OSError as error:  # socket.gaierror too
+        raise AttnkitError(f"cannot listen on {host} port {port}: "
+                           f"{error.strerror or error}") from None
+    return listening
+
+
+def uvicorn_server(app: FastAPI, access_log: bool = False) -> uvicorn.Server:
+    """A uvicorn server for `app`, to run on a socket of `bind` (`server.run(sockets=[...])`)."""
+    import uvicorn
+
+    return uvicorn.Server(uvicorn.Config(app, access_log=access_log, log_level="info",
+                                         timeout_graceful_shutdown=5))
+
+
+def address(host: str, port: int) -> str:
+    return f"http://[{host}]:{port}/" if ":" in host else f"http://{host}:{port}/"

@@ -1,0 +1,188 @@
+"""The page in a real browser: headless Chromium (Debian's `chromium` and `chromium-driver`
+packages) driven by selenium, against a real server on a free port. For each view it submits an
+input and checks the output and the attention picture; nothing is loaded from elsewhere.
+
+Skipped, with the reason, where chromium or chromedriver is not installed; in CI (CI=true) that
+fails instead, as missing shared data does (`.ci/run` installs both). Screenshots go to
+the test's temporary folder, and to $ATTNKIT_SCREENSHOTS when set (the README's picture)."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import threading
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from attnkit.data.chem import canonical_smiles
+from attnkit.serve.app import create_app
+from attnkit.serve.command import bind, uvicorn_server
+from attnkit.serve.drawing import EXAMPLES
+
+from .served_models import reviews, shipped, wait_until
+
+BROWSER = shutil.which("chromium") or shutil.which("chromium-browser")
+DRIVER = shutil.which("chromedriver")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _browser_installed():
+    if not (BROWSER and DRIVER):
+        reason = ("the browser test needs headless Chromium and its driver: "
+                  "apt-get install chromium chromium-driver (Debian packages)")
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"in CI (CI=true): {reason}", pytrace=False)
+        pytest.skip(reason)
+
+
+@contextlib.contextmanager
+def running_server() -> Iterator[str]:
+    """The app of dates, molecules and a classifier as `reviews`, served by uvicorn in a thread."""
+    app = create_app([shipped("dates"), shipped("molecules"), reviews()])
+    listening = bind("127.0.0.1", 0)
+    server = uvicorn_server(app)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [listening]}, daemon=True)
+    thread.start()
+    try:
+        wait_until(lambda: server.started or not thread.is_alive())
+        assert server.started, "the server did not start"
+        yield f"http://127.0.0.1:{listening.getsockname()[1]}/"
+    finally:
+        server.should_exit = True
+        thread.join(10)
+        listening.close()
+
+
+def chromium():
+    webdriver = pytest.importorskip("selenium.webdriver", reason="pip install selenium")
+    options = webdriver.ChromeOptions()
+    options.binary_location = BROWSER
+    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage",
+                     "--disable-gpu", "--window-size=1200,1400", "--no-proxy-server",
+                     "--disable-extensions", "--disable-background-networking"):
+        options.add_argument(argument)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    return webdriver.Chrome(service=webdriver.ChromeService(executable_path=DRIVER),
+                            options=options)
+
+
+@pytest.fixture(scope="module")
+def page():
+    with running_server() as base:
+        driver = chromium()
+        try:
+            driver.implicitly_wait(0)
+            yield driver, base
+            sources = driver.execute_script(
+                "return performance.getEntriesByType('resource').map(e => e.name)")
+            assert sources and all(source.startswith(base) for source in sources), sources
+            errors = [entry for entry in driver.get_log("browser") if entry["level"] == "SEVERE"]
+            assert errors == []
+        finally:
+            driver.quit()
+
+
+def screenshot(driver, name: str, folder: Path) -> None:
+    driver.save_screenshot(str(folder / f"{name}.png"))
+    if os.environ.get("ATTNKIT_SCREENSHOTS"):
+        target = Path(os.environ["ATTNKIT_SCREENSHOTS"])
+        target.mkdir(parents=True, exist_ok=True)
+        driver.save_screenshot(str(target / f"serve-{name}.png"))
+
+
+def until(driver, condition, seconds: float = 60):
+    """condition(driver) once it is true; an element replaced while it was read (the view
+    redraws its result) is read again."""
+    from selenium.common.exceptions import StaleElementReferenceException
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    return WebDriverWait(driver, seconds,
+                         ignored_exceptions=(StaleElementReferenceException,)).until(condition)
+
+
+def shown(driver, view: str, base: str) -> None:
+    driver.get(f"{base}#{view}")
+    until(driver, lambda d: d.execute_script(
+        "return document.getElementById('view').dataset.model") == view)
+
+
+def test_dates_shows_output_and_attention_matrix_and_hover_highlights(page, tmp_path):
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    driver, base = page
+    shown(driver, "dates", base)
+    text = "3rd of March 2011"
+    driver.find_element(By.ID, "dates-input").send_keys(text, Keys.ENTER)
+    table = until(driver, lambda d: d.find_element(By.ID, "attention-matrix"))
+    assert "2011-03-03" in driver.find_element(By.ID, "dates-result").text
+    outputs = driver.find_elements(By.CSS_SELECTOR, "#output-tokens span")
+    rows = table.find_elements(By.CSS_SELECTOR, "tbody tr")
+    assert len(rows) == len(outputs) >= 10
+    assert len(table.find_elements(By.CSS_SELECTOR, "tbody td")) == len(rows) * len(text)
+    assert not driver.find_elements(By.CSS_SELECTOR, ".attended")
+    ActionChains(driver).move_to_element(outputs[3]).perform()  # the last digit of the year
+    attended = until(driver, lambda d: d.find_elements(By.CSS_SELECTOR, "th.source.attended"))
+    assert all(cell.value_of_css_property("background-color") != "rgba(0, 0, 0, 0)"
+               for cell in attended)
+    assert "active" in rows[3].get_attribute("class")
+    assert {cell.text for cell in attended} <= set(text.replace(" ", "\u2423"))
+    screenshot(driver, "dates", tmp_path)
+
+
+def test_reviews_shows_label_probabilities_and_shaded_tokens(page, tmp_path):
+    from selenium.webdriver.common.by import By
+
+    driver, base = page
+    shown(driver, "reviews", base)
+    driver.find_element(By.ID, "review-input").send_keys("the band played a new song")
+    driver.find_element(By.CSS_SELECTOR, "#view button[type=submit]").click()
+    label = until(driver, lambda d: d.find_element(By.ID, "review-label"))
+    assert label.text == "music"
+    lines = driver.find_element(By.ID, "review-probabilities").text.split("\n")
+    assert lines[0::2] == ["food", "music", "sport"] and float(lines[3]) > 0.9
+    bars = driver.find_elements(By.CSS_SELECTOR, "#review-probabilities .bar")
+    assert max(bars, key=lambda bar: bar.size["width"]) == bars[1]
+    tokens = driver.find_elements(By.CSS_SELECTOR, "#review-text .token")
+    assert [token.text for token in tokens] == "the band played a new song".split()
+    assert "6 tokens read, so an even share is 1/6" in \
+        driver.find_element(By.ID, "review-summary").text
+    assert "uniform (1/6) or less" in driver.find_element(By.CSS_SELECTOR, ".legend").text
+    screenshot(driver, "reviews", tmp_path)
+
+
+def test_molecules_reads_an_upload_and_an_example_and_steps_through_tokens(page, tmp_path):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    driver, base = page
+    shown(driver, "molecules", base)
+    image = tmp_path / "paracetamol.png"
+    with urllib.request.urlopen(f"{base}api/molecules/examples/0.png") as response:
+        image.write_bytes(response.read())
+    driver.find_element(By.ID, "molecule-file").send_keys(str(image))
+    facts = until(driver, lambda d: d.find_element(By.ID, "molecule-facts"))
+    assert "CC(=O)NC1=CC=C(O)C=C1" in facts.text and "yes" in facts.text
+    drawing = driver.find_element(By.ID, "molecule-drawing")
+    until(driver, lambda d: d.execute_script("return arguments[0].complete && "
+                                             "arguments[0].naturalWidth > 0", drawing))
+    canvas = driver.find_element(By.ID, "molecule-canvas")
+    pixels = "return Array.from(arguments[0].getContext('2d').getImageData(0, 0, 384, 384).data)" \
+             ".reduce((sum, value, i) => sum + (i % 4 === 1 ? value : 0), 0)"
+    first = driver.execute_script(pixels, canvas)
+    steps = driver.find_element(By.ID, "molecule-step")
+    count = int(steps.get_attribute("max")) + 1
+    assert driver.find_element(By.ID, "molecule-step-label").text == f"token 1 of {count}: C"
+    driver.find_element(By.XPATH, "//div[@class='steps']/button[2]").click()
+    assert driver.find_element(By.ID, "molecule-step-label").text.startswith(f"token 2 of {count}")
+    assert canvas.get_attribute("data-step") == "1"
+    assert driver.execute_script(pixels, canvas) != first  # the overlay moved with the step
+    screenshot(driver, "molecules", tmp_path)
+    Select(driver.find_element(By.ID, "molecule-example")).select_by_visible_text("benzocaine")
+    until(driver, lambda d: "CCOC(=O)" in d.find_element(By.ID, "molecule-facts").text)
+    assert canonical_smiles(EXAMPLES[1][1]) in driver.find_element(By.ID, "molecule-facts").text

@@ -1,0 +1,106 @@
+"""`attnkit serve`: bad arguments refused with one clear line before anything serves; good
+ones give an app on the address asked for (localhost by default), uvicorn itself stubbed."""
+
+import socket
+
+import pytest
+
+import attnkit.serve.command as command
+from attnkit.cli import main
+
+from .served_models import topic_run
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def refused(arguments, capsys):
+    assert main(["serve", *arguments]) == 1
+    error = capsys.readouterr().err
+    assert error.startswith("error: ") and error.count("\n") == 1
+    return error
+
+
+@pytest.mark.parametrize(("arguments", "message"), [
+    (["--port", "0"], "--port must be a number from 1 to 65535, got '0'"),
+    (["--port", "70000"], "--port must be a number from 1 to 65535, got '70000'"),
+    (["--port", "http"], "--port must be a number from 1 to 65535, got 'http'"),
+    (["--hostname", "x"], "unrecognized arguments: --hostname"),
+])
+def test_bad_options_are_refused(arguments, message, capsys):
+    assert message in refused(arguments, capsys)
+
+
+def test_bad_models_are_refused_with_their_reason(tmp_path, capsys):
+    port = ["--port", str(free_port())]
+    error = refused(["no-such-run", *port], capsys)
+    assert "checkpoint not found: no-such-run (shipped models: molecules, dates)" in error
+    (tmp_path / "notes.safetensors").write_text("not a checkpoint")
+    assert "is not a readable attnkit checkpoint" in refused(
+        [str(tmp_path / "notes.safetensors"), *port], capsys)
+    assert "two models would be named 'dates'; name them apart with NAME=RUN" in refused(
+        ["dates", "dates", *port], capsys)
+    assert "a model name is letters, digits" in refused(["my model=dates", *port], capsys)
+
+
+def test_a_busy_port_is_refused_before_any_model_loads(capsys, monkeypatch):
+    monkeypatch.setattr("attnkit.serve.served.load_served", lambda arguments: pytest.fail())
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        error = refused(["dates", "--port", str(port)], capsys)
+    assert f"cannot listen on 127.0.0.1 port {port}: Address already in use" in error
+
+
+class StubServer:
+    """Stands in for uvicorn: records the app and the socket it was asked to serve on."""
+
+    served = []
+
+    def __init__(self, app):
+        self.app = app
+
+    def run(self, sockets):
+        self.served.append((self.app, sockets[0].getsockname()))
+
+
+def test_serve_binds_localhost_and_serves_the_models_named(capsys, monkeypatch):
+    monkeypatch.setattr(command, "uvicorn_server", lambda app, access_log: StubServer(app))
+    port = free_port()
+    assert main(["serve", "dates", f"reviews={topic_run()}", "--port", str(port)]) == 0
+    assert f"serving dates, reviews at http://127.0.0.1:{port}/" in capsys.readouterr().out
+    assert main(["serve", "--port", str(port)]) == 0  # no argument: the shipped models
+    (first, address), (second, _) = StubServer.served[-2:]
+    assert address == ("127.0.0.1", port)
+    routes = {route.path for route in first.routes}
+    assert {"/api/{model}/predict", "/healthz", "/api/models", "/"} <= routes
+    from fastapi.testclient import TestClient
+
+    with TestClient(second) as client:
+        assert client.get("/healthz").json()["models"] == ["molecules", "dates"]
+    with TestClient(first) as client:
+        assert client.get("/healthz").json()["models"] == ["dates", "reviews"]
+
+
+def test_the_help_says_where_it_listens(capsys):
+    with pytest.raises(SystemExit):
+        main(["serve", "--help"])
+    assert "default 127.0.0.1: this computer only" in " ".join(capsys.readouterr().out.split())
+
+
+def test_models_are_named_after_their_run_or_as_asked(tmp_path):
+    from attnkit.serve.served import split_argument
+
+    run = tmp_path / "imdb 2024"
+    run.mkdir()
+    (run / "best.safetensors").write_bytes(b"")
+    (run / "small.safetensors").write_bytes(b"")
+    assert split_argument("dates") == ("dates", "dates")
+    assert split_argument(str(run)) == ("imdb-2024", str(run))
+    assert split_argument(str(run / "best.safetensors"))[0] == "imdb-2024"
+    assert split_argument(str(run / "small.safetensors"))[0] == "small"
+    assert split_argument(f"reviews={run}") == ("reviews", str(run))

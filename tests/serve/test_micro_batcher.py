@@ -1,0 +1,68 @@
+"""The micro-batcher alone, on a stand-in model: how jobs form batches, and errors."""
+
+import asyncio
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from attnkit.errors import AttnkitError
+from attnkit.serve.batching import MicroBatcher, QueueFull
+
+
+def run(scenario, window_s=0.2, max_batch=4, max_queued=100):
+    """scenario(batcher, calls) in a fresh event loop; `calls` lists each model call's inputs."""
+    calls = []
+
+    def answer(inputs):
+        calls.append(list(inputs))
+        if "bad" in inputs:
+            raise AttnkitError("bad input")
+        time.sleep(0.05)
+        return [{"output": item.upper()} for item in inputs]
+
+    async def main():
+        with ThreadPoolExecutor(1) as executor:
+            batcher = MicroBatcher(answer, executor, window_s, max_batch, max_queued)
+            batcher.start()
+            try:
+                return await scenario(batcher, calls)
+            finally:
+                await batcher.stop()
+
+    return asyncio.run(main()), calls
+
+
+def test_a_lone_request_does_not_wait_for_the_window():
+    async def scenario(batcher, calls):
+        started = time.monotonic()
+        answer = await batcher.submit(["a"])
+        return answer, time.monotonic() - started
+
+    (answer, seconds), calls = run(scenario, window_s=2.0)
+    assert answer == [{"output": "A"}] and calls == [["a"]] and seconds < 1.0
+
+
+def test_overlapping_jobs_share_calls_up_to_max_batch_in_order():
+    async def scenario(batcher, calls):
+        jobs = [["a"], ["b", "c"], ["d"], ["e", "f"], ["g"]]
+        return await asyncio.gather(*(batcher.submit(job) for job in jobs))
+
+    answers, calls = run(scenario)
+    assert [[a["output"] for a in answer] for answer in answers] == \
+        [["A"], ["B", "C"], ["D"], ["E", "F"], ["G"]]
+    assert calls == [["a", "b", "c", "d"], ["e", "f", "g"]]  # ["e", "f"] did not fit: carried
+
+
+def test_a_bad_input_fails_only_its_job_and_a_full_queue_refuses():
+    async def scenario(batcher, calls):
+        results = await asyncio.gather(batcher.submit(["a"]), batcher.submit(["bad"]),
+                                       batcher.submit(["c"]), return_exceptions=True)
+        with pytest.raises(QueueFull):
+            await asyncio.gather(*(batcher.submit(["x"] * 3) for _ in range(2)))
+        return results
+
+    (first, bad, third), calls = run(scenario, max_queued=5)
+    assert first == [{"output": "A"}] and third == [{"output": "C"}]
+    assert isinstance(bad, AttnkitError) and str(bad) == "bad input"
+    assert calls[:4] == [["a", "bad", "c"], ["a"], ["bad"], ["c"]]
