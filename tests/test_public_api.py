@@ -169,7 +169,7 @@ def test_the_image_reader_takes_files_pil_images_and_arrays(tmp_path, capsys):
         np.testing.assert_array_equal(reading.attention, first.attention)
     capsys.readouterr()
     assert main(["predict", "molecules", str(path), "--json"]) == 0
-    [record] = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    [record] = json.loads(capsys.readouterr().out)
     assert record["smiles"] == first.text
     assert record["atoms"] == [{"token": a.token, "x": a.x, "y": a.y} for a in first.atoms]
 

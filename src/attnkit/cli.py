@@ -19,6 +19,7 @@ from types import ModuleType
 
 from attnkit.errors import AttnkitError
 from attnkit.files import check_writable
+from attnkit.serve.command import add_serve_parser
 from attnkit.version import __version__
 
 PIPELINE_COMMANDS: tuple[str, ...] = (
@@ -66,9 +67,16 @@ def build_parser() -> argparse.ArgumentParser:
     models = verbs.add_parser("models", help="list the shipped models (usable as RUN)")
     models.set_defaults(func=list_shipped)
     export = verbs.add_parser("export", help="write a run's model as weights only (no "
-                              "optimiser or RNG state), loadable wherever a RUN is")
+                              "optimiser or RNG state) or as ONNX graphs, loadable wherever a "
+                              "RUN is")
     export.add_argument("run", help="run folder, checkpoint file or shipped model name")
-    export.add_argument("--output", required=True, type=Path, help="the .safetensors to write")
+    export.add_argument("--output", required=True, type=Path, help="the .safetensors (or "
+                        ".onnx) to write; seq2seq and image models also write X.step.onnx")
+    export.add_argument("--format", choices=("safetensors", "onnx"), default="safetensors",
+                        help="safetensors (default: torch weights) or onnx (graphs for ONNX "
+                        "Runtime, needs attnkit[onnx])")
+    export.add_argument("--int8", action="store_true", help="with --format onnx, classifiers: "
+                        "int8 weights (ONNX Runtime dynamic quantisation), faster on CPUs")
     export.add_argument("--dtype", choices=("fp32", "fp16"), default="fp32",
                         help="floating-point weights as fp32 (default) or fp16 (half the size)")
     export.add_argument("--set", dest="overrides", action="append", default=[],
@@ -76,6 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "validation) as the model's default; only decode.* may change")
     export.add_argument("--overwrite", action="store_true", help="replace an existing --output")
     export.set_defaults(func=export_weights)
+    add_serve_parser(verbs)
     return parser
 
 
@@ -94,14 +103,16 @@ def pipeline_of(path: Path) -> ModuleType:
 def dispatch_on_checkpoint(args: argparse.Namespace) -> int | None:
     """`eval RUN ...` / `predict RUN ...`: parse the rest with the options of RUN's pipeline."""
     from attnkit.engine.checkpoint import resolve_checkpoint
+    from attnkit.pipelines.runtimes import runtime_checkpoint
 
     path = resolve_checkpoint(args.run)
     module = pipeline_of(path)
     parser = CommandParser(prog=f"attnkit {args.command} {args.run}")
     getattr(module, f"add_{args.command}_arguments")(parser)
     options = parser.parse_args(args.rest)
-    options.run, options.checkpoint = args.run, path
-    return getattr(module, "evaluate" if args.command == "eval" else "predict")(options)
+    with runtime_checkpoint(path, getattr(options, "runtime", None)) as loaded:
+        options.run, options.checkpoint = args.run, loaded
+        return getattr(module, "evaluate" if args.command == "eval" else "predict")(options)
 
 
 def show_info(args: argparse.Namespace) -> None:
@@ -139,16 +150,27 @@ def list_shipped(args: argparse.Namespace) -> None:
 
 def export_weights(args: argparse.Namespace) -> None:
     """Weights and the pipeline's meta only; a pipeline may leave out training-only parts
-    (`inference_checkpoint` in its predictor module); `--dtype fp16` halves float tensors."""
+    (`inference_checkpoint` in its predictor module); `--dtype fp16` halves float tensors.
+    `--format onnx` writes ONNX graphs instead (`pipelines.runtimes`)."""
     from attnkit.engine.checkpoint import load_checkpoint, resolve_checkpoint, save_checkpoint
 
     output = Path(args.output)
-    if output.suffix != ".safetensors":
-        raise AttnkitError(f"--output must end in .safetensors, got {output}")
+    suffix = ".onnx" if args.format == "onnx" else ".safetensors"
+    if output.suffix != suffix:
+        raise AttnkitError(f"--output must end in {suffix} for --format {args.format}, got "
+                           f"{output}")
+    if args.format == "onnx" and args.dtype != "fp32":
+        raise AttnkitError("--dtype fp16 is for --format safetensors; ONNX graphs are fp32 "
+                           "(add --int8 for int8 weights)")
+    if args.int8 and args.format != "onnx":
+        raise AttnkitError("--int8 is an ONNX Runtime quantisation: add --format onnx")
     if output.exists() and not args.overwrite:
         raise AttnkitError(f"{output} exists; pass --overwrite to replace it")
     check_writable(output)
     path = resolve_checkpoint(args.run)
+    if path.suffix == ".onnx":
+        raise AttnkitError(f"{path} is an ONNX export already; export the run folder or "
+                           "checkpoint it came from")
     package = pipeline_of(path).__name__.rpartition(".")[0]
     predictor = importlib.import_module(package + ".predictor")
     checkpoint = load_checkpoint(path)
@@ -158,6 +180,13 @@ def export_weights(args: argparse.Namespace) -> None:
         checkpoint.header["meta"]["recipe"] = decode_changed(
             checkpoint.header["meta"]["recipe"], args.overrides,
             importlib.import_module(package + ".recipe").RECIPE)
+    if args.format == "onnx":
+        from attnkit.pipelines.runtimes import write_onnx
+
+        for written in write_onnx(checkpoint, output, args.int8):
+            print(f"wrote {written} ({written.stat().st_size / 1e6:.1f} MB, "
+                  f"{'int8' if args.int8 else 'fp32'} ONNX)")
+        return
     state = {key: value.half() if args.dtype == "fp16" and value.is_floating_point() else value
              for key, value in checkpoint.model_state.items()}
     header = {key: checkpoint.header[key] for key in ("meta", "epoch", "metrics")

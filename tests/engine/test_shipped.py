@@ -129,7 +129,7 @@ def test_the_name_works_where_a_run_does(tmp_path, capsys):
     path = tmp_path / "aspirin.png"
     Image.fromarray(render_smiles(DRUGS["aspirin"], RenderConfig(image_size=256)).image).save(path)
     assert main(["predict", "molecules", str(path), "--json"]) == 0
-    record = json.loads(capsys.readouterr().out)
+    [record] = json.loads(capsys.readouterr().out)
     assert record["file"] == str(path) and record["valid"]
     assert main(["models"]) == 0
     assert capsys.readouterr().out.startswith("molecules")

@@ -92,7 +92,11 @@ def resolve_checkpoint(path: str | Path, prefer: str = "best") -> Path:
 
 
 def read_header(path: Path) -> dict[str, Any]:
-    """The JSON header alone, without reading any tensor."""
+    """The JSON header alone, without reading any tensor (an exported .onnx file's too)."""
+    if Path(path).suffix == ".onnx":
+        from attnkit.engine.onnx_files import read_onnx_header
+
+        return read_onnx_header(path)
     try:
         with safe_open(str(path), framework="pt") as handle:
             metadata = handle.metadata() or {}
@@ -118,8 +122,14 @@ def read_header(path: Path) -> dict[str, Any]:
 
 
 def load_checkpoint(path: str | Path) -> Checkpoint:
-    """Read a checkpoint file or a run folder's best checkpoint onto the CPU."""
+    """Read a checkpoint file or a run folder's best checkpoint onto the CPU. An exported
+    .onnx file reads as its header and the host tensors it stores (no graph weights)."""
     path = resolve_checkpoint(path)
+    if path.suffix == ".onnx":
+        from attnkit.engine.onnx_files import read_onnx_export
+
+        header, host_tensors = read_onnx_export(path)
+        return Checkpoint(header, host_tensors, None, {}, path)
     header = read_header(path)
     tensors: dict[str, torch.Tensor] = {}
     try:

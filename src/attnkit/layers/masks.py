@@ -12,11 +12,13 @@ def lengths_to_mask(lengths: Tensor, max_len: int | None = None) -> Tensor:
     """
     if lengths.dim() != 1:
         raise ValueError(f"lengths must have shape (B,), got {tuple(lengths.shape)}")
-    longest = int(lengths.max()) if lengths.numel() > 0 else 0
     if max_len is None:
-        max_len = longest
-    elif max_len < longest:
-        raise ValueError(f"max_len={max_len} is shorter than the longest sequence ({longest})")
+        max_len = int(lengths.max()) if lengths.numel() > 0 else 0
+    elif not torch.compiler.is_exporting():  # torch.export cannot trace a check of values
+        longest = int(lengths.max()) if lengths.numel() > 0 else 0
+        if max_len < longest:
+            raise ValueError(f"max_len={max_len} is shorter than the longest sequence "
+                             f"({longest})")
     positions = torch.arange(max_len, device=lengths.device)
     return positions.unsqueeze(0) < lengths.unsqueeze(1)
 

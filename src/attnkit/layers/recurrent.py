@@ -101,7 +101,10 @@ class MaskedRNN(nn.Module):
         if lengths.shape != (B,) or lengths.dtype.is_floating_point:
             raise AttnkitError(f"lengths must be an integer tensor of shape ({B},), "
                                f"got {lengths.dtype} {tuple(lengths.shape)}")
-        if B > 0 and (int(lengths.min()) < 1 or int(lengths.max()) > S):
+        # Checking values reads them: torch.export cannot trace that (the exported graph
+        # runs on lengths it has never seen), so the check is left to eager calls.
+        if B > 0 and not torch.compiler.is_exporting() and (
+                int(lengths.min()) < 1 or int(lengths.max()) > S):
             raise AttnkitError(f"lengths must lie in [1, {S}] (the padded length), "
                                f"got min {int(lengths.min())}, max {int(lengths.max())}")
         return lengths.to(device=inputs.device, dtype=torch.long)
@@ -175,7 +178,8 @@ def _row_maps(lengths: Tensor, S: int) -> list[tuple[Tensor, Tensor]]:
     forward_in = torch.where(real, row + k - start, B * S)
     backward_in = torch.where(real, row + S - 1 - k, B * S)
     batch = torch.arange(B, device=lengths.device)[:, None]
-    forward_out = (k + start) % S * B + batch
+    shifted = k + start  # < 2S; wrapped without `% S`, which ONNX export cannot take
+    forward_out = torch.where(shifted >= S, shifted - S, shifted) * B + batch
     backward_out = (S - 1 - k) * B + batch
     return [(forward_in.t().flatten(), forward_out.flatten()),
             (backward_in.t().flatten(), backward_out.flatten())]

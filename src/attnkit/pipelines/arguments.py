@@ -98,9 +98,14 @@ def add_run_arguments(parser: argparse.ArgumentParser, default_recipe: str) -> N
 
 def add_device_arguments(parser: argparse.ArgumentParser, default_device: str,
                          batch_size: int | None = None, batch_help: str | None = None) -> None:
-    """`--device` for running a trained model, and `--batch-size` when `batch_size` is given."""
+    """`--device` and `--runtime` for running a trained model, and `--batch-size` when
+    `batch_size` is given."""
     parser.add_argument("--device", default=default_device,
                         help=f"auto, cpu or cuda (default: {default_device})")
+    parser.add_argument("--runtime", choices=("torch", "onnx"),
+                        help="torch, or onnx: ONNX Runtime on the CPU (default: onnx for an "
+                        "exported .onnx RUN, else torch; onnx with a torch run exports it to a "
+                        "temporary folder first)")
     if batch_size is not None:
         parser.add_argument("--batch-size", type=integer_from(1, MAX_BATCH_SIZE),
                             default=batch_size, help=batch_help)

@@ -147,7 +147,7 @@ def test_predict_reads_folders_and_patterns_and_reports_each_bad_file(run, tmp_p
     Image.new("L", (80, 60), 255).save(folder / "blank.png")
     (folder / "notes.png").write_text("hello")
     assert main(["predict", str(run), str(folder), "--json"]) == 1  # two files failed
-    records = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    records = json.loads(capsys.readouterr().out)  # one JSON list, in input order
     assert [Path(r["file"]).name for r in records] == ["a.png", "b.png", "blank.png",
                                                        "notes.png"]
     for record in records[:2]:

@@ -137,7 +137,7 @@ def test_config_file_images_and_val_csv_are_what_the_run_trained_with(fitted, fi
 def test_predict_confidence_is_the_probability_of_the_output(fitted, files, capsys):
     last = fitted / "last.safetensors"
     assert main(["predict", str(last), str(files.images), "--json"]) == 0
-    records = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    records = json.loads(capsys.readouterr().out)
     assert len(records) == len(TRAIN) + len(VAL)
     from rdkit import Chem
 
@@ -156,7 +156,7 @@ def test_eval_scores_are_the_molecule_metrics_of_the_outputs(fitted, files, caps
     scores = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert main(["predict", str(last), str(files.images), "--json"]) == 0
     outputs = {Path(r["file"]).name: r["smiles"]
-               for r in map(json.loads, capsys.readouterr().out.splitlines())}
+               for r in json.loads(capsys.readouterr().out)}
     from rdkit import Chem
 
     def canonical(text: str) -> str | None:
@@ -208,7 +208,8 @@ def test_characters_tokenizer_reads_targets_as_text(text_run, files, capsys):
         assert float(fields[2]) == pytest.approx(output_probability(text_run, image, fields[1]),
                                                  abs=6e-5)
     assert main(["predict", str(text_run), str(image), "--json"]) == 0
-    assert set(json.loads(capsys.readouterr().out)) == {"file", "output", "confidence"}
+    [record] = json.loads(capsys.readouterr().out)
+    assert set(record) == {"file", "output", "confidence"}
     assert main(["eval", str(text_run), "--csv", str(files.tables / "val.csv"),
                  "--images", str(files.images)]) == 0
     scores = json.loads(capsys.readouterr().out.strip().splitlines()[-1])

@@ -1,5 +1,6 @@
 """Text classification from the command line: ``attnkit train imdb``, ``attnkit train
-classify --data FILE``, and ``attnkit eval RUN`` / ``attnkit predict RUN "text"`` on their runs.
+classify --data FILE``, and ``attnkit eval RUN [--json]`` / ``attnkit predict RUN "text"
+[--json] [--n-best K] [--include-attention]`` on their runs.
 """
 
 from __future__ import annotations
@@ -38,9 +39,16 @@ from attnkit.pipelines.classify.data import (
     prepare_files,
     prepare_imdb,
 )
-from attnkit.pipelines.classify.predictor import TextClassifier
+from attnkit.pipelines.classify.predictor import Prediction, TextClassifier
 from attnkit.pipelines.classify.recipe import PIPELINE, ClassifyRecipe
 from attnkit.pipelines.classify.training import train_classifier
+from attnkit.pipelines.records import (
+    RecordWriter,
+    add_attention_argument,
+    add_format_arguments,
+    add_n_best_argument,
+    rounded,
+)
 from attnkit.progress import progress_bar
 
 __all__ = ["PIPELINE", "add_train_parsers", "add_eval_arguments", "evaluate",
@@ -100,6 +108,12 @@ def add_eval_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--text-col", help="text column (default: the one trained on)")
     parser.add_argument("--label-col", help="label column (default: the one trained on)")
     parser.add_argument("--data-dir", help="IMDB data folder (default: $ATTNKIT_DATA)")
+    parser.add_argument("--json", action="store_true", help="print the scores as one JSON "
+                        "object instead of the report (notes go to standard error)")
+    parser.epilog = ('JSON: {"data", "examples", "accuracy", "precision", "recall", "f1", '
+                     '"average": "positive class" (two classes: of the second) or "macro", '
+                     '"classes": [names], "confusion_matrix": [[count]] (rows: true class, '
+                     'columns: predicted, in the order of "classes")}')
     add_device_arguments(parser, "auto", 256)
 
 
@@ -121,8 +135,15 @@ def evaluate(args: argparse.Namespace) -> int:
     predictions = classifier.predict_encoded(dataset, args.batch_size, progress=True)
     guessed = np.array([classifier.class_names.index(p.label) for p in predictions])
     matrix = confusion_matrix(labels, guessed, len(classifier.class_names))
-    print(f"evaluated {args.checkpoint} on {where}")
-    print(format_report(classification_scores(matrix), matrix, classifier.class_names))
+    print(f"evaluated {args.checkpoint} on {where}", file=sys.stderr if args.json else sys.stdout)
+    scores = classification_scores(matrix)
+    if args.json:
+        average = "positive class" if len(classifier.class_names) == 2 else "macro"
+        print(json.dumps({"data": where, "examples": int(matrix.sum()), **scores,
+                          "average": average, "classes": classifier.class_names,
+                          "confusion_matrix": matrix.tolist()}, ensure_ascii=False))
+    else:
+        print(format_report(scores, matrix, classifier.class_names))
     return 0
 
 
@@ -157,10 +178,25 @@ def add_predict_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("texts", nargs="*", help="texts to classify")
     parser.add_argument("--input", help="file with one text a line (`-`: standard input); read "
                         "as it comes, so it may be of any length")
-    parser.add_argument("--output", type=Path, help="write predictions as JSON lines here")
+    parser.add_argument("--output", type=Path, help="write --input's predictions here "
+                        "(JSON lines, or as --format says)")
     parser.add_argument("--html", type=Path, help="write a page highlighting the text by "
                         "attention weight (one text)")
     parser.add_argument("--no-color", action="store_true", help="plain text output")
+    add_format_arguments(parser, None, "text (default for texts: label, probability, top "
+                         "tokens and the highlighted text; TSV lines with --input, where the "
+                         "default is jsonl)")
+    add_n_best_argument(parser, "classes with their probabilities (K at most the number of "
+                        "classes)")
+    add_attention_argument(parser, "tokens and attention (a weight per token the model read: "
+                           "the last ones of a long text)")
+    parser.epilog = ('JSON: a list with an object per text, in order: {"text_number", "label", '
+                     '"probability": that of the label, "probabilities": {class: probability}, '
+                     '"top_tokens": [[token, weight]] the 5 most attended}; with --n-best, '
+                     '"n_best": [{"label", "probability"}, ...] most probable first; with '
+                     '--include-attention, "tokens" and "attention" (a weight each). A text '
+                     'the model cannot read is {"text_number", "error"} (also printed to '
+                     'standard error; exit status 1).')
     add_device_arguments(parser, "auto", 256)
 
 
@@ -174,12 +210,19 @@ def predict(args: argparse.Namespace) -> int:
         raise AttnkitError("--html shows one text: give exactly one text, not --input")
     if args.output is not None and not args.input:
         raise AttnkitError("--output writes predictions for --input FILE")
+    form = args.format or ("jsonl" if args.input else "text")
+    if args.html is not None and form != "text":
+        raise AttnkitError(f"--html goes with the text output, not --format {form}")
     for output in (args.html, args.output):
         if output is not None:
             check_writable(output)
     classifier = TextClassifier.from_checkpoint(args.checkpoint, args.device)
-    if args.input:
-        return predict_file(classifier, args)
+    classes = classifier.class_names
+    if args.n_best is not None and args.n_best > len(classes):
+        raise AttnkitError(f"--n-best {args.n_best}: this classifier has only {len(classes)} "
+                           f"classes ({', '.join(classes)})")
+    if args.input or form != "text":
+        return predict_records(classifier, args, form)
     color = not args.no_color and sys.stdout.isatty()
     failed = 0
     for number, text in enumerate(args.texts, start=1):
@@ -192,6 +235,9 @@ def predict(args: argparse.Namespace) -> int:
             continue
         print(f"label        {prediction.label}")
         print(f"probability  {prediction.probability:.4f}")
+        if args.n_best:
+            print("top classes  " + ", ".join(f"{name} {probability:.4f}" for name, probability
+                                              in top_classes(classes, prediction, args.n_best)))
         top = ", ".join(f"{word} {weight:.3f}"
                         for word, weight in classifier.top_tokens(text, prediction))
         print(f"attends to   {top}")
@@ -202,29 +248,34 @@ def predict(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
-def predict_file(classifier: TextClassifier, args: argparse.Namespace) -> int:
-    """JSON lines for --input's texts, read and classified CHUNK at a time, to stdout or
-    (atomically) to --output."""
+def predict_records(classifier: TextClassifier, args: argparse.Namespace, form: str) -> int:
+    """A record per text (see `records`) of the command line's texts or of --input's, read and
+    classified CHUNK at a time, to stdout or (atomically) to --output."""
     counts = {"texts": 0, "failed": 0}
-
-    def write(stream: TextIO) -> None:
-        texts = ((number, line) for number, line in read_lines(args.input) if line.strip())
-        with progress_bar(unit="text", desc="classifying") as bar:
-            while chunk := list(itertools.islice(texts, CHUNK)):
-                for record in file_records(classifier, chunk, counts, args):
-                    stream.write(json.dumps(record, ensure_ascii=False) + "\n")
-                bar.update(len(chunk))
+    optional = (["n_best"] if args.n_best else []) + \
+        (["tokens", "attention"] if args.include_attention else [])
+    columns = ["text_number", "label", "probability", "probabilities", "top_tokens", *optional,
+               "error"]
 
     def write_all(stream: TextIO) -> None:
-        write(stream)
+        writer = RecordWriter(form, columns, ["text_number", "label", "probability"], stream)
+        texts = ((number, line) for number, line in read_lines(args.input) if line.strip()) \
+            if args.input else enumerate(args.texts, start=1)
+        with progress_bar(unit="text", desc="classifying", shown=bool(args.input)) as bar:
+            while chunk := list(itertools.islice(texts, CHUNK)):
+                for record in file_records(classifier, chunk, counts, args):
+                    writer.write(record)
+                bar.update(len(chunk))
         if not counts["texts"]:
             raise AttnkitError(f"{args.input}: no text in the file (one text a line expected)")
+        writer.close()
 
     if args.output is None:
         write_all(sys.stdout)
     else:
         write_atomically(args.output, lambda temporary: write_to(temporary, write_all))
-        print(f"wrote {counts['texts']} predictions to {args.output}")
+        print(f"wrote {counts['texts']} predictions to {args.output}",
+              file=sys.stdout if form == "text" else sys.stderr)
     return 1 if counts["failed"] else 0
 
 
@@ -240,11 +291,11 @@ def file_records(classifier: TextClassifier, chunk: list[tuple[int, str]], count
     for line, text in chunk:
         counts["texts"] += 1
         try:
-            encoded.append(classifier.encode(text, f"{args.input}:{line}"))
-        except AttnkitError as error:
+            encoded.append(classifier.encode(text, f"{args.input}:{line}" if args.input
+                                             else f"text {line}"))
+        except AttnkitError as error:  # RecordWriter reports it
             encoded.append(error)
             counts["failed"] += 1
-            print(f"error: {error}", file=sys.stderr)
     readable = [item for item in encoded if not isinstance(item, AttnkitError)]
     predictions = iter(classifier.predict_encoded(classifier.dataset(readable), args.batch_size)
                        if readable else [])
@@ -263,4 +314,18 @@ def file_records(classifier: TextClassifier, chunk: list[tuple[int, str]], count
                                       strict=True)),
             "top_tokens": classifier.top_tokens(text, prediction),
         })
+        if args.n_best:
+            records[-1]["n_best"] = [{"label": name, "probability": round(probability, 6)}
+                                     for name, probability in
+                                     top_classes(classifier.class_names, prediction, args.n_best)]
+        if args.include_attention:
+            records[-1]["tokens"] = classifier.tokenizer.tokenize(text)[-len(prediction.weights):]
+            records[-1]["attention"] = rounded(prediction.weights)
     return records
+
+
+def top_classes(classes: list[str], prediction: Prediction, count: int) -> list[tuple[str, float]]:
+    """The `count` most probable (class, probability), most probable first (ties: class
+    order)."""
+    ranked = sorted(range(len(classes)), key=lambda i: -prediction.probabilities[i])
+    return [(classes[i], prediction.probabilities[i]) for i in ranked[:count]]

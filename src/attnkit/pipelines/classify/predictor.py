@@ -21,6 +21,7 @@ from attnkit.data.text_tokenizer import TextTokenizer
 from attnkit.data.word_vocab import OOV_ID, WordVocabulary
 from attnkit.engine.checkpoint import build_checked
 from attnkit.engine.device import resolve_device
+from attnkit.engine.onnx_runtime import OnnxModule, is_onnx_checkpoint
 from attnkit.engine.trainer import move
 from attnkit.errors import AttnkitError
 from attnkit.models.classifier import AttentionClassifier, ClassifierConfig
@@ -36,6 +37,9 @@ from attnkit.pipelines.run_checkpoint import (
 from attnkit.progress import progress_bar
 from attnkit.recipe import recipe_from_dict
 from attnkit.viz.highlight import highlight_html, highlight_terminal
+
+# what both kinds of classifier are called with (`data.run_model`), the ONNX graph too
+MODEL_INPUTS = ("tokens", "lengths", "bigrams", "ngrams", "ngram_offsets")
 
 
 class EncodedText(NamedTuple):
@@ -90,11 +94,15 @@ class TextClassifier:
             return attention if stacking is None else \
                 StackedClassifier(attention, stacking["table_size"])
 
-        model = build_checked(build, checkpoint, resolve_device(device))
+        if is_onnx_checkpoint(checkpoint):  # an exported .onnx: ONNX Runtime runs it
+            model = OnnxModule.from_checkpoint(checkpoint, device, MODEL_INPUTS,
+                                               ("logits", "weights"))
+        else:
+            model = build_checked(build, checkpoint, resolve_device(device))
         ngrams = None
         if stacking is not None:
-            ngrams = NgramTable(model.ngrams.keys.cpu().numpy(), stacking["order"],
-                                stacking["base"])
+            ngrams = NgramTable(checkpoint.model_state["ngrams.keys"].cpu().numpy(),
+                                stacking["order"], stacking["base"])
         bigrams = BigramTable(meta["bigrams"]) if meta.get("bigrams") is not None else None
         return cls(model, WordVocabulary.from_list(meta["vocab"]),
                    TextTokenizer.from_dict(meta["tokenizer"]), meta["classes"],
@@ -155,7 +163,7 @@ class TextClassifier:
         """Predictions for an encoded dataset (``dataset``), in its order; batches hold texts
         of similar length."""
         order = np.argsort(dataset.lengths, kind="stable")
-        device = next(self.model.parameters()).device
+        device = next(self.model.parameters(), torch.empty(0)).device  # none: ONNX, CPU
         results: list[Prediction | None] = [None] * len(dataset)
         starts = range(0, len(order), batch_size)
         for start in progress_bar(starts, shown=progress, desc="classifying", unit="batch"):
@@ -170,11 +178,7 @@ class TextClassifier:
         return results  # type: ignore[return-value]
 
     def _probabilities(self, logits: torch.Tensor) -> torch.Tensor:
-        """logits (B,) | (B, C) -> probabilities (B, C)."""
-        if logits.dim() == 1:
-            positive = torch.sigmoid(logits.float())
-            return torch.stack([1 - positive, positive], dim=1)
-        return torch.softmax(logits.float(), dim=1)
+        return class_probabilities(logits)
 
     def _prediction(self, probabilities: np.ndarray, weights: np.ndarray) -> Prediction:
         best = int(np.argmax(probabilities))
@@ -203,3 +207,12 @@ class TextClassifier:
         words = self.tokenizer.tokenize(text)[-len(prediction.weights):]
         ranked = np.argsort(prediction.weights)[::-1][:count]
         return [(words[i], round(prediction.weights[i], 4)) for i in ranked]
+
+
+def class_probabilities(logits: torch.Tensor) -> torch.Tensor:
+    """logits (B,) | (B, C) -> probabilities (B, C): a sigmoid for two classes, else a
+    softmax."""
+    if logits.dim() == 1:
+        positive = torch.sigmoid(logits.float())
+        return torch.stack([1 - positive, positive], dim=1)
+    return torch.softmax(logits.float(), dim=1)

@@ -3,7 +3,8 @@
 - `attnkit train molecules [--minutes M] [--set ...]`: render MOSES molecules and train
 - `attnkit train img2seq --csv FILE [--images DIR] [--val-csv FILE] [--tokenizer smiles|characters]`
 - `attnkit eval RUN [--split test|test_scaffolds] [--limit N] [--csv FILE] [--beam N]`: JSON
-- `attnkit predict RUN molecule.png ... [--attention out.png] [--beam N] [--prefer-valid]`
+- `attnkit predict RUN molecule.png ... [--attention out.png] [--beam N] [--prefer-valid]
+  [--json] [--n-best K] [--include-attention]`
 """
 
 from __future__ import annotations
@@ -26,10 +27,17 @@ from attnkit.pipelines.arguments import (
     recipe_from_args,
 )
 from attnkit.pipelines.img2seq.recipe import PIPELINE, Img2SeqRecipe
-from attnkit.pipelines.records import RecordWriter, add_format_arguments
+from attnkit.pipelines.records import (
+    RecordWriter,
+    add_attention_argument,
+    add_format_arguments,
+    add_n_best_argument,
+    check_n_best,
+    rounded,
+)
 
 if TYPE_CHECKING:
-    from attnkit.pipelines.img2seq.predictor import Reading
+    from attnkit.pipelines.img2seq.predictor import ImageReader, Reading
 
 __all__ = ["PIPELINE", "add_eval_arguments", "add_predict_arguments", "add_train_parsers",
            "evaluate", "predict"]
@@ -100,6 +108,12 @@ def add_eval_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data-dir", help="data folder (default: $ATTNKIT_DATA)")
     parser.add_argument("--csv", type=Path, help="score your own file,target CSV instead")
     parser.add_argument("--images", type=Path, help="image folder of --csv")
+    parser.add_argument("--json", action="store_true", help="the metrics are always one JSON "
+                        "object on standard output; accepted as on every command")
+    parser.epilog = ('JSON: {"images", "skipped_invalid_targets", "exact_match", ... the '
+                     'scores of the outputs against the references (molecules: canonical '
+                     'SMILES, validity, Tanimoto, token accuracy, Levenshtein), '
+                     '"images_per_second"}')
     add_search_arguments(parser)
 
 
@@ -157,6 +171,22 @@ def add_predict_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--attention", type=Path, metavar="PNG", help="write the first image "
                         "with the attention grid of each output token overlaid")
     add_format_arguments(parser)
+    add_n_best_argument(parser, "outputs, with their scores and confidence (the beam must "
+                        "be at least K wide; --prefer-valid plays no part in them)")
+    add_attention_argument(parser, "tokens, attention (a row per output token, a column per "
+                           "position of the model's grid_size x grid_size grid, row by row) "
+                           "and grid_size")
+    parser.epilog = ('JSON: a list with an object per image, in order: {"file", "smiles", '
+                     '"canonical_smiles" (null when RDKit cannot parse it), "valid", '
+                     '"confidence": the probability of the output, "atoms": [{"token", "x", '
+                     '"y"}]} for molecule runs, {"file", "output", "confidence"} for text '
+                     'runs; with --n-best, "n_best": [{"smiles" or "output", "score": its '
+                     'log-probability, "normalized_score": score / (tokens + 1)**'
+                     'decode.length_penalty, the beam\'s ranking, "confidence", and for '
+                     'molecules "canonical_smiles" and "valid"}, ...] best first; with '
+                     '--include-attention, "tokens" (T), "attention" (T x P) and "grid_size". '
+                     'An image that cannot be read is {"file", "error"} (also printed to '
+                     'standard error; exit status 1).')
     add_search_arguments(parser)
 
 
@@ -173,9 +203,13 @@ def predict(args: argparse.Namespace) -> int:
             raise AttnkitError(f"attention image must end in .png, got {args.attention}")
         check_writable(args.attention)
     reader = ImageReader.from_checkpoint(args.checkpoint, args.device)
+    check_n_best(args.n_best, args.beam or reader.recipe.decode.beam_width,
+                 args.beam is not None)
     columns = ["file", "smiles", "canonical_smiles", "valid", "confidence", "atoms"] \
         if reader.molecules else ["file", "output", "confidence"]
-    writer = RecordWriter(args.format, [*columns, "error"],
+    optional = (["n_best"] if args.n_best else []) + \
+        (["tokens", "attention", "grid_size"] if args.include_attention else [])
+    writer = RecordWriter(args.format, [*columns, *optional, "error"],
                           [columns[0], columns[1], "confidence"])
     failed, first = 0, None
     for start in range(0, len(paths), args.batch_size):
@@ -190,6 +224,8 @@ def predict(args: argparse.Namespace) -> int:
         readable = [image for image in images if image is not None]
         readings = iter(reader.read(np.stack(readable), args.beam, args.prefer_valid,
                                     args.batch_size) if readable else [])
+        n_best = iter(reader.read_n_best(np.stack(readable), args.n_best, args.beam,
+                                         args.batch_size) if readable and args.n_best else [])
         for path, image, placement in zip(chunk, images, placements, strict=True):
             if image is None:
                 failed += 1
@@ -197,10 +233,33 @@ def predict(args: argparse.Namespace) -> int:
                 continue
             reading = next(readings)
             first = first or (image, reading, path)
-            writer.write(prediction_record(str(path), reading, placement, reader.molecules))
+            record = prediction_record(str(path), reading, placement, reader.molecules)
+            writer.write(with_options(record, reading, next(n_best, []), reader, args))
+    writer.close()
     if args.attention is not None and first is not None:
         write_attention(args.attention, *first)
     return 1 if failed else 0
+
+
+def with_options(record: dict, reading: Reading, n_best: list[Reading], reader: ImageReader,
+                 args: argparse.Namespace) -> dict:
+    """The record with what --n-best and --include-attention ask for."""
+    key = "smiles" if reader.molecules else "output"
+    if args.n_best:
+        penalty = reader.recipe.decode.length_penalty
+        record["n_best"] = []
+        for other in n_best:
+            entry = {key: other.text, "score": other.score, "normalized_score": other.score /
+                     (len(other.tokens) + int(other.finished)) ** penalty,
+                     "confidence": round(other.confidence, 4)}
+            if reader.molecules:
+                entry.update(canonical_smiles=other.canonical, valid=other.valid)
+            record["n_best"].append(entry)
+    if args.include_attention:
+        record["tokens"] = reading.tokens
+        record["attention"] = None if reading.attention is None else rounded(reading.attention)
+        record["grid_size"] = reader.recipe.model.grid_size
+    return record
 
 
 def write_attention(path: Path, image: np.ndarray, reading: Reading, source: Path) -> None:

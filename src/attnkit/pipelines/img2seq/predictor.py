@@ -22,9 +22,10 @@ from attnkit.data.images import (
     to_grayscale,
 )
 from attnkit.data.smiles_tokenizer import TokenVocabulary, is_atom_token
-from attnkit.decoding import Hypothesis, beam_search_passing, search
+from attnkit.decoding import Hypothesis, beam_search_passing, search, search_n_best
 from attnkit.engine.checkpoint import Checkpoint, build_checked
 from attnkit.engine.device import resolve_device
+from attnkit.engine.onnx_runtime import OnnxStepDecoder, is_onnx_checkpoint
 from attnkit.errors import AttnkitError
 from attnkit.models.img2seq import TRAINING_ONLY_PREFIX, Img2Seq
 from attnkit.pipelines.img2seq.data import image_lengths
@@ -57,7 +58,8 @@ class Reading:
     included), 0 when the output ran to the length limit without ending (noise, not a
     drawing); attention (T, P) per output token over the grid; points (T, 2): where each token
     looked, in pixels of the model's canvas. Molecule runs also give `canonical` (RDKit's
-    canonical SMILES, None when the output does not parse) and `atoms`."""
+    canonical SMILES, None when the output does not parse) and `atoms`. score: the
+    log-probability of the output (end token included when it ended, `finished`)."""
 
     text: str
     tokens: list[str]
@@ -66,6 +68,8 @@ class Reading:
     points: np.ndarray | None = None
     canonical: str | None = None
     atoms: list[AtomReading] = field(default_factory=list)
+    score: float | None = None
+    finished: bool = True
 
     @property
     def valid(self) -> bool:
@@ -89,7 +93,11 @@ class ImageReader:
         recipe = recipe_from_dict(Img2SeqRecipe, meta["recipe"])
         vocab = TokenVocabulary.from_list(meta["vocab"])
         target = resolve_device(device)
-        model = build_checked(lambda: Img2Seq(len(vocab), recipe.model), checkpoint, target)
+        if is_onnx_checkpoint(checkpoint):  # an exported .onnx: ONNX Runtime runs it
+            model = OnnxStepDecoder.from_checkpoint(checkpoint, device)
+        else:
+            model = build_checked(lambda: Img2Seq(len(vocab), recipe.model), checkpoint,
+                                  target)
         return cls(model, vocab, recipe, meta, target)
 
     @property
@@ -169,11 +177,31 @@ class ImageReader:
             readings += [self.reading(hypothesis) for hypothesis in found]
         return readings
 
+    def read_n_best(self, images: np.ndarray, n: int, beam_width: int | None = None,
+                    batch_size: int = 250) -> list[list[Reading]]:
+        """images (N, S, S) uint8 -> the `n` best readings of each, best first as the beam ranks
+        them (score / length**length_penalty), by the model alone (`prefer_valid` plays no
+        part). The beam (`beam_width`, else the recipe's) must be at least `n` wide."""
+        decode = self.recipe.decode
+        if beam_width is not None:
+            decode = replace(decode, beam_width=beam_width)
+        lists = []
+        for start in range(0, len(images), batch_size):
+            batch = torch.from_numpy(np.array(images[start: start + batch_size])).to(self.device)
+            with torch.no_grad():
+                found = search_n_best(self.model, batch, image_lengths(self.model, batch),
+                                      self.vocab.start_id, self.vocab.end_id, self.max_length,
+                                      decode, n)
+            lists += [[self.reading(hypothesis) for hypothesis in hypotheses]
+                      for hypotheses in found]
+        return lists
+
     def reading(self, hypothesis: Hypothesis) -> Reading:
         tokens = [self.vocab.tokens[i] for i in hypothesis.tokens]
         text = self.vocab.decode(hypothesis.tokens)
         confidence = float(np.exp(hypothesis.score)) if hypothesis.finished else 0.0
-        reading = Reading(text, tokens, confidence, hypothesis.attention)
+        reading = Reading(text, tokens, confidence, hypothesis.attention,
+                          score=hypothesis.score, finished=hypothesis.finished)
         if hypothesis.attention is not None and len(tokens):
             reading.points = attended_points(hypothesis.attention,
                                              self.recipe.model.grid_size, self.image_size)

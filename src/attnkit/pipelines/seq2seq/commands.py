@@ -3,9 +3,10 @@
 
 - `attnkit train dates [--model attention|peeky|plain] [--engine torch|numpy] [--set ...]`
 - `attnkit train seq2seq --data FILE [--val FILE] [--format auto|tsv|fixed]` (user pairs)
-- `attnkit eval RUN [--data FILE] [--beam N]`: held-out metrics as JSON (dates: the test split)
-- `attnkit translate RUN "September 27, 1994" [--file FILE|-] [--heatmap out.png] [--beam N]`
-  (`attnkit predict RUN ...` is the same)
+- `attnkit eval RUN [--data FILE] [--beam N] [--json]`: held-out metrics as JSON (dates: the
+  test split)
+- `attnkit translate RUN "September 27, 1994" [--file FILE|-] [--heatmap out.png] [--beam N]
+  [--json] [--n-best K] [--include-attention]` (`attnkit predict RUN ...` is the same)
 """
 
 from __future__ import annotations
@@ -29,8 +30,21 @@ from attnkit.pipelines.arguments import (
     prepare_run_dir,
     recipe_from_args,
 )
+from attnkit.pipelines.records import (
+    RecordWriter,
+    add_attention_argument,
+    add_format_arguments,
+    add_n_best_argument,
+    check_n_best,
+    rounded,
+)
 from attnkit.pipelines.seq2seq.data import build_splits, build_vocabulary, loaders
-from attnkit.pipelines.seq2seq.predictor import Translator, render_text_heatmap, write_heatmap
+from attnkit.pipelines.seq2seq.predictor import (
+    Translation,
+    Translator,
+    render_text_heatmap,
+    write_heatmap,
+)
 from attnkit.pipelines.seq2seq.recipe import PIPELINE, Seq2seqRecipe, checkpoint_meta
 
 CHUNK = 500  # inputs translated at once; a file is read chunk by chunk
@@ -103,7 +117,13 @@ def train_engine(engine: str, recipe: Seq2seqRecipe, splits, vocab, run_dir: Pat
 def add_eval_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data", type=Path, help="pairs to score (TSV or fixed width); "
                         "default for date runs: the run's generated test split")
-    parser.add_argument("--format", choices=("auto", "tsv", "fixed"), default="auto")
+    parser.add_argument("--format", choices=("auto", "tsv", "fixed"), default="auto",
+                        help="format of --data (default: auto)")
+    parser.add_argument("--json", action="store_true", help="the metrics are always one JSON "
+                        "object on standard output; accepted as on every command")
+    parser.epilog = ('JSON: {"pairs": N, "exact_match": fraction of outputs equal to their '
+                     'target, "char_accuracy": position-wise correct characters over '
+                     'max(len(output), len(target)) per pair}')
     add_search_arguments(parser)
 
 
@@ -136,13 +156,29 @@ def add_predict_arguments(parser: argparse.ArgumentParser) -> None:
                         "the (first) input as a labelled heatmap")
     parser.add_argument("--no-text-heatmap", action="store_true",
                         help="print outputs only, without the terminal heatmap")
+    add_format_arguments(parser, text="text (default: `source -> output` lines, terminal "
+                         "heatmaps for up to 20 inputs)")
+    add_n_best_argument(parser, "translations and their scores (the beam must be at least K "
+                        "wide)")
+    add_attention_argument(parser, "output_tokens and attention (a row per output token, a "
+                           "column per source character)")
+    parser.epilog = ('JSON: a list with an object per input, in input order: {"source", '
+                     '"output", "score": the log-probability of the output, its end '
+                     'included}; with --n-best, "n_best": [{"output", "score", '
+                     '"normalized_score": score / (characters + 1)**decode.length_penalty, '
+                     'the beam\'s ranking}, ...] best first, the first equal to output; with '
+                     '--include-attention, "output_tokens" (T) and "attention" (T x S; null for '
+                     'models without attention). An '
+                     'input the model cannot read is {"source", "error"} (also printed to '
+                     'standard error; exit status 1).')
     add_search_arguments(parser)
 
 
 def predict(args: argparse.Namespace) -> int:
     """`source -> output` per input, in order, with a terminal heatmap for up to
-    TEXT_HEATMAPS inputs. An input the model cannot read is reported (`error: FILE:LINE: ...`
-    on stderr) and the others are translated; the exit status is then 1."""
+    TEXT_HEATMAPS inputs, or a record per input (`--format`, see `records`). An input the
+    model cannot read is reported (`error: FILE:LINE: ...` on stderr) and the others are
+    translated; the exit status is then 1."""
     if args.heatmap is not None:
         check_writable(args.heatmap)  # before any work
     inputs = labelled_inputs(args)
@@ -150,24 +186,72 @@ def predict(args: argparse.Namespace) -> int:
     if not chunk:
         raise AttnkitError("nothing to translate: give texts or --file")
     translator = Translator.from_checkpoint(args.checkpoint, args.device)
-    show_maps = not args.no_text_heatmap and len(chunk) <= TEXT_HEATMAPS
+    check_n_best(args.n_best, args.beam or translator.recipe.decode.beam_width,
+                 args.beam is not None)
+    writer = None if args.format == "text" else \
+        RecordWriter(args.format, record_columns(args), [])
+    show_maps = writer is None and not args.no_text_heatmap and len(chunk) <= TEXT_HEATMAPS
     failed, first = 0, None
     while chunk:
         results = translator.translate_each([text for _, text in chunk], args.beam)
-        for (where, _), result in zip(chunk, results, strict=True):
+        alternatives = iter(n_best_lists(translator, results, args))
+        for (where, text), result in zip(chunk, results, strict=True):
             if isinstance(result, AttnkitError):
                 failed += 1
-                print(f"error: {where}{result}", file=sys.stderr)
+                if writer is None:
+                    print(f"error: {where}{result}", file=sys.stderr)
+                else:
+                    writer.write({"source": text, "error": f"{where}{result}"})
                 continue
             first = first or result
-            print(f"{result.source} -> {result.output}")
-            if show_maps and result.attention is not None:
-                print(render_text_heatmap(result))
+            best = next(alternatives)
+            if writer is None:
+                print_translation(result, best, show_maps)
+            else:
+                writer.write(translation_record(result, best, translator, args))
         chunk = list(itertools.islice(inputs, CHUNK))
+    if writer is not None:
+        writer.close()
     if args.heatmap is not None and first is not None:
         write_heatmap(first, args.heatmap)
-        print(f"heatmap written to {args.heatmap}")
+        print(f"heatmap written to {args.heatmap}",
+              file=sys.stdout if writer is None else sys.stderr)
     return 1 if failed else 0
+
+
+def record_columns(args: argparse.Namespace) -> list[str]:
+    optional = (["n_best"] if args.n_best else []) + \
+        (["output_tokens", "attention"] if args.include_attention else [])
+    return ["source", "output", "score", *optional, "error"]
+
+
+def n_best_lists(translator: Translator, results: list, args: argparse.Namespace) -> list:
+    """The --n-best list of each readable result, in order (empty lists without --n-best)."""
+    readable = [r.source for r in results if not isinstance(r, AttnkitError)]
+    if not args.n_best or not readable:
+        return [[] for _ in readable]
+    return translator.translate_n_best(readable, args.n_best, args.beam)
+
+
+def print_translation(result: Translation, n_best: list[Translation], show_map: bool) -> None:
+    print(f"{result.source} -> {result.output}")
+    for alternative in n_best:
+        print(f"\t{alternative.output}\t{alternative.score:.4f}")
+    if show_map and result.attention is not None:
+        print(render_text_heatmap(result))
+
+
+def translation_record(result: Translation, n_best: list[Translation], translator: Translator,
+                       args: argparse.Namespace) -> dict:
+    record = {"source": result.source, "output": result.output, "score": result.score}
+    if args.n_best:
+        penalty = translator.recipe.decode.length_penalty
+        record["n_best"] = [{"output": t.output, "score": t.score, "normalized_score":
+                             t.score / (len(t.output_tokens) + 1) ** penalty} for t in n_best]
+    if args.include_attention:
+        record["output_tokens"] = result.output_tokens
+        record["attention"] = None if result.attention is None else rounded(result.attention)
+    return record
 
 
 def labelled_inputs(args: argparse.Namespace) -> Iterator[tuple[str, str]]:
@@ -181,8 +265,10 @@ def labelled_inputs(args: argparse.Namespace) -> Iterator[tuple[str, str]]:
 
 
 def translate_command(args: argparse.Namespace) -> int:
-    args.checkpoint = resolve_checkpoint(args.run)
-    return predict(args)
+    from attnkit.pipelines.runtimes import runtime_checkpoint
+
+    with runtime_checkpoint(resolve_checkpoint(args.run), args.runtime) as args.checkpoint:
+        return predict(args)
 
 
 def add_commands(verbs: argparse._SubParsersAction) -> None:

@@ -13,9 +13,10 @@ import torch
 
 from attnkit.data.char_vocab import CharVocabulary
 from attnkit.data.seq_batches import encode_sources
-from attnkit.decoding import GrammarDecoder, Hypothesis, search
+from attnkit.decoding import GrammarDecoder, Hypothesis, search, search_n_best
 from attnkit.engine.checkpoint import build_checked
 from attnkit.engine.device import resolve_device
+from attnkit.engine.onnx_runtime import OnnxStepDecoder, is_onnx_checkpoint
 from attnkit.errors import AttnkitError
 from attnkit.models.seq2seq import Seq2seq, build_seq2seq
 from attnkit.pipelines.run_checkpoint import (
@@ -68,8 +69,11 @@ class Translator:
         recipe = recipe_from_dict(Seq2seqRecipe, meta["recipe"])
         vocab = CharVocabulary.from_list(meta["vocab"])
         target = resolve_device(device)
-        model = build_checked(lambda: build_seq2seq(len(vocab), recipe.model), checkpoint,
-                              target)
+        if is_onnx_checkpoint(checkpoint):  # an exported .onnx: ONNX Runtime runs it
+            model = OnnxStepDecoder.from_checkpoint(checkpoint, device)
+        else:
+            model = build_checked(lambda: build_seq2seq(len(vocab), recipe.model), checkpoint,
+                                  target)
         return cls(model, vocab, recipe, meta, target)
 
     def check(self, text: str) -> list[int]:
@@ -113,6 +117,27 @@ class Translator:
             for i, hypothesis in zip(chunk, found, strict=True):
                 results[i] = self.translation(texts[i], hypothesis)
         return results  # type: ignore[return-value]
+
+    def translate_n_best(self, texts: Sequence[str], n: int, beam_width: int | None = None,
+                         batch_size: int = 500) -> list[list[Translation]]:
+        """The `n` best translations of each text, best first as the beam ranks them (score /
+        length**length_penalty); the first is what `translate` gives with the same beam. The
+        beam (`beam_width`, else the recipe's) must be at least `n` wide (an AttnkitError)."""
+        texts = [text.strip() for text in texts]
+        ids = [self.check(text) for text in texts]
+        decode = self.recipe.decode if beam_width is None else \
+            replace(self.recipe.decode, beam_width=beam_width)
+        order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
+        results: list[list[Translation]] = [[] for _ in ids]
+        for start in range(0, len(order), batch_size):
+            chunk = order[start : start + batch_size]
+            batch = encode_sources([ids[i] for i in chunk], self.recipe.model.reverse_source)
+            found = search_n_best(self.searched, batch["source"].to(self.device),
+                                  batch["source_lengths"].to(self.device), self.vocab.start_id,
+                                  self.vocab.end_id, self.max_length, decode, n)
+            for i, hypotheses in zip(chunk, found, strict=True):
+                results[i] = [self.translation(texts[i], h) for h in hypotheses]
+        return results
 
     def translate_each(self, texts: Sequence[str],
                        beam_width: int | None = None) -> list[Translation | AttnkitError]:

@@ -1,0 +1,82 @@
+"""The runtime that runs a trained model: torch (a checkpoint) or ONNX Runtime (an export).
+
+`attnkit export RUN --format onnx --output model.onnx` writes the pipeline's graphs
+(`pipelines/<name>/export.py`) with the run's description; `model.onnx` is then accepted
+wherever a RUN is, and runs under ONNX Runtime. `--runtime onnx` with a run folder or
+checkpoint exports it into a temporary folder first (fp32; it takes seconds to a minute, so
+export once with `attnkit export` to run it often); `--runtime torch` refuses an .onnx file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from types import ModuleType
+
+from attnkit.engine.checkpoint import FORMAT_VERSION, Checkpoint, load_checkpoint
+from attnkit.engine.onnx_files import is_onnx_file, require
+from attnkit.engine.onnx_runtime import is_onnx_checkpoint
+from attnkit.errors import AttnkitError
+from attnkit.pipelines.run_checkpoint import recorded_pipeline
+
+RUNTIMES = ("torch", "onnx")
+EXPORTING_PIPELINES = ("classify", "seq2seq", "img2seq")
+
+
+def export_module(checkpoint: Checkpoint) -> ModuleType:
+    """The `export` module of the pipeline that wrote `checkpoint`."""
+    pipeline = recorded_pipeline(checkpoint.meta)
+    if pipeline not in EXPORTING_PIPELINES:
+        raise AttnkitError(f"{checkpoint.path} was trained by task {pipeline!r}, which has no "
+                           "ONNX export")
+    return importlib.import_module(f"attnkit.pipelines.{pipeline}.export")
+
+
+def write_onnx(checkpoint: Checkpoint, output: Path, int8: bool = False) -> list[Path]:
+    """The checkpoint's model as ONNX files (`output`, and `X.step.onnx` beside it for
+    step-decoded models) holding its meta; int8 only where the pipeline allows it."""
+    from attnkit.engine.onnx_export import write_export
+
+    if is_onnx_checkpoint(checkpoint):
+        raise AttnkitError(f"{checkpoint.path} is an ONNX export already; export the run "
+                           "folder or checkpoint it came from")
+    module = export_module(checkpoint)
+    if int8 and not getattr(module, "INT8", False):
+        raise AttnkitError(f"--int8 quantises classifiers only; {checkpoint.path} holds a "
+                           f"{recorded_pipeline(checkpoint.meta)} model (export it in fp32)")
+    header = {"format_version": FORMAT_VERSION,
+              **{key: checkpoint.header[key] for key in ("meta", "epoch", "metrics")
+                 if key in checkpoint.header},
+              "exported_from": str(checkpoint.path)}
+    return write_export(module.onnx_export(checkpoint), output, header, int8)
+
+
+@contextlib.contextmanager
+def runtime_checkpoint(path: Path, runtime: str | None) -> Iterator[Path]:
+    """The file a command loads for `runtime` ("torch", "onnx" or None: as the file is):
+    `path` itself, or for "onnx" and a torch checkpoint, an export of it in a temporary
+    folder that lasts as long as the context."""
+    if runtime not in (None, *RUNTIMES):
+        raise AttnkitError(f"--runtime must be one of {', '.join(RUNTIMES)}, got {runtime!r}")
+    if is_onnx_file(path):
+        if runtime == "torch":
+            raise AttnkitError(f"{path} is an ONNX export, which runs under ONNX Runtime: drop "
+                               "--runtime torch, or give the run folder or checkpoint")
+        yield path
+        return
+    if runtime != "onnx":
+        yield path
+        return
+    require("onnxruntime", "--runtime onnx")  # before an export that could not run
+    checkpoint = load_checkpoint(path)
+    predictor = importlib.import_module(
+        export_module(checkpoint).__name__.rpartition(".")[0] + ".predictor")
+    if hasattr(predictor, "inference_checkpoint"):
+        checkpoint = predictor.inference_checkpoint(checkpoint)
+    with tempfile.TemporaryDirectory(prefix="attnkit-onnx-") as folder:
+        output = Path(folder) / f"{Path(path).stem}.onnx"
+        write_onnx(checkpoint, output)
+        yield output

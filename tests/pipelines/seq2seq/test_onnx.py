@@ -1,0 +1,118 @@
+"""`attnkit export --format onnx` of seq2seq runs: the encoder and step graphs compute what the
+torch model computes, the searches over them translate as the torch model does, the CLI runs
+an export like a run, and what cannot work fails in one line."""
+
+import pytest
+import torch
+from torch.testing import assert_close
+
+from attnkit.cli import main
+from attnkit.data.dates import generate_date_pairs
+from attnkit.data.seq_batches import encode_sources
+from attnkit.pipelines.seq2seq.predictor import Translator
+
+from .runs import addition_pairs
+
+TOLERANCE = {"atol": 1e-4, "rtol": 0.0}
+
+
+def export(run_dir, folder, name):
+    path = folder / f"{name}.onnx"
+    assert main(["export", str(run_dir), "--format", "onnx", "--output", str(path)]) == 0
+    return path
+
+
+@pytest.fixture(scope="module")
+def exported(date_run, tmp_path_factory):
+    return export(date_run, tmp_path_factory.mktemp("onnx"), "dates")
+
+
+def dates(translator, count, seed):
+    """`count` generated dates whose characters the tiny run has seen."""
+    sources, _ = generate_date_pairs(4 * count, seed=seed)
+    known = set(translator.vocab.tokens)
+    return [text for text in sources if set(text) <= known][:count]
+
+
+def one_line_error(capsys):
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and err.count("\n") == 1, err
+    return err
+
+
+def test_export_writes_the_encoder_and_the_step_graph(exported, capsys):
+    assert exported.is_file() and exported.with_name("dates.step.onnx").is_file()
+
+
+def test_encoder_and_decoder_steps_equal_torch_on_100_dates(date_run, exported):
+    reference, onnx = Translator.from_checkpoint(date_run), Translator.from_checkpoint(exported)
+    sources = dates(reference, 100, seed=5)
+    batch = encode_sources([reference.check(text) for text in sources],
+                           reference.recipe.model.reverse_source)
+    source, lengths = batch["source"], batch["source_lengths"]
+    with torch.no_grad():
+        memory = reference.model.encode(source, lengths)
+        state = reference.model.initial_state(memory)
+    found_memory = onnx.model.encode(source, lengths)
+    found_state = onnx.model.initial_state(found_memory)
+    for name, expected in zip(("outputs", "mask", "final_hidden"), memory, strict=True):
+        assert_close(found_memory.tensors[name], expected, **TOLERANCE)
+    tokens = torch.full((100,), reference.vocab.start_id)
+    for _ in range(4):  # both fed the torch model's choices
+        with torch.no_grad():
+            log_probs, state, weights = reference.model.decode_step(tokens, state, memory)
+        found, found_state, found_weights = onnx.model.decode_step(tokens, found_state,
+                                                                   found_memory)
+        assert_close(found, log_probs, **TOLERANCE)
+        assert_close(found_weights, weights, **TOLERANCE)
+        for part, expected in zip(found_state, state, strict=True):
+            assert_close(part, expected, **TOLERANCE)
+        tokens = log_probs.argmax(dim=-1)
+
+
+@pytest.mark.parametrize("beam, count", [(1, 100), (3, 20)])
+def test_searches_over_the_graphs_translate_as_torch(date_run, exported, beam, count):
+    reference = Translator.from_checkpoint(date_run)
+    sources = dates(reference, count, seed=6)
+    expected = reference.translate(sources, beam)
+    found = Translator.from_checkpoint(exported).translate(sources, beam)
+    assert [t.output for t in found] == [t.output for t in expected]
+    for mine, theirs in zip(found, expected, strict=True):
+        assert mine.score == pytest.approx(theirs.score, abs=1e-4)
+        assert_close(torch.from_numpy(mine.attention), torch.from_numpy(theirs.attention),
+                     **TOLERANCE)
+
+
+def test_translate_and_eval_read_an_export_as_a_run(date_run, exported, capsys):
+    texts = ["3/12/11", "September 27, 1994", "1 feb 2003"]
+    printed = []
+    for run in (date_run, exported):
+        assert main(["translate", str(run), *texts, "--no-text-heatmap"]) == 0
+        assert main(["eval", str(run)]) == 0
+        printed.append(capsys.readouterr().out)
+    assert printed[0] == printed[1]
+
+
+def test_a_model_without_attention_exports_and_translates_alike(peeky_file_run,
+                                                                tmp_path):
+    path = export(peeky_file_run, tmp_path, "peeky")
+    sources = [source for source, _ in addition_pairs()][:100]
+    expected = Translator.from_checkpoint(peeky_file_run).translate(sources)
+    found = Translator.from_checkpoint(path).translate(sources)
+    assert [t.output for t in found] == [t.output for t in expected]
+    assert all(t.attention is None for t in found)
+    assert [t.score for t in found] == pytest.approx([t.score for t in expected], abs=1e-4)
+
+
+def test_what_an_export_cannot_do_fails_in_one_line(date_run, exported, tmp_path, capsys):
+    capsys.readouterr()
+    assert main(["export", str(date_run), "--format", "onnx", "--int8",
+                 "--output", str(tmp_path / "int8.onnx")]) == 1
+    assert "--int8 quantises classifiers only" in one_line_error(capsys)
+    assert not (tmp_path / "int8.onnx").exists()
+    assert main(["translate", str(exported), "3/12/11", "--runtime", "torch"]) == 1
+    assert "runs under ONNX Runtime" in one_line_error(capsys)
+    assert main(["translate", str(exported.with_name("dates.step.onnx")), "3/12/11"]) == 1
+    assert "give its dates.onnx instead" in one_line_error(capsys)
+    assert main(["export", str(exported), "--output", str(tmp_path / "w.safetensors")]) == 1
+    assert "is an ONNX export already" in one_line_error(capsys)
