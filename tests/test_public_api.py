@@ -3,17 +3,14 @@ against the CLI they stand for (same run files, same outputs)."""
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import json
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import pytest
-import torch
 
 import attnkit
 from attnkit.cli import main
@@ -22,6 +19,8 @@ from attnkit.pipelines.classify.predictor import Prediction, TextClassifier
 from attnkit.pipelines.img2seq.predictor import ImageReader, Reading
 from attnkit.pipelines.seq2seq.predictor import Translation, Translator
 
+from .threads import one_thread
+
 # a date model that trains in about a second (one epoch on 300 generated dates)
 TINY_DATES = {"data.train_size": 300, "data.val_size": 40, "data.test_size": 40,
               "model.hidden_size": 32, "model.embedding_size": 8, "train.epochs": 1,
@@ -29,15 +28,6 @@ TINY_DATES = {"data.train_size": 300, "data.val_size": 40, "data.test_size": 40,
 DATES = ["3/12/11", "September 27, 1994", "1 feb 2003"]
 
 
-@contextlib.contextmanager
-def one_thread() -> Iterator[None]:
-    """Tiny models run fastest on one thread, above all on a busy machine."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(threads)
 
 
 @pytest.fixture(autouse=True)

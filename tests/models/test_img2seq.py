@@ -17,11 +17,8 @@ MOLECULES = ["CCO", "c1ccccc1", "CC(=O)Nc1ccc(O)cc1", "ClCCBr", "CN1CCCC1c1cccnc
 
 
 @pytest.fixture(autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)  # the small per-step ops only lose from threads on shared cores
+def _single_thread(one_thread):
     yield
-    torch.set_num_threads(threads)
 
 
 def images(count: int, size: int = 64) -> torch.Tensor:

@@ -102,14 +102,6 @@ def test_bad_configs():
         AttentionSeq2seq(V, Seq2seqConfig(attention="nope"))
 
 
-@pytest.fixture
-def one_thread():
-    """Tiny models run faster on one thread, above all on a loaded machine."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
 
 def test_tiny_attention_model_overfits(one_thread):
     from attnkit.data.char_vocab import CharVocabulary

@@ -5,18 +5,15 @@ plain attention model: the round-trip tests cover both."""
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import os
 import tempfile
-from collections.abc import Iterator
 from pathlib import Path
-
-import torch
 
 from attnkit.cli import main
 
 from ...data.imdb_slice import slice_data_dir
+from ...threads import one_thread  # noqa: F401  (re-exported to the tests)
 
 # 6 epochs of batch 32 at lr 0.01: the attention model leaves chance (0.46 -> 0.72 validation
 # accuracy on the slice; at 2 epochs of batch 64 it never did), so the tests of the attention
@@ -27,16 +24,6 @@ TINY = ["data.vocab_size=3000", "data.max_length=80", "model.embedding_size=32",
         "data.ngram_order=2"]
 
 
-@contextlib.contextmanager
-def one_thread() -> Iterator[None]:
-    """Tiny models gain nothing from more threads, and on a busy machine (CI, shared cores)
-    OpenMP threads waiting for each other make them many times slower."""
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(previous)
 
 
 @functools.lru_cache(maxsize=1)

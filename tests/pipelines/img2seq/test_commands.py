@@ -3,7 +3,6 @@ import os
 from pathlib import Path
 
 import pytest
-import torch
 from PIL import Image
 
 from attnkit.cli import main
@@ -25,13 +24,6 @@ TINY = ["model.image_size=64", "render.image_size=64", "model.encoder_channels=[
 def overrides(*values: str) -> list[str]:
     return [part for value in [*TINY, *values] for part in ("--set", value)]
 
-
-@pytest.fixture(scope="module")
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)  # per-step decoder ops only lose from threads on shared cores
-    yield
-    torch.set_num_threads(threads)
 
 
 @pytest.fixture(scope="module")

@@ -21,13 +21,6 @@ MOLECULES = ["CCO", "c1ccccc1", "CC(=O)O", "CCN", "OCC(O)CO", "CCCl"]
 TOLERANCE = {"atol": 1e-4, "rtol": 0.0}
 
 
-@pytest.fixture(scope="module")
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)  # per-step decoder ops only lose from threads on shared cores
-    yield
-    torch.set_num_threads(threads)
-
 
 @pytest.fixture(scope="module")
 def files(tmp_path_factory):

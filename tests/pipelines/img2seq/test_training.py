@@ -77,13 +77,6 @@ def test_loss_adds_each_signal_with_its_weight():
     torch.testing.assert_close(plain, padded_cross_entropy(scored.logits, batch["target_out"]))
 
 
-@pytest.fixture
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)  # small per-step ops only lose from threads on shared cores
-    yield
-    torch.set_num_threads(threads)
-
 
 @pytest.mark.parametrize("weight, on_atom", [(1.0, 0.9), (0.0, None)])
 def test_tiny_model_learns_to_look_at_the_atoms_it_writes(weight, on_atom, one_thread):

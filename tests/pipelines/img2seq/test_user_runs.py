@@ -69,13 +69,6 @@ def one_line_error(capsys: pytest.CaptureFixture[str]) -> str:
     return err
 
 
-@pytest.fixture(scope="module")
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)  # per-step decoder ops only lose from threads on shared cores
-    yield
-    torch.set_num_threads(threads)
-
 
 @pytest.fixture(scope="module")
 def files(tmp_path_factory) -> Files:

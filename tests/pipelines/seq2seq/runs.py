@@ -3,13 +3,11 @@ and a small file of addition pairs for `attnkit train seq2seq --data`."""
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
 from pathlib import Path
 
-import torch
-
 from attnkit.cli import main
+
+from ...threads import one_thread  # noqa: F401  (re-exported to the tests)
 
 TINY = ["--set", "data.train_size=300", "--set", "data.val_size=40", "--set",
         "data.test_size=40", "--set", "model.hidden_size=32", "--set", "model.embedding_size=8",
@@ -42,12 +40,3 @@ def train_additions(run_dir: Path, *options: str) -> Path:
     return run_dir
 
 
-@contextlib.contextmanager
-def one_thread() -> Iterator[None]:
-    """Tiny models run faster on one thread, above all on a loaded machine."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(threads)
