@@ -13,7 +13,11 @@ process instead, through the LSTM time loops only.
     .venv/bin/python bench/numpy_engine.py                    # 4 epochs
     .venv/bin/python bench/numpy_engine.py --epochs 1 --processes 1 --workers 1 --blas-threads 2
 
-Learning rate: LR_CHOICE
+Learning rate: 8e-3 with cosine decay by default, chosen on the validation pairs (seed 0, after 4
+epochs): 3e-3 gave 99.80 % validation exact match, 8e-3 99.96 % (test, reported only: 99.84 and
+99.94 %). The book's constant 1e-3 learns this harder generated set (many formats, years
+1900-2099) more slowly (`--lr 1e-3 --schedule none`). An earlier choice of 8e-3 compared seeds
+on what was the test split; this one does not look at it.
 
 Wall times on a shared machine are noisy; the load average before and after is reported.
 `bench/numpy_floor.py` times the same epoch with only its matrix products and exps, the least
