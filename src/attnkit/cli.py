@@ -164,8 +164,12 @@ def export_weights(args: argparse.Namespace) -> None:
                            "(add --int8 for int8 weights)")
     if args.int8 and args.format != "onnx":
         raise AttnkitError("--int8 is an ONNX Runtime quantisation: add --format onnx")
-    if output.exists() and not args.overwrite:
-        raise AttnkitError(f"{output} exists; pass --overwrite to replace it")
+    # an ONNX export of a step-decoded model also writes X.step.onnx (engine/onnx_export.py)
+    targets = [output, output.with_name(f"{output.stem}.step.onnx")] if args.format == "onnx" \
+        else [output]
+    existing = [target for target in targets if target.exists()]
+    if existing and not args.overwrite:
+        raise AttnkitError(f"{existing[0]} exists; pass --overwrite to replace it")
     check_writable(output)
     path = resolve_checkpoint(args.run)
     if path.suffix == ".onnx":

@@ -116,3 +116,14 @@ def test_what_an_export_cannot_do_fails_in_one_line(date_run, exported, tmp_path
     assert "give its dates.onnx instead" in one_line_error(capsys)
     assert main(["export", str(exported), "--output", str(tmp_path / "w.safetensors")]) == 1
     assert "is an ONNX export already" in one_line_error(capsys)
+
+
+def test_an_existing_step_graph_is_not_replaced_without_overwrite(date_run, tmp_path, capsys):
+    step = tmp_path / "dates.step.onnx"
+    step.write_bytes(b"someone else's file")
+    arguments = ["export", str(date_run), "--format", "onnx", "--output",
+                 str(tmp_path / "dates.onnx")]
+    assert main(arguments) == 1
+    assert f"{step} exists; pass --overwrite" in one_line_error(capsys)
+    assert step.read_bytes() == b"someone else's file"
+    assert not (tmp_path / "dates.onnx").exists()
