@@ -3,7 +3,6 @@
 import multiprocessing
 import os
 import signal
-import time
 
 import numpy as np
 import pytest
@@ -114,7 +113,9 @@ def dying(how):
 @pytest.mark.parametrize("how, code", [("SIGKILL", r"-9, killed by SIGKILL"), ("exit", "0")])
 def test_a_worker_that_dies_in_a_step_is_reported_at_once(monkeypatch, how, code):
     """Worker 1 ends while the parent waits for it at the barrier."""
-    monkeypatch.setattr(data_parallel, "BARRIER_TIMEOUT_SECONDS", 30.0)  # a hang fails fast
+    # the death is reported by the watcher, with the worker's exit code; waiting out the
+    # barrier instead would end in another message (after 30 s, where users wait 600 s)
+    monkeypatch.setattr(data_parallel, "BARRIER_TIMEOUT_SECONDS", 30.0)
     vocab, batches = date_batches()
     model = AttentionSeq2seq(len(vocab), 8, 16, seed=0)
     parent, forward = os.getpid(), model.forward
@@ -127,11 +128,10 @@ def test_a_worker_that_dies_in_a_step_is_reported_at_once(monkeypatch, how, code
     progress, workers = recording_workers(lambda: trainer)
     trainer = DataParallelTrainer(model, Adam(lr=0.01), pad_id=vocab.pad_id, processes=2,
                                   progress=progress)
-    started = time.monotonic()
     with pytest.raises(AttnkitError, match=rf"data-parallel worker 1 \(pid \d+\) ended during "
                        rf"the epoch with exit code {code}$") as error:
         trainer.train_epoch(batches)
-    assert error.type is AttnkitError and time.monotonic() - started < 5
+    assert error.type is AttnkitError
     assert len(workers) == 1 and not workers[0].is_alive()
 
 
@@ -148,11 +148,10 @@ def test_a_worker_killed_between_steps_is_reported_when_sent_a_batch(monkeypatch
         yield from batches[1:]
     trainer = DataParallelTrainer(model, Adam(lr=0.01), pad_id=vocab.pad_id, processes=3,
                                   progress=kill_worker_2_after_one_batch)
-    started = time.monotonic()
     with pytest.raises(AttnkitError, match=r"data-parallel worker 2 \(pid \d+\) ended during "
                        r"the epoch with exit code -9, killed by SIGKILL$"):
         trainer.train_epoch(batches)
-    assert time.monotonic() - started < 5 and trainer.step == 1
+    assert trainer.step == 1
 
 
 def test_a_worker_that_ends_badly_after_the_last_step_fails_the_epoch(monkeypatch):

@@ -34,13 +34,13 @@ def run(scenario, window_s=0.2, max_batch=4, max_queued=100):
 
 
 def test_a_lone_request_does_not_wait_for_the_window():
+    """With an hour-long window, a lone request that waited for company would never come back
+    inside the guard (a liveness guard, not a speed threshold)."""
     async def scenario(batcher, calls):
-        started = time.monotonic()
-        answer = await batcher.submit(["a"])
-        return answer, time.monotonic() - started
+        return await asyncio.wait_for(batcher.submit(["a"]), timeout=60)
 
-    (answer, seconds), calls = run(scenario, window_s=2.0)
-    assert answer == [{"output": "A"}] and calls == [["a"]] and seconds < 1.0
+    answer, calls = run(scenario, window_s=3600.0)
+    assert answer == [{"output": "A"}] and calls == [["a"]]
 
 
 def test_overlapping_jobs_share_calls_up_to_max_batch_in_order():
