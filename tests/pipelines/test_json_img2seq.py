@@ -15,6 +15,8 @@ from attnkit.data.molecule_render import RenderConfig, render_smiles
 from attnkit.data.smiles_tokenizer import tokenize
 from attnkit.pipelines.img2seq.predictor import ImageReader
 
+from .img2seq.scoring import output_log_probability
+
 pytest.importorskip("rdkit")
 MOLECULES = {"paracetamol": "CC(=O)Nc1ccc(O)cc1", "ethanol": "CCO", "aspirin":
              "CC(=O)Oc1ccccc1C(=O)O"}
@@ -52,17 +54,6 @@ def canonical(smiles: str) -> str | None:
     return None if molecule is None else Chem.MolToSmiles(molecule)
 
 
-def log_probability(reader: ImageReader, image: Path, text: str) -> float:
-    """The log-probability the model gives `text` (its tokens, then the end token)."""
-    canvas, _ = reader.load_placed(image)
-    ids = reader.vocab.encode(tokenize(text, reader.recipe.data.tokenizer))
-    target_in = torch.tensor([[reader.vocab.start_id, *ids]])
-    target_out = torch.tensor([[*ids, reader.vocab.end_id]])
-    with torch.no_grad():
-        logits = reader.model(torch.from_numpy(canvas)[None], target_in).logits
-    return float(logits.float().log_softmax(-1).gather(-1, target_out.unsqueeze(-1)).sum())
-
-
 def test_json_holds_what_the_text_output_says_errors_in_place(images, tmp_path, capsys):
     notes = tmp_path / "notes.png"
     notes.write_text("hello")
@@ -98,7 +89,7 @@ def test_n_best_lists_are_ranked_scored_and_start_with_the_beam_output(reader, i
         ranks = [a["normalized_score"] for a in alternatives]
         assert ranks == sorted(ranks, reverse=True)
         for alternative in alternatives:
-            score = log_probability(reader, image, alternative["smiles"])
+            score = output_log_probability(reader, image, alternative["smiles"])
             assert alternative["score"] == pytest.approx(score, abs=2e-4)
             assert alternative["confidence"] == pytest.approx(math.exp(score), abs=1e-4)
             tokens = tokenize(alternative["smiles"], "smiles")

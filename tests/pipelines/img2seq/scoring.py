@@ -13,17 +13,21 @@ from attnkit.pipelines.img2seq.predictor import ImageReader
 
 
 def output_probability(checkpoint: str | Path, image_path: str | Path, text: str) -> float:
-    """The probability the model gives `text` (its tokens, then the end token) for the image:
-    one teacher-forced forward pass, the log-probabilities of those tokens summed."""
-    reader = ImageReader.from_checkpoint(checkpoint)
+    """The probability the model gives `text` for the image (see `output_log_probability`)."""
+    return math.exp(output_log_probability(ImageReader.from_checkpoint(checkpoint), image_path,
+                                           text))
+
+
+def output_log_probability(reader: ImageReader, image_path: str | Path, text: str) -> float:
+    """The log-probability the model gives `text` (its tokens, then the end token) for the
+    image: one teacher-forced forward pass, the log-probabilities of those tokens summed."""
     image, _ = reader.load_placed(image_path)
     ids = reader.vocab.encode(tokenize(text, reader.recipe.data.tokenizer))
     target_in = torch.tensor([[reader.vocab.start_id, *ids]])
     target_out = torch.tensor([[*ids, reader.vocab.end_id]])
     with torch.no_grad():
         logits = reader.model(torch.from_numpy(image)[None], target_in).logits
-    chosen = logits.log_softmax(-1).gather(-1, target_out.unsqueeze(-1))
-    return math.exp(float(chosen.sum()))
+    return float(logits.float().log_softmax(-1).gather(-1, target_out.unsqueeze(-1)).sum())
 
 
 def morgan_tanimoto(prediction: str, reference: str) -> float:
