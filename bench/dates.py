@@ -6,6 +6,10 @@ and held-out exact match after each epoch on 5,000 pairs disjoint from training;
 greedy decoding throughput of the attention model (dates/s) on the 5,000 test pairs.
 
     .venv/bin/python bench/dates.py [--epochs 3] [--models plain,peeky,attention]
+
+`--from-run RUN` (a run, checkpoint or shipped name such as `dates`) trains nothing: it measures
+that model's greedy throughput on the recipe's 5,000 test pairs under each runtime, torch and
+ONNX Runtime (fp32, exported to a temporary folder first).
 """
 
 from __future__ import annotations
@@ -21,7 +25,9 @@ from pathlib import Path
 
 import torch
 
+from attnkit.engine.checkpoint import resolve_checkpoint
 from attnkit.engine.sequence_metrics import exact_match
+from attnkit.pipelines.runtimes import RUNTIMES, runtime_checkpoint
 from attnkit.pipelines.seq2seq.data import build_splits, build_vocabulary
 from attnkit.pipelines.seq2seq.predictor import Translator
 from attnkit.pipelines.seq2seq.recipe import Seq2seqRecipe
@@ -51,9 +57,20 @@ def main() -> None:
     parser.add_argument("--decode-batch", type=int, default=500, help="greedy batch size")
     parser.add_argument("--set", dest="overrides", action="append", default=[],
                         help="recipe override, e.g. train.lr=0.005")
+    parser.add_argument("--from-run", metavar="RUN", help="measure this model under each runtime "
+                        "instead of training")
     args = parser.parse_args()
     recipe = load_recipe(Seq2seqRecipe, "dates", [f"train.epochs={args.epochs}", *args.overrides])
     splits = build_splits(recipe.data)
+    if args.from_run:
+        report = {"run": args.from_run, "torch_threads": torch.get_num_threads()}
+        for runtime in RUNTIMES:
+            with runtime_checkpoint(resolve_checkpoint(args.from_run), runtime) as path:
+                report[f"greedy_{runtime}"] = greedy_throughput(
+                    Translator.from_checkpoint(path), splits.test_sources, splits.test_targets,
+                    args.repeats, args.decode_batch)
+        print(json.dumps(report, indent=1))
+        return
     vocab = build_vocabulary(splits)
     report: dict = {"torch_threads": torch.get_num_threads(), "recipe": recipe_to_dict(recipe),
                     "train_pairs": len(splits.train_sources),

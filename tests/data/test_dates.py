@@ -10,6 +10,7 @@ from attnkit.data.dates import (
     is_iso_date,
     next_date_characters,
     ordinal,
+    prefix_class,
     write_date,
 )
 from attnkit.errors import AttnkitError
@@ -104,6 +105,24 @@ def test_bad_year_range():
 ])
 def test_next_date_characters_lead_only_to_calendar_dates(prefix, following):
     assert next_date_characters(prefix, 1900, 2099) == following
+
+
+def test_prefixes_of_one_class_continue_alike():
+    """Every prefix of every date from 1895 to 2105 (and a few that are no date's), grouped
+    by class within 1900-2099: one class, one set of next characters, one answer to 'is this
+    a whole date' (the classes let a search work the grammar out once per class)."""
+    prefixes = {""}
+    day = datetime.date(1895, 1, 1)
+    while day.year <= 2105:
+        text = day.isoformat()
+        prefixes.update(text[:n] for n in range(1, 11))
+        day += datetime.timedelta(days=1)
+    prefixes.update({"20x", "2000-1x", "2000-13", "2000-02-30", "1899-02-2", "abcd-"})
+    seen: dict[str, tuple[str, bool]] = {}
+    for prefix in sorted(prefixes):
+        answer = (next_date_characters(prefix, 1900, 2099), is_iso_date(prefix, 1900, 2099))
+        assert seen.setdefault(prefix_class(prefix, 1900, 2099), answer) == answer, prefix
+    assert 1_000 < len(seen) < 3_000  # ~79,000 prefixes, ~2,000 classes
 
 
 def test_whole_dates_in_the_year_range():

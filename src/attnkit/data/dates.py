@@ -197,6 +197,21 @@ def date_starts_with(prefix: str, first_year: int, last_year: int) -> bool:
     return any(f"{day:02d}".startswith(prefix[8:]) for day in range(1, last_day + 1))
 
 
+def prefix_class(prefix: str, first_year: int = 1, last_year: int = 9999) -> str:
+    """A name shared by prefixes that every date continues alike: the same characters may
+    follow them (`next_date_characters`) and they are whole dates alike (`is_iso_date`).
+
+    Past the year, only three things about it matter: whether it is a year of the range, and
+    whether it is a leap year (February's last day); so "2024-0" and "1996-0" share a class,
+    and a search's grammar is computed once per class, not once per date."""
+    year = prefix[:4]
+    if len(prefix) <= 4 or not year.isdigit():
+        return prefix
+    in_range = first_year <= int(year) <= last_year
+    leap = calendar.isleap(int(year)) if int(year) > 0 else False
+    return f"{'in' if in_range else 'out'}-{'leap' if leap else 'common'}:{prefix[4:]}"
+
+
 def is_iso_date(text: str, first_year: int = 1, last_year: int = 9999) -> bool:
     """Whether `text` is a whole `YYYY-MM-DD` calendar date in the year range."""
     return len(text) == len(ISO_TEMPLATE) and date_starts_with(text, first_year, last_year)

@@ -78,10 +78,14 @@ class GrammarDecoder(RestrictedDecoder):
         self.allowed, self.end_id = allowed, end_id
 
     def restrict(self, log_probs: Tensor, prefixes: list[list[int]], rows: list[int]) -> None:
-        keep = torch.zeros_like(log_probs, dtype=torch.bool)
-        for b, prefix in enumerate(prefixes):
-            if self.end_id in prefix:
-                keep[b] = True
-            else:
-                keep[b, list(self.allowed(tuple(prefix)))] = True
-        log_probs.masked_fill_(~keep, float("-inf"))
+        masks: dict[tuple[int, ...] | None, Tensor] = {}  # allowed ids -> a row to keep
+
+        def row(ids: tuple[int, ...] | None) -> Tensor:
+            if ids not in masks:
+                masks[ids] = torch.zeros(log_probs.shape[1], dtype=torch.bool)
+                masks[ids][slice(None) if ids is None else list(ids)] = True
+            return masks[ids]
+
+        keep = torch.stack([row(None if self.end_id in prefix else
+                                tuple(self.allowed(tuple(prefix)))) for prefix in prefixes])
+        log_probs.masked_fill_(~keep.to(log_probs.device), float("-inf"))

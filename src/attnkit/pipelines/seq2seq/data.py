@@ -12,7 +12,12 @@ from pathlib import Path
 from torch.utils.data import DataLoader
 
 from attnkit.data.char_vocab import CharVocabulary
-from attnkit.data.dates import generate_date_splits, is_iso_date, next_date_characters
+from attnkit.data.dates import (
+    generate_date_splits,
+    is_iso_date,
+    next_date_characters,
+    prefix_class,
+)
 from attnkit.data.loaders import bucketed_loader, sorted_loader
 from attnkit.data.seq_batches import PairCollator, SequencePairs
 from attnkit.data.seq_files import PairSplits, load_pairs
@@ -60,7 +65,8 @@ def build_vocabulary(splits: PairSplits, resumed_run: Path | None = None) -> Cha
 def output_grammar(recipe: Seq2seqRecipe,
                    vocab: CharVocabulary) -> Callable[[tuple[int, ...]], list[int]] | None:
     """`allowed(prefix)` -> the token ids that may follow the output tokens `prefix` under
-    `recipe.decode.grammar` (the end token where a whole date is written); None for "none"."""
+    `recipe.decode.grammar` (the end token where a whole date is written); None for "none".
+    Each `prefix_class` is worked out once."""
     if recipe.decode.grammar == "none":
         return None
     missing = sorted(set("0123456789-") - set(vocab.tokens))
@@ -70,11 +76,16 @@ def output_grammar(recipe: Seq2seqRecipe,
     data = recipe.data
     years = (data.first_year, data.last_year) if data.source == "dates" else (1, 9999)
     index = {token: i for i, token in enumerate(vocab.tokens)}
+    known: dict[str, tuple[int, ...]] = {}  # prefix_class -> allowed ids
 
-    def allowed(prefix: tuple[int, ...]) -> list[int]:
+    def allowed(prefix: tuple[int, ...]) -> tuple[int, ...]:
         text = "".join(vocab.tokens[i] for i in prefix)
-        following = [index[character] for character in next_date_characters(text, *years)]
-        return following + [vocab.end_id] if is_iso_date(text, *years) else following
+        name = prefix_class(text, *years)
+        if name not in known:
+            following = [index[character] for character in next_date_characters(text, *years)]
+            known[name] = tuple(following + [vocab.end_id] if is_iso_date(text, *years)
+                                else following)
+        return known[name]
 
     return allowed
 
