@@ -6,11 +6,15 @@ selected on it). A recipe without a validation share (data.validation_fraction=0
 all 25,000 reviews, as the Keras tutorial does; it must then monitor a training metric.
 A recipe with data.ngram_order stacks the n-gram branch after training (included in the
 total training time) and reports the stacked model's validation metrics.
-Then, with the best checkpoint: test accuracy, batched inference throughput at
-batch 256 (model only, on encoded reviews, and end to end from raw text), and single-review
+Then, with the best checkpoint: test accuracy, batched inference throughput
+(model only, on encoded reviews, and end to end from raw text), and single-review
 latency (end to end); then the same for the best checkpoint exported to ONNX and run under ONNX
 Runtime, in fp32 (`onnx_fp32_*`) and with int8 weights (`onnx_int8_*`, dynamic quantisation),
 each with its own test accuracy (reported only).
+
+Torch runs batches of 256; ONNX Runtime runs the batch size and concurrency `OnnxModule` chooses.
+`--from-run RUN` skips training and measures a run trained with the recipe (a shipped model's
+run, say).
 
 Usage: ATTNKIT_DATA=../shared/data .venv/bin/python bench/imdb.py --recipe imdb [--set k=v]
 Prints one JSON object. Never part of the test run.
@@ -34,7 +38,7 @@ import torch
 from attnkit.data.imdb import find_imdb_source, read_imdb
 from attnkit.data.sources import resolve_data_dir
 from attnkit.engine.checkpoint import load_checkpoint, read_header
-from attnkit.pipelines.classify.data import PreparedData, eval_loader, prepare_imdb
+from attnkit.pipelines.classify.data import eval_loader, prepare_imdb
 from attnkit.pipelines.classify.predictor import TextClassifier
 from attnkit.pipelines.classify.recipe import ClassifyRecipe
 from attnkit.pipelines.classify.training import ClassificationTraining, train_classifier
@@ -74,29 +78,35 @@ def parse_arguments() -> argparse.Namespace:
     parser.add_argument("--data-dir", help="data folder (default: $ATTNKIT_DATA)")
     parser.add_argument("--run-dir", type=Path, help="keep the run here (default: a temp dir)")
     parser.add_argument("--threads", type=int, help="torch CPU threads (default: torch's)")
+    parser.add_argument("--from-run", type=Path, metavar="RUN",
+                        help="measure inference only, on this run of the recipe (no training)")
     return parser.parse_args()
 
 
-def inference_numbers(classifier: TextClassifier, data: PreparedData, raw_texts: list[str]):
-    test = data.test
-    classifier.predict_encoded(test.take(range(BATCH)), BATCH)  # warm-up
+def inference_numbers(classifier: TextClassifier, texts: list[str], labels: list[int],
+                      batch: int) -> dict:
+    """Test accuracy, reviews/s on reviews the classifier encoded beforehand (model only) and
+    from raw text (end to end, every 5th review), and single-review latency, at `batch`."""
+    encoded = classifier.dataset([classifier.encode_lenient(text) for text in texts])
+    classifier.predict_encoded(encoded.take(range(batch)), batch)  # warm-up
     started = time.perf_counter()
-    predictions = classifier.predict_encoded(test, BATCH)
+    predictions = classifier.predict_encoded(encoded, batch)
     model_seconds = time.perf_counter() - started
     correct = sum(classifier.class_names.index(p.label) == label
-                  for p, label in zip(predictions, data.test.labels, strict=True))
-    sample = raw_texts[::5]
+                  for p, label in zip(predictions, labels, strict=True))
+    sample = texts[::5]
     started = time.perf_counter()
-    classifier.predict(sample, BATCH)
+    classifier.predict(sample, batch)
     end_to_end_seconds = time.perf_counter() - started
     latencies = []
-    for text in raw_texts[::500]:
+    for text in texts[::500]:
         started = time.perf_counter()
         classifier.predict([text])
         latencies.append(time.perf_counter() - started)
     return {
-        "test_accuracy_best_checkpoint": correct / len(test),
-        "inference_reviews_per_second_model": len(test) / model_seconds,
+        "test_accuracy_best_checkpoint": correct / len(texts),
+        "inference_batch": batch,
+        "inference_reviews_per_second_model": len(texts) / model_seconds,
         "inference_reviews_per_second_end_to_end": len(sample) / end_to_end_seconds,
         "end_to_end_reviews": len(sample),
         "single_review_latency_ms_median": 1000 * statistics.median(latencies),
@@ -104,9 +114,10 @@ def inference_numbers(classifier: TextClassifier, data: PreparedData, raw_texts:
     }
 
 
-def onnx_numbers(run_dir: Path, data: PreparedData, raw_texts: list[str]) -> dict:
+def onnx_numbers(run_dir: Path, texts: list[str], labels: list[int]) -> dict:
     """`inference_numbers` of the best checkpoint exported to ONNX, fp32 and int8, under ONNX
-    Runtime (as many threads as torch), keys prefixed onnx_fp32_ / onnx_int8_."""
+    Runtime at its own batch size and concurrency (`OnnxModule`), keys prefixed onnx_fp32_ /
+    onnx_int8_."""
     numbers = {}
     checkpoint = load_checkpoint(run_dir / "best.safetensors")
     with tempfile.TemporaryDirectory(prefix="attnkit-bench-onnx-") as folder:
@@ -117,23 +128,18 @@ def onnx_numbers(run_dir: Path, data: PreparedData, raw_texts: list[str]) -> dic
             numbers[f"onnx_{name}_export_seconds"] = time.perf_counter() - started
             numbers[f"onnx_{name}_file_megabytes"] = path.stat().st_size / 1e6
             classifier = TextClassifier.from_checkpoint(path, "cpu")
-            for key, value in inference_numbers(classifier, data, raw_texts).items():
+            found = inference_numbers(classifier, texts, labels, classifier.batch_size)
+            for key, value in found.items():
                 key = key.replace("inference_", "").replace("_best_checkpoint", "")
                 numbers[f"onnx_{name}_{key}"] = value
     return numbers
 
 
-def main() -> None:
-    args = parse_arguments()
-    if args.threads:
-        torch.set_num_threads(args.threads)
-    load_before = os.getloadavg()
-    recipe = load_recipe(ClassifyRecipe, args.recipe, args.overrides)
-    data_dir = resolve_data_dir(args.data_dir)
+def training_numbers(recipe: ClassifyRecipe, data_dir: Path, run_dir: Path) -> dict:
+    """Trains the recipe into `run_dir`: time, and accuracy per epoch (test: reported only)."""
     started = time.perf_counter()
     data = prepare_imdb(recipe.data, data_dir, recipe.train.seed)
     data_seconds = time.perf_counter() - started
-    run_dir = args.run_dir or Path(tempfile.mkdtemp(prefix="attnkit-bench-imdb-"))
     task = TestReporting(len(data.class_names), eval_loader(data.test, BATCH))
     if data.validation is None and recipe.train.monitor.startswith("val_"):
         raise SystemExit(f"error: without a validation share there is nothing to select on: "
@@ -142,12 +148,7 @@ def main() -> None:
     with contextlib.redirect_stdout(sys.stderr):  # progress lines; stdout is the JSON alone
         history = train_classifier(recipe, data, run_dir, {"kind": "imdb"}, task=task,
                                    validation=None if data.validation else task.test_loader)
-    total_training_seconds = time.perf_counter() - started
-    classifier = TextClassifier.from_checkpoint(run_dir, "cpu")
-    raw_test = read_imdb(find_imdb_source(data_dir))["test"].texts
-    result = {
-        "recipe": args.recipe,
-        "overrides": args.overrides,
+    return {
         "train_reviews": len(data.train),
         "validation_reviews": len(data.validation) if data.validation else 0,
         "test_reviews": len(data.test),
@@ -160,9 +161,30 @@ def main() -> None:
         "train_loss_per_epoch": [record["train_loss"] for record in history],
         "best_checkpoint_stacked_validation": read_header(
             run_dir / "best.safetensors").get("stacked_metrics"),
-        "total_training_seconds_with_evaluation": total_training_seconds,
-        **inference_numbers(classifier, data, raw_test),
-        **onnx_numbers(run_dir, data, raw_test),
+        "total_training_seconds_with_evaluation": time.perf_counter() - started,
+    }
+
+
+def main() -> None:
+    args = parse_arguments()
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    load_before = os.getloadavg()
+    recipe = load_recipe(ClassifyRecipe, args.recipe, args.overrides)
+    data_dir = resolve_data_dir(args.data_dir)
+    if args.from_run:
+        run_dir, trained = args.from_run, {"from_run": str(args.from_run)}
+    else:
+        run_dir = args.run_dir or Path(tempfile.mkdtemp(prefix="attnkit-bench-imdb-"))
+        trained = training_numbers(recipe, data_dir, run_dir)
+    classifier = TextClassifier.from_checkpoint(run_dir, "cpu")
+    test = read_imdb(find_imdb_source(data_dir))["test"]
+    result = {
+        "recipe": args.recipe,
+        "overrides": args.overrides,
+        **trained,
+        **inference_numbers(classifier, test.texts, test.labels, BATCH),
+        **onnx_numbers(run_dir, test.texts, test.labels),
         "settings": recipe_to_dict(recipe),
         "run_dir": str(run_dir),
         "machine": {"platform": platform.platform(), "processor": platform.processor(),

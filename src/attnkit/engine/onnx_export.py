@@ -10,6 +10,7 @@ call); `torch.ao.quantization` is deprecated and not used.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import tempfile
 from collections.abc import Callable
@@ -26,6 +27,7 @@ from attnkit.engine.exported_graphs import (
     rnn_while_loops,
 )
 from attnkit.engine.onnx_files import HEADER_KEY, HOST_PREFIX, ONNX_FORMAT_VERSION, require
+from attnkit.engine.onnx_lstm import translations, with_onnx_lstms
 from attnkit.errors import AttnkitError
 from attnkit.files import write_atomically
 
@@ -80,15 +82,17 @@ def write_export(export: OnnxExport, output: Path, header: dict[str, Any],
 
 def onnx_model(spec: GraphSpec) -> Any:
     """The ONNX ModelProto of a graph, through `torch.export`, with named inputs, outputs
-    and variable axes."""
+    and variable axes; masked LSTM encoders become ONNX `LSTM` nodes (`engine.onnx_lstm`)."""
     import torch
 
+    spec = dataclasses.replace(spec, module=with_onnx_lstms(spec.module))
     try:
         with quiet_exporter(), rnn_while_loops():  # the exporter decomposes again: keep loops
             program = export_program(spec)
             exported = torch.onnx.export(program, spec.example, dynamo=True,
                                          input_names=list(spec.inputs),
                                          output_names=list(spec.outputs),
+                                         custom_translation_table=translations(),
                                          opset_version=OPSET, optimize=True, verbose=False)
     except Exception as error:  # the exporter's errors are many types, all this one's failure
         first = str(error).strip().splitlines()[0] if str(error).strip() else ""
@@ -114,15 +118,19 @@ def name_axes(model: Any, spec: GraphSpec) -> None:
                 dim.dim_param = renames[dim.dim_param]
 
 
+INT8_OPERATORS = ["MatMul", "Gemm", "LSTM"]  # not Gather: an int8 embedding table is
+# dequantised whole at every call, which costs more than the lookup saves
+
+
 def quantize_int8(model: Any) -> Any:
     """ONNX Runtime's dynamic quantisation of a ModelProto: int8 weights for its matrix
-    products, LSTMs and embeddings; activations are quantised at run time."""
+    products and LSTMs (`INT8_OPERATORS`); activations are quantised at run time."""
     onnx = require("onnx", "int8 export")
     quantization = require("onnxruntime.quantization", "int8 export")
     with tempfile.TemporaryDirectory(prefix="attnkit-int8-") as folder, quiet_exporter():
         source, target = Path(folder) / "fp32.onnx", Path(folder) / "int8.onnx"
         onnx.save(model, source)
-        quantization.quantize_dynamic(source, target,
+        quantization.quantize_dynamic(source, target, op_types_to_quantize=INT8_OPERATORS,
                                       weight_type=quantization.QuantType.QInt8)
         return onnx.load(target)
 

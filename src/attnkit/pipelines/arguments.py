@@ -97,9 +97,11 @@ def add_run_arguments(parser: argparse.ArgumentParser, default_recipe: str) -> N
 
 
 def add_device_arguments(parser: argparse.ArgumentParser, default_device: str,
-                         batch_size: int | None = None, batch_help: str | None = None) -> None:
+                         batch_size: int | str | None = None,
+                         batch_help: str | None = None) -> None:
     """`--device` and `--runtime` for running a trained model, and `--batch-size` when
-    `batch_size` is given."""
+    `batch_size` is given (a number, or words saying how the command chooses it: then the
+    option's default is None)."""
     parser.add_argument("--device", default=default_device,
                         help=f"auto, cpu or cuda (default: {default_device})")
     parser.add_argument("--runtime", choices=("torch", "onnx"),
@@ -107,8 +109,11 @@ def add_device_arguments(parser: argparse.ArgumentParser, default_device: str,
                         "exported .onnx RUN, else torch; onnx with a torch run exports it to a "
                         "temporary folder first)")
     if batch_size is not None:
+        chosen = isinstance(batch_size, str)
         parser.add_argument("--batch-size", type=integer_from(1, MAX_BATCH_SIZE),
-                            default=batch_size, help=batch_help)
+                            default=None if chosen else batch_size,
+                            help=f"{batch_help or 'inputs per batch'} (default: "
+                            f"{batch_size})")
 
 
 def add_beam_argument(parser: argparse.ArgumentParser) -> None:

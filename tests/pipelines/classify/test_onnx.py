@@ -93,6 +93,23 @@ def test_predict_reads_an_export_as_it_reads_the_run(run, exported, capsys):
         assert mine.weights == pytest.approx(theirs.weights, abs=1e-5)
 
 
+def test_batches_run_at_once_give_what_one_at_a_time_gives(exported):
+    """An ONNX classifier runs `workers` batches at once (threads); the predictions are
+    those of one batch after another, each in its text's place."""
+    texts = slice_reviews()["test"].texts[:150]
+    classifier = TextClassifier.from_checkpoint(exported["fp32"], "cpu")  # int8 quantises
+    # activations with one scale per batch: other batches, slightly other answers
+    assert classifier.batch_size == 16
+    classifier.model.workers = 1
+    alone = classifier.predict(texts)
+    classifier.model.workers = 3
+    together = classifier.predict(texts, batch_size=7)
+    assert [p.label for p in together] == [p.label for p in alone]
+    for mine, theirs in zip(together, alone, strict=True):
+        assert mine.probabilities == pytest.approx(theirs.probabilities, abs=1e-5)
+        assert len(mine.weights) == len(theirs.weights)
+
+
 def test_runtime_onnx_exports_a_run_on_the_fly(run, exported, monkeypatch, capsys):
     """`predict RUN --runtime onnx` runs what `runtimes.write_onnx` writes (here: a copy of the
     export above, the export itself being tested there) from a temporary folder."""

@@ -57,6 +57,9 @@ __all__ = ["PIPELINE", "add_train_parsers", "add_eval_arguments", "evaluate",
 CHUNK = 1000  # texts of an --input file read and classified at once
 
 
+BATCH_DEFAULT = "256 on torch, 16 on ONNX Runtime"
+
+
 def add_train_parsers(runs: argparse._SubParsersAction) -> None:
     imdb = runs.add_parser("imdb", help="sentiment classifier on IMDB reviews",
                             description="Train the BiLSTM + attention classifier on IMDB.")
@@ -114,7 +117,7 @@ def add_eval_arguments(parser: argparse.ArgumentParser) -> None:
                      '"average": "positive class" (two classes: of the second) or "macro", '
                      '"classes": [names], "confusion_matrix": [[count]] (rows: true class, '
                      'columns: predicted, in the order of "classes")}')
-    add_device_arguments(parser, "auto", 256)
+    add_device_arguments(parser, "auto", BATCH_DEFAULT, "texts per batch")
 
 
 def evaluate(args: argparse.Namespace) -> int:
@@ -197,7 +200,7 @@ def add_predict_arguments(parser: argparse.ArgumentParser) -> None:
                      '--include-attention, "tokens" and "attention" (a weight each). A text '
                      'the model cannot read is {"text_number", "error"} (also printed to '
                      'standard error; exit status 1).')
-    add_device_arguments(parser, "auto", 256)
+    add_device_arguments(parser, "auto", BATCH_DEFAULT, "texts per batch")
 
 
 def predict(args: argparse.Namespace) -> int:

@@ -7,7 +7,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import contextlib
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
@@ -60,6 +62,16 @@ class Prediction:
     probability: float
     probabilities: list[float]
     weights: list[float]
+
+TORCH_BATCH_SIZE = 256  # texts per batch on torch, unless told
+
+
+class Classified(NamedTuple):
+    """A batch's answer: probabilities (B, C), attention weights (B, S), lengths (B,)."""
+
+    probabilities: np.ndarray
+    weights: np.ndarray
+    lengths: np.ndarray
 
 
 class TextClassifier:
@@ -146,8 +158,8 @@ class TextClassifier:
 
         return EncodedDataset(column("ids") or [], labels, column("bigrams"), column("ngrams"))
 
-    def predict(self, texts: Sequence[str], batch_size: int = 256, progress: bool = False,
-                where: Sequence[str] | None = None) -> list[Prediction]:
+    def predict(self, texts: Sequence[str], batch_size: int | None = None,
+                progress: bool = False, where: Sequence[str] | None = None) -> list[Prediction]:
         """One `Prediction` per text, in order: its ``label``, ``probability`` (and all class
         ``probabilities``) and attention ``weights`` over the tokens the model read; ``where``
         names each text in error messages. An empty or all-unknown text is an AttnkitError."""
@@ -157,25 +169,46 @@ class TextClassifier:
         encoded = [self.encode(text, name) for text, name in zip(texts, names, strict=True)]
         return self.predict_encoded(self.dataset(encoded), batch_size, progress)
 
-    @torch.inference_mode()
-    def predict_encoded(self, dataset: EncodedDataset, batch_size: int = 256,
+    @property
+    def batch_size(self) -> int:
+        """The batch `predict` uses unless told: the one that runs fastest on the model's
+        runtime (torch 256; ONNX Runtime `OnnxModule.batch_size`)."""
+        return self.model.batch_size if isinstance(self.model, OnnxModule) else TORCH_BATCH_SIZE
+
+    def predict_encoded(self, dataset: EncodedDataset, batch_size: int | None = None,
                         progress: bool = False) -> list[Prediction]:
         """Predictions for an encoded dataset (``dataset``), in its order; batches hold texts
         of similar length."""
         order = np.argsort(dataset.lengths, kind="stable")
-        device = next(self.model.parameters(), torch.empty(0)).device  # none: ONNX, CPU
-        results: list[Prediction | None] = [None] * len(dataset)
-        starts = range(0, len(order), batch_size)
-        for start in progress_bar(starts, shown=progress, desc="classifying", unit="batch"):
-            chosen = order[start:start + batch_size]
-            batch = move(collate([dataset[i] for i in chosen]), device)
-            logits, weights = run_model(self.model, batch)
-            probabilities = self._probabilities(logits).cpu().numpy()
-            weights = weights.float().cpu().numpy()
-            for row, index in enumerate(chosen):
-                results[index] = self._prediction(probabilities[row],
-                                                  weights[row, : dataset.lengths[index]])
+        return self._in_batches(order, lambda chosen: self._classify(dataset, chosen),
+                                batch_size, progress)
+
+    def _in_batches(self, order: np.ndarray, classify: Callable[[Sequence[int]], Classified],
+                    batch_size: int | None, progress: bool) -> list[Prediction]:
+        """One prediction per item, in item order: `classify` runs on batches of consecutive
+        items of `order`; an ONNX model runs `OnnxModule.workers` batches at once."""
+        size = batch_size or self.batch_size
+        chunks = [order[start:start + size] for start in range(0, len(order), size)]
+        workers = self.model.workers if isinstance(self.model, OnnxModule) else 1
+        results: list[Prediction | None] = [None] * len(order)
+        with ThreadPoolExecutor(workers) if workers > 1 else contextlib.nullcontext() as pool:
+            answers = (pool.map if pool else map)(classify, chunks)
+            for chosen, answer in zip(chunks, progress_bar(
+                    answers, shown=progress, total=len(chunks), desc="classifying",
+                    unit="batch"), strict=True):
+                for row, index in enumerate(chosen):
+                    results[index] = self._prediction(
+                        answer.probabilities[row], answer.weights[row, :answer.lengths[row]])
         return results  # type: ignore[return-value]
+
+    @torch.inference_mode()
+    def _classify(self, dataset: EncodedDataset, chosen: Sequence[int]) -> Classified:
+        """The texts `chosen` of `dataset`, as one batch."""
+        device = next(self.model.parameters(), torch.empty(0)).device  # none: ONNX, CPU
+        batch = move(collate([dataset[i] for i in chosen]), device)
+        logits, weights = run_model(self.model, batch)
+        return Classified(self._probabilities(logits).cpu().numpy(),
+                          weights.float().cpu().numpy(), batch["lengths"].cpu().numpy())
 
     def _probabilities(self, logits: torch.Tensor) -> torch.Tensor:
         return class_probabilities(logits)

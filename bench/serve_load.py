@@ -7,9 +7,9 @@ each; the script reports latency percentiles, throughput, errors and how through
 with the same model answering batches of `--batch` inputs in this process (the server's
 end-to-end work without HTTP: the JSON answers included). Server RSS is read before and after.
 
-    .venv/bin/python bench/serve.py dates                         # 1, 10, 50 clients x 5,000
-    .venv/bin/python bench/serve.py molecules --clients 1 10 --requests 500
-    .venv/bin/python bench/serve.py runs/imdb --requests 2000     # any classifier run
+    .venv/bin/python bench/serve_load.py dates                         # 1, 10, 50 clients x 5,000
+    .venv/bin/python bench/serve_load.py molecules --clients 1 10 --requests 500
+    .venv/bin/python bench/serve_load.py runs/imdb --requests 2000     # any classifier run
 
 Inputs: dates as people write them; molecule example drawings; for a classifier, IMDB test
 reviews from $ATTNKIT_DATA when there, else short built-in sentences (reported). The clients run
