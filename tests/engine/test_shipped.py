@@ -133,3 +133,27 @@ def test_the_name_works_where_a_run_does(tmp_path, capsys):
     assert record["file"] == str(path) and record["valid"]
     assert main(["models"]) == 0
     assert capsys.readouterr().out.startswith("molecules")
+
+
+# Reviews written here (not IMDB's), one or two sentences, as people type them into a box.
+WRITTEN_REVIEWS = {
+    "One of the best films I have seen in years: a moving story and superb acting.": "pos",
+    "A wonderful, warm film. The cast is excellent and the ending made me cry.": "pos",
+    "I loved it. Beautifully shot, funny and clever, and the music is great.": "pos",
+    "A brilliant thriller that kept me on the edge of my seat until the last minute.": "pos",
+    "Boring, predictable and far too long. I want my two hours back.": "neg",
+    "The worst movie I have seen this year: awful dialogue and terrible acting.": "neg",
+    "A waste of a good cast. The plot makes no sense and the jokes fall flat.": "neg",
+    "Dull and lifeless; I fell asleep halfway through and did not miss anything.": "neg",
+}
+
+
+def test_the_shipped_imdb_model_reads_reviews_written_by_people():
+    from attnkit.pipelines.classify.predictor import TextClassifier
+
+    assert "imdb" in SHIPPED
+    classifier = TextClassifier.from_checkpoint("imdb", "cpu")
+    predictions = classifier.predict(list(WRITTEN_REVIEWS))
+    assert [p.label for p in predictions] == list(WRITTEN_REVIEWS.values())
+    for prediction in predictions:
+        assert sum(prediction.weights) == pytest.approx(1.0, abs=1e-4)

@@ -1,6 +1,6 @@
 """The models the serve tests use, each loaded (or trained) once per session: the shipped
-`dates` and `molecules` models, and a tiny topic classifier trained in about a second (no
-`imdb` model ships yet, and the reviews view must work with any classifier run)."""
+models, and a tiny topic classifier trained in about a second (the reviews view must work
+with any classifier run, of any number of classes)."""
 
 from __future__ import annotations
 

@@ -41,8 +41,9 @@ def _browser_installed():
 
 @contextlib.contextmanager
 def running_server() -> Iterator[str]:
-    """The app of dates, molecules and a classifier as `reviews`, served by uvicorn in a thread."""
-    app = create_app([shipped("dates"), shipped("molecules"), reviews()])
+    """The app of the shipped models and a tiny classifier as `reviews`, served by uvicorn in a
+    thread."""
+    app = create_app([shipped("dates"), shipped("molecules"), shipped("imdb"), reviews()])
     listening = bind("127.0.0.1", 0)
     server = uvicorn_server(app)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [listening]}, daemon=True)
@@ -154,6 +155,24 @@ def test_reviews_shows_label_probabilities_and_shaded_tokens(page, tmp_path):
         driver.find_element(By.ID, "review-summary").text
     assert "uniform (1/6) or less" in driver.find_element(By.CSS_SELECTOR, ".legend").text
     screenshot(driver, "reviews", tmp_path)
+
+
+def test_the_shipped_imdb_model_reads_a_review(page, tmp_path):
+    from selenium.webdriver.common.by import By
+
+    driver, base = page
+    shown(driver, "imdb", base)
+    review = ("One of the best films I have seen in years: a moving story, superb acting and "
+              "a wonderful score. I loved every minute of it and will watch it again.")
+    driver.find_element(By.ID, "review-input").send_keys(review)
+    driver.find_element(By.CSS_SELECTOR, "#view button[type=submit]").click()
+    label = until(driver, lambda d: d.find_element(By.ID, "review-label"))
+    assert label.text == "pos"
+    lines = driver.find_element(By.ID, "review-probabilities").text.split("\n")
+    assert lines[0::2] == ["neg", "pos"] and float(lines[3]) > 0.5
+    tokens = driver.find_elements(By.CSS_SELECTOR, "#review-text .token")
+    assert len(tokens) == len(review.split())  # punctuation is not read
+    screenshot(driver, "imdb", tmp_path)
 
 
 def test_molecules_reads_an_upload_and_an_example_and_steps_through_tokens(page, tmp_path):

@@ -37,7 +37,7 @@ def test_bad_options_are_refused(arguments, message, capsys):
 def test_bad_models_are_refused_with_their_reason(tmp_path, capsys):
     port = ["--port", str(free_port())]
     error = refused(["no-such-run", *port], capsys)
-    assert "checkpoint not found: no-such-run (shipped models: molecules, dates)" in error
+    assert "checkpoint not found: no-such-run (shipped models: molecules, dates, imdb)" in error
     (tmp_path / "notes.safetensors").write_text("not a checkpoint")
     assert "is not a readable attnkit checkpoint" in refused(
         [str(tmp_path / "notes.safetensors"), *port], capsys)
@@ -81,7 +81,7 @@ def test_serve_binds_localhost_and_serves_the_models_named(capsys, monkeypatch):
     from fastapi.testclient import TestClient
 
     with TestClient(second) as client:
-        assert client.get("/healthz").json()["models"] == ["molecules", "dates"]
+        assert client.get("/healthz").json()["models"] == ["molecules", "dates", "imdb"]
     with TestClient(first) as client:
         assert client.get("/healthz").json()["models"] == ["dates", "reviews"]
 

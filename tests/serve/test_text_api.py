@@ -109,9 +109,9 @@ def test_limits_on_inputs_text_length_and_body_size(serve):
 
 
 def test_unknown_model_route_and_method_are_json_4xx(client):
-    response = predict(client, "imdb", {"inputs": ["great"]})
+    response = predict(client, "films", {"inputs": ["great"]})
     assert response.status_code == 404
-    assert response.json()["detail"] == ("no model named 'imdb' here; models: dates, molecules, "
+    assert response.json()["detail"] == ("no model named 'films' here; models: dates, molecules, "
                                          "reviews")
     assert client.get("/api/nothing/here").status_code == 404
     assert client.get("/api/dates/predict").status_code == 405
@@ -122,3 +122,22 @@ def test_a_text_model_refuses_an_upload(client):
     response = client.post("/api/dates/predict", files={"images": ("a.png", b"png")})
     assert response.status_code == 415
     assert response.json()["detail"].startswith("model 'dates' reads texts: send JSON")
+
+
+def test_an_onnx_export_serves_the_answers_of_its_run(serve, tmp_path):
+    """Serving an exported .onnx (how a user asks for ONNX Runtime) answers as its run does."""
+    pytest.importorskip("onnxruntime")
+    from attnkit.cli import main
+    from attnkit.serve.served import load_served
+
+    from .served_models import topic_run
+
+    exported = tmp_path / "topics.onnx"
+    assert main(["export", str(topic_run()), "--format", "onnx", "--output", str(exported)]) == 0
+    [onnx_model] = load_served([f"fast={exported}"])
+    texts = {"inputs": ["the band played a new song", "a chef and a recipe"]}
+    with serve([reviews(), onnx_model]) as client:
+        answers = [predict(client, name, texts).json()["results"] for name in ("reviews", "fast")]
+    assert [r["label"] for r in answers[1]] == [r["label"] for r in answers[0]]
+    for mine, theirs in zip(*answers, strict=True):
+        assert mine["attention"] == pytest.approx(theirs["attention"], abs=1e-4)
