@@ -117,16 +117,21 @@ def dispatch_on_checkpoint(args: argparse.Namespace) -> int | None:
 
 def show_info(args: argparse.Namespace) -> None:
     from attnkit.engine.checkpoint import load_checkpoint, resolve_checkpoint
+    from attnkit.engine.onnx_files import graph_weights
 
     path = resolve_checkpoint(args.checkpoint)
     checkpoint = load_checkpoint(path)
     header, meta = checkpoint.header, checkpoint.meta
     parameters = sum(t.numel() for t in checkpoint.model_state.values())
+    tensors = f"{len(checkpoint.model_state)} tensors"
+    if "onnx" in header:  # an export: the weights are in its graph
+        parameters, count = graph_weights(path)
+        tensors = f"{count} {header.get('dtype', 'fp32')} ONNX initializers of its first graph"
     print(f"checkpoint      {path} ({path.stat().st_size / 1e6:.1f} MB)")
     print(f"format version  {header['format_version']}")
     print(f"task            {meta.get('task')}")
     print(f"epoch           {header.get('epoch')}")
-    print(f"parameters      {parameters:,} in {len(checkpoint.model_state)} tensors")
+    print(f"parameters      {parameters:,} in {tensors}")
     print(f"optimizer state {'yes' if checkpoint.optimizer_state else 'no'}")
     for key, value in meta.items():
         if key not in ("task", "recipe"):

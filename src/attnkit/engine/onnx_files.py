@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import math
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -86,3 +87,12 @@ def read_onnx_export(path: str | Path) -> tuple[dict[str, Any], dict[str, Tensor
             torch.from_numpy(onnx.numpy_helper.to_array(item).copy())
             for item in proto.graph.initializer if item.name.startswith(HOST_PREFIX)}
     return _header_of(proto, path), host
+
+
+def graph_weights(path: str | Path) -> tuple[int, int]:
+    """(numbers, initializers) the graph of an exported ONNX file holds as weights, the host
+    tensors left out (an int8 weight counts once, its scale and zero point apart)."""
+    path = Path(path)
+    weights = [item for item in _load_proto(path).graph.initializer
+               if not item.name.startswith(HOST_PREFIX)]
+    return sum(math.prod(item.dims) for item in weights), len(weights)

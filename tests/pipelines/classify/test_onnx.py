@@ -163,3 +163,15 @@ def test_bad_onnx_inputs_fail_in_one_line(run, exported, tmp_path, monkeypatch, 
     assert "pip install 'attnkit[onnx]'" in one_line_error(capsys)
     assert main(["eval", str(run), "--runtime", "onnx"]) == 1
     assert "pip install 'attnkit[onnx]'" in one_line_error(capsys)
+
+
+def test_info_counts_the_weights_of_an_export(run, exported, capsys):
+    capsys.readouterr()
+    assert main(["info", str(run / "last.safetensors")]) == 0
+    counted = capsys.readouterr().out.split("parameters")[1].split()[0]
+    assert main(["info", str(exported["int8"])]) == 0
+    line = next(line for line in capsys.readouterr().out.splitlines()
+                if line.startswith("parameters"))
+    assert "int8 ONNX initializers" in line
+    # the graph's own numbers: the same weights, give or take folded biases and constants
+    assert abs(int(line.split()[1].replace(",", "")) - int(counted.replace(",", ""))) < 1_000
