@@ -25,7 +25,8 @@ def queued(client, model="dates"):
 def test_concurrent_requests_share_model_calls_and_get_their_own_answers(serve):
     gate = threading.Event()
     model, predictor = counted(shipped("dates"), gate=gate)
-    with serve([model], Limits(batch_window_s=0.05)) as client, ThreadPoolExecutor(8) as pool:
+    limits = Limits(batch_window_s=0.05, parallel_calls=1)
+    with serve([model], limits) as client, ThreadPoolExecutor(8) as pool:
         requests = [[f"{day} march 2001", f"{day} april 1999"] for day in DAYS]
         futures = [pool.submit(post, client, texts) for texts in requests]
         # the first call is held until every other request waits in the queue
@@ -41,7 +42,8 @@ def test_concurrent_requests_share_model_calls_and_get_their_own_answers(serve):
 def test_a_bad_input_fails_its_own_request_only(serve):
     gate = threading.Event()
     model, predictor = counted(shipped("dates"), gate=gate)
-    with serve([model], Limits(batch_window_s=0.05)) as client, ThreadPoolExecutor(3) as pool:
+    limits = Limits(batch_window_s=0.05, parallel_calls=1)
+    with serve([model], limits) as client, ThreadPoolExecutor(3) as pool:
         first = pool.submit(post, client, ["1 may 2000"])
         wait_until(lambda: predictor.calls)
         good, bad = pool.submit(post, client, ["2 may 2000"]), pool.submit(post, client, [" "])
@@ -51,6 +53,41 @@ def test_a_bad_input_fails_its_own_request_only(serve):
         assert good.result().json()["results"][0]["output"] == "2000-05-02"
         assert bad.result().status_code == 422
         assert bad.result().json()["detail"] == "text 1: cannot translate an empty input"
+
+
+def test_calls_of_one_model_run_side_by_side_up_to_the_limit(serve):
+    """With parallel_calls=2 a second batch runs while the first is held, and a third waits
+    for a free slot; each request still gets its own answers."""
+    gate = threading.Event()
+    model, predictor = counted(shipped("dates"), gate=gate)
+    limits = Limits(batch_window_s=0.001, parallel_calls=2)
+    with serve([model], limits) as client, ThreadPoolExecutor(3) as pool:
+        first = pool.submit(post, client, ["1 may 2000"])
+        wait_until(lambda: len(predictor.calls) == 1)
+        second = pool.submit(post, client, ["2 may 2000", "3 may 2000"])
+        wait_until(lambda: len(predictor.calls) == 2)  # not held back by the first call
+        third = pool.submit(post, client, ["4 may 2000"])
+        wait_until(lambda: queued(client) == 1)  # both slots taken: it waits in the queue
+        assert len(predictor.calls) == 2
+        gate.set()
+        outputs = [[r["output"] for r in future.result().json()["results"]]
+                   for future in (first, second, third)]
+    assert outputs == [["2000-05-01"], ["2000-05-02", "2000-05-03"], ["2000-05-04"]]
+    assert sorted(predictor.calls) == [1, 1, 2]
+
+
+def test_model_calls_run_on_one_thread_each(serve):
+    """A call runs on a worker thread with one torch thread (a torch thread pool driven from
+    a worker thread answered one IMDB review in 89 ms instead of 7)."""
+    import torch
+
+    model, predictor = counted(shipped("dates"))
+    threads = []
+    predictor.predict = lambda inputs: threads.append(torch.get_num_threads()) or \
+        predictor.predictor.predict(inputs)
+    with serve([model], Limits(parallel_calls=2)) as client:
+        assert post(client, ["3/12/11"]).status_code == 200
+    assert threads == [1]
 
 
 def test_the_event_loop_answers_while_the_model_computes(serve):
@@ -67,7 +104,7 @@ def test_the_event_loop_answers_while_the_model_computes(serve):
 def test_time_limit_and_queue_limit_give_503(serve):
     gate = threading.Event()
     model, predictor = counted(shipped("dates"), gate=gate)
-    limits = Limits(timeout_s=0.5, max_texts=2, max_batch=2, max_queued=2)
+    limits = Limits(timeout_s=0.5, max_texts=2, max_batch=2, max_queued=2, parallel_calls=1)
     with serve([model], limits) as client, ThreadPoolExecutor(2) as pool:
         held = pool.submit(post, client, ["1 may 2000", "2 may 2000"])
         wait_until(lambda: predictor.calls)

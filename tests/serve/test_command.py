@@ -56,6 +56,31 @@ def test_a_busy_port_is_refused_before_any_model_loads(capsys, monkeypatch):
     assert f"cannot listen on 127.0.0.1 port {port}: Address already in use" in error
 
 
+def test_connections_to_the_socket_send_without_nagle_delays():
+    """asyncio sets TCP_NODELAY on the connections of a socket made with its protocol named;
+    without it every kept-alive request waited ~40 ms for a delayed acknowledgement."""
+    import asyncio
+
+    listening = command.bind("127.0.0.1", 0)
+    seen = []
+
+    async def connection(reader, writer):
+        seen.append(writer.get_extra_info("socket").getsockopt(socket.IPPROTO_TCP,
+                                                               socket.TCP_NODELAY))
+        writer.close()
+
+    async def connect_once():
+        server = await asyncio.start_server(connection, sock=listening)
+        async with server:
+            _, writer = await asyncio.open_connection(*listening.getsockname())
+            while not seen:
+                await asyncio.sleep(0.01)
+            writer.close()
+
+    asyncio.run(connect_once())
+    assert len(seen) == 1 and seen[0] > 0
+
+
 class StubServer:
     """Stands in for uvicorn: records the app and the socket it was asked to serve on."""
 

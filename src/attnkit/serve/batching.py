@@ -4,9 +4,10 @@ Each request is a job (its inputs and a future) on the model's asyncio queue. On
 per model takes the first job, waits at most `window_s` for more to join (until `max_batch`
 inputs), and runs the model once on all of them in a worker thread, so the event loop keeps
 answering other requests while the model computes. Answers go back to each job in its order.
-Under load the batches form by themselves: requests that arrive while the model computes wait
-in the queue and all go into the next call. A request that finds the model idle, the queue
-empty and the last batch a single request goes at once, without the window.
+Up to `parallel` calls of one model run at once (one per core, each on one thread). Under load
+the batches form by themselves: requests that arrive while the calls compute wait in the
+queue and all go into the next call. A request that finds the model idle, the queue empty and
+the last batch a single request goes at once, without the window.
 
 A bad input must not fail its neighbours: when the batched call raises AttnkitError, each job
 of the batch is answered alone, and only the job that holds the bad input gets the error.
@@ -43,9 +44,11 @@ class MicroBatcher:
     `executor`, never on the event loop. Start it with `start()` inside the running loop."""
 
     def __init__(self, answer: Answer, executor: Executor, window_s: float, max_batch: int,
-                 max_queued: int) -> None:
+                 max_queued: int, parallel: int = 1) -> None:
         self.answer, self.executor = answer, executor
         self.window_s, self.max_batch, self.max_queued = window_s, max_batch, max_queued
+        self.slots = asyncio.Semaphore(parallel)  # model calls that may run at once
+        self.running: set[asyncio.Task] = set()
         self.queue: asyncio.Queue[Job] = asyncio.Queue()
         self.queued_inputs = 0
         self.calls = 0  # model calls so far (batches), for /api/models and the benchmark
@@ -57,9 +60,11 @@ class MicroBatcher:
         self.task = asyncio.get_running_loop().create_task(self.work())
 
     async def stop(self) -> None:
-        if self.task is not None:
-            self.task.cancel()
-            await asyncio.gather(self.task, return_exceptions=True)
+        for task in [self.task, *self.running]:
+            if task is not None:
+                task.cancel()
+        await asyncio.gather(*(task for task in [self.task, *self.running] if task),
+                             return_exceptions=True)
 
     async def submit(self, inputs: Sequence[Any]) -> list[dict[str, Any]]:
         """The answers to `inputs`, in order; the model's AttnkitError for a bad input."""
@@ -72,15 +77,24 @@ class MicroBatcher:
 
     async def work(self) -> None:
         while True:
+            await self.slots.acquire()  # a free slot first: meanwhile the queue fills
             jobs = await self.next_batch()
             live = [job for job in jobs if not job.future.done()]  # timed out: dropped
             self.queued_inputs -= sum(len(job.inputs) for job in jobs)
             if not live:
+                self.slots.release()
                 continue
             self.calls += 1
-            loop = asyncio.get_running_loop()
+            task = asyncio.get_running_loop().create_task(self.call(live))
+            self.running.add(task)
+            task.add_done_callback(self.running.discard)
+
+    async def call(self, live: list[Job]) -> None:
+        """One model call for the jobs `live`, in the executor; frees its slot when done."""
+        try:
             try:
-                answers = await loop.run_in_executor(self.executor, self.answer_jobs, live)
+                answers = await asyncio.get_running_loop().run_in_executor(
+                    self.executor, self.answer_jobs, live)
             except Exception as error:  # not the user's fault: every job of the batch fails
                 LOG.exception("model call failed")
                 answers = [error] * len(live)
@@ -91,6 +105,8 @@ class MicroBatcher:
                     job.future.set_exception(answer)
                 else:
                     job.future.set_result(answer)
+        finally:
+            self.slots.release()
 
     async def next_batch(self) -> list[Job]:
         """The first waiting job and those that join it within the window, up to max_batch

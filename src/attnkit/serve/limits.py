@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Awaitable, Callable, MutableMapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 Message = MutableMapping[str, Any]
@@ -26,7 +26,8 @@ class Limits:
     waits for its answer (queue and inference); batch_window_s: how long a model waits for more
     requests to join a batch; max_batch: inputs in one model call (a larger request is one call
     of its own); max_queued: inputs waiting for one model before new requests are turned away
-    (503)."""
+    (503); parallel_calls: calls of one model that run at once, each on one thread (default:
+    as many as torch has threads, one per core)."""
 
     max_json_bytes: int = 1_000_000
     max_upload_bytes: int = 20_000_000
@@ -38,11 +39,18 @@ class Limits:
     batch_window_s: float = 0.005
     max_batch: int = 64
     max_queued: int = 2048
+    parallel_calls: int = field(default_factory=lambda: max(1, torch_threads()))
 
     def __post_init__(self) -> None:
         for name, value in vars(self).items():
             if not value > 0:
                 raise ValueError(f"limit {name} must be positive, got {value}")
+
+
+def torch_threads() -> int:
+    import torch
+
+    return torch.get_num_threads()
 
 
 class BodyTooLarge(Exception):

@@ -63,7 +63,9 @@ class Prediction:
     probabilities: list[float]
     weights: list[float]
 
-TORCH_BATCH_SIZE = 256  # texts per batch on torch, unless told
+# Texts per batch unless told. On a CPU small batches of similar length waste less on padding
+# and stay in cache: 32 read 676 IMDB training reviews/s, 256 513 (2 cores, shipped imdb).
+TORCH_BATCH_SIZE = {"cpu": 32, "cuda": 256}
 
 
 class Classified(NamedTuple):
@@ -172,8 +174,11 @@ class TextClassifier:
     @property
     def batch_size(self) -> int:
         """The batch `predict` uses unless told: the one that runs fastest on the model's
-        runtime (torch 256; ONNX Runtime `OnnxModule.batch_size`)."""
-        return self.model.batch_size if isinstance(self.model, OnnxModule) else TORCH_BATCH_SIZE
+        runtime (`TORCH_BATCH_SIZE` by device; ONNX Runtime `OnnxModule.batch_size`)."""
+        if isinstance(self.model, OnnxModule):
+            return self.model.batch_size
+        device = next(self.model.parameters()).device.type
+        return TORCH_BATCH_SIZE.get(device, TORCH_BATCH_SIZE["cuda"])
 
     def predict_encoded(self, dataset: EncodedDataset, batch_size: int | None = None,
                         progress: bool = False) -> list[Prediction]:
