@@ -1,10 +1,11 @@
-"""BucketBatchSampler: complete epochs, little padding, (seed, epoch) order, disjoint replicas."""
+"""BucketBatchSampler: complete epochs, little padding, (seed, epoch) order, disjoint replicas;
+token_budget_batches: every index once, within both limits."""
 
 import numpy as np
 import pytest
 from torch.utils.data import DataLoader
 
-from attnkit.data.bucketing import BucketBatchSampler
+from attnkit.data.bucketing import BucketBatchSampler, token_budget_batches
 from attnkit.errors import AttnkitError
 
 
@@ -110,3 +111,21 @@ def test_bad_arguments_raise_clear_errors():
         BucketBatchSampler([3, 4], 1, num_replicas=2, rank=2)
     with pytest.raises(AttnkitError, match="lengths"):
         BucketBatchSampler([], 1)
+
+
+def test_token_budget_batches_cover_every_index_within_both_limits():
+    rng = np.random.default_rng(0)
+    lengths = rng.integers(1, 500, size=300).tolist() + [900]  # 900: longer than the budget
+    batches = token_budget_batches(lengths, rows=32, tokens=6_144)
+    flat = np.concatenate(batches)
+    assert sorted(flat.tolist()) == list(range(len(lengths)))
+    assert [lengths[i] for i in flat] == sorted(lengths)  # shortest first, in one pass
+    for batch in batches:
+        longest = max(lengths[i] for i in batch)
+        assert len(batch) <= 32
+        assert len(batch) * longest <= 6_144 or len(batch) == 1
+    for batch, following in zip(batches, batches[1:]):  # each batch as full as allowed
+        grown = len(batch) + 1
+        assert grown > 32 or grown * lengths[following[0]] > 6_144
+    assert [len(b) for b in token_budget_batches([5] * 70, rows=32, tokens=10**6)] == [32, 32, 6]
+    assert token_budget_batches([], rows=4, tokens=10) == []

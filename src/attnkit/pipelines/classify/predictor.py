@@ -8,7 +8,7 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +18,7 @@ import numpy as np
 import torch
 
 from attnkit.data.bigrams import BigramTable
+from attnkit.data.bucketing import token_budget_batches
 from attnkit.data.ngrams import NgramTable
 from attnkit.data.text_tokenizer import TextTokenizer
 from attnkit.data.word_vocab import OOV_ID, WordVocabulary
@@ -66,6 +67,7 @@ class Prediction:
 # Texts per batch unless told. On a CPU small batches of similar length waste less on padding
 # and stay in cache: 32 read 676 IMDB training reviews/s, 256 513 (2 cores, shipped imdb).
 TORCH_BATCH_SIZE = {"cpu": 32, "cuda": 256}
+TOKENS_PER_ROW = 192  # a batch's padded tokens: at most this many per row of a full batch
 
 
 class Classified(NamedTuple):
@@ -182,22 +184,17 @@ class TextClassifier:
 
     def predict_encoded(self, dataset: EncodedDataset, batch_size: int | None = None,
                         progress: bool = False) -> list[Prediction]:
-        """Predictions for an encoded dataset (``dataset``), in its order; batches hold texts
-        of similar length."""
-        order = np.argsort(dataset.lengths, kind="stable")
-        return self._in_batches(order, lambda chosen: self._classify(dataset, chosen),
-                                batch_size, progress)
-
-    def _in_batches(self, order: np.ndarray, classify: Callable[[Sequence[int]], Classified],
-                    batch_size: int | None, progress: bool) -> list[Prediction]:
-        """One prediction per item, in item order: `classify` runs on batches of consecutive
-        items of `order`; an ONNX model runs `OnnxModule.workers` batches at once."""
+        """Predictions for an encoded dataset (``dataset``), in its order. Batches hold texts
+        of similar length: at most `batch_size` of them and `TOKENS_PER_ROW` * `batch_size`
+        padded tokens (`data.bucketing.token_budget_batches`); an ONNX model runs
+        `OnnxModule.workers` batches at once."""
         size = batch_size or self.batch_size
-        chunks = [order[start:start + size] for start in range(0, len(order), size)]
+        chunks = token_budget_batches(dataset.lengths, size, size * TOKENS_PER_ROW)
         workers = self.model.workers if isinstance(self.model, OnnxModule) else 1
-        results: list[Prediction | None] = [None] * len(order)
+        results: list[Prediction | None] = [None] * len(dataset)
         with ThreadPoolExecutor(workers) if workers > 1 else contextlib.nullcontext() as pool:
-            answers = (pool.map if pool else map)(classify, chunks)
+            answers = (pool.map if pool else map)(
+                lambda chosen: self._classify(dataset, chosen), chunks)
             for chosen, answer in zip(chunks, progress_bar(
                     answers, shown=progress, total=len(chunks), desc="classifying",
                     unit="batch"), strict=True):
