@@ -5,8 +5,8 @@ The server runs as `attnkit serve` in a subprocess on localhost (a free port). F
 of clients, that many asyncio clients share a bounded loop of `--requests` requests of one input
 each; the script reports latency percentiles, throughput, errors and how throughput compares
 with the same model answering batches of `--batch` inputs in this process (the server's
-end-to-end work without HTTP: the JSON answers included). Server RSS is read at the start, after a warm-up
-(every distinct input once) and after each level.
+end-to-end work without HTTP: the JSON answers included). Server RSS is read at the start,
+after a warm-up (every distinct input once) and after each level.
 
     .venv/bin/python bench/serve_load.py dates                         # 1, 10, 50 clients x 5,000
     .venv/bin/python bench/serve_load.py molecules --clients 1 10 --requests 500
