@@ -124,7 +124,8 @@ def test_token_budget_batches_cover_every_index_within_both_limits():
         longest = max(lengths[i] for i in batch)
         assert len(batch) <= 32
         assert len(batch) * longest <= 6_144 or len(batch) == 1
-    for batch, following in zip(batches, batches[1:], strict=False):  # each batch as full as allowed
+    # each batch as full as allowed: one more sequence would break a limit
+    for batch, following in zip(batches, batches[1:], strict=False):
         grown = len(batch) + 1
         assert grown > 32 or grown * lengths[following[0]] > 6_144
     assert [len(b) for b in token_budget_batches([5] * 70, rows=32, tokens=10**6)] == [32, 32, 6]
