@@ -1,6 +1,7 @@
 """`attnkit serve`: bad arguments refused with one clear line before anything serves; good
 ones give an app on the address asked for (localhost by default), uvicorn itself stubbed."""
 
+import os
 import socket
 
 import pytest
@@ -109,6 +110,18 @@ def test_serve_binds_localhost_and_serves_the_models_named(capsys, monkeypatch):
         assert client.get("/healthz").json()["models"] == ["molecules", "dates", "imdb"]
     with TestClient(first) as client:
         assert client.get("/healthz").json()["models"] == ["dates", "reviews"]
+
+
+def test_serve_caps_onednn_kernel_cache_unless_the_user_set_it(monkeypatch):
+    """A cache of one compiled LSTM kernel per input shape grew a server's memory without
+    end in practice; serve caps it, and a user's own setting wins."""
+    monkeypatch.setattr(command, "uvicorn_server", lambda app, access_log: StubServer(app))
+    monkeypatch.delenv("ONEDNN_PRIMITIVE_CACHE_CAPACITY", raising=False)
+    assert main(["serve", "dates", "--port", str(free_port())]) == 0
+    assert os.environ["ONEDNN_PRIMITIVE_CACHE_CAPACITY"] == "16"
+    monkeypatch.setenv("ONEDNN_PRIMITIVE_CACHE_CAPACITY", "300")
+    assert main(["serve", "dates", "--port", str(free_port())]) == 0
+    assert os.environ["ONEDNN_PRIMITIVE_CACHE_CAPACITY"] == "300"
 
 
 def test_the_help_says_where_it_listens(capsys):
