@@ -8,15 +8,15 @@ from attnkit.errors import AttnkitError
 from attnkit.layers import MaskedRNN, lengths_to_mask
 from attnkit.layers.recurrent import packed_forward
 
+from ..threads import one_thread
+
 
 @pytest.fixture(autouse=True)
-def one_thread():
+def single_thread():
     """Exactness, not speed, is tested here: one thread keeps these small runs fast on a busy
     machine, where two OpenMP threads on tiny per-step kernels can take 10-100x longer."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+    with one_thread():
+        yield
 
 
 CONFIGS = [(mode, layers, bidirectional)

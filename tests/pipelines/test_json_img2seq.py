@@ -15,6 +15,7 @@ from attnkit.data.molecule_render import RenderConfig, render_smiles
 from attnkit.data.smiles_tokenizer import tokenize
 from attnkit.pipelines.img2seq.predictor import ImageReader
 
+from ..threads import one_thread
 from .img2seq.scoring import output_log_probability
 
 pytest.importorskip("rdkit")
@@ -24,10 +25,8 @@ MOLECULES = {"paracetamol": "CC(=O)Nc1ccc(O)cc1", "ethanol": "CCO", "aspirin":
 
 @pytest.fixture(scope="module")
 def reader():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield ImageReader.from_checkpoint("molecules")
-    torch.set_num_threads(threads)
+    with one_thread():
+        yield ImageReader.from_checkpoint("molecules")
 
 
 @pytest.fixture(scope="module")

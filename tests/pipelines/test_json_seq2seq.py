@@ -11,15 +11,15 @@ from attnkit.cli import main
 from attnkit.data.seq_batches import encode_sources
 from attnkit.pipelines.seq2seq.predictor import Translator
 
+from ..threads import one_thread
+
 DATES = ["September 27, 1994", "3/12/11", "tuesday, jan 5 2021", "1 Feb 1999", "07.04.76"]
 
 
 @pytest.fixture(scope="module")
 def translator():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield Translator.from_checkpoint("dates")
-    torch.set_num_threads(threads)
+    with one_thread():
+        yield Translator.from_checkpoint("dates")
 
 
 def run(argv: list[str], capsys) -> tuple[int, str, str]:

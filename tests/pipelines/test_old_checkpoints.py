@@ -6,23 +6,22 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import torch
 
 from attnkit.cli import main
 from attnkit.pipelines.classify.predictor import TextClassifier
 from attnkit.pipelines.img2seq.predictor import ImageReader
 from attnkit.pipelines.seq2seq.predictor import Translator
 
+from ..threads import one_thread
+
 FOLDER = Path(__file__).parent / "old_checkpoints"
 EXPECTED = json.loads((FOLDER / "expected.json").read_text(encoding="utf-8"))
 
 
 @pytest.fixture(autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)  # as when expected.json was written
-    yield
-    torch.set_num_threads(threads)
+def single_thread():
+    with one_thread():  # as when expected.json was written
+        yield
 
 
 def assert_attention(got: np.ndarray, expected: list) -> None:

@@ -60,11 +60,10 @@ class MicroBatcher:
         self.task = asyncio.get_running_loop().create_task(self.work())
 
     async def stop(self) -> None:
-        for task in [self.task, *self.running]:
-            if task is not None:
-                task.cancel()
-        await asyncio.gather(*(task for task in [self.task, *self.running] if task),
-                             return_exceptions=True)
+        tasks = [task for task in (self.task, *self.running) if task is not None]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
     async def submit(self, inputs: Sequence[Any]) -> list[dict[str, Any]]:
         """The answers to `inputs`, in order; the model's AttnkitError for a bad input."""

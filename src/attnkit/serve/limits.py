@@ -39,7 +39,7 @@ class Limits:
     batch_window_s: float = 0.005
     max_batch: int = 64
     max_queued: int = 2048
-    parallel_calls: int = field(default_factory=lambda: max(1, torch_threads()))
+    parallel_calls: int = field(default_factory=lambda: torch_threads())
 
     def __post_init__(self) -> None:
         for name, value in vars(self).items():
@@ -50,7 +50,7 @@ class Limits:
 def torch_threads() -> int:
     import torch
 
-    return torch.get_num_threads()
+    return max(1, torch.get_num_threads())
 
 
 class BodyTooLarge(Exception):

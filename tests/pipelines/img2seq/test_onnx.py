@@ -17,8 +17,9 @@ from attnkit.data.molecule_render import RenderConfig, render_smiles
 from attnkit.pipelines.img2seq.data import image_lengths
 from attnkit.pipelines.img2seq.predictor import ImageReader
 
+from ..step_parity import TOLERANCE, assert_steps_equal
+
 MOLECULES = ["CCO", "c1ccccc1", "CC(=O)O", "CCN", "OCC(O)CO", "CCCl"]
-TOLERANCE = {"atol": 1e-4, "rtol": 0.0}
 
 
 
@@ -74,24 +75,8 @@ def test_encoder_and_decoder_steps_equal_torch_on_100_images(run, exported, file
     reference, onnx = ImageReader.from_checkpoint(run), ImageReader.from_checkpoint(exported)
     source = torch.from_numpy(images(reference, files))
     lengths = image_lengths(reference.model, source)
-    with torch.no_grad():
-        memory = reference.model.encode(source, lengths)
-        state = reference.model.initial_state(memory)
-    found_memory = onnx.model.encode(source, lengths)
-    found_state = onnx.model.initial_state(found_memory)
-    for name, expected in zip(("features", "keys"), memory, strict=True):
-        assert_close(found_memory.tensors[name], expected, **TOLERANCE)
-    tokens = torch.full((len(source),), reference.vocab.start_id)
-    for _ in range(4):  # both fed the torch model's choices
-        with torch.no_grad():
-            log_probs, state, weights = reference.model.decode_step(tokens, state, memory)
-        found, found_state, found_weights = onnx.model.decode_step(tokens, found_state,
-                                                                   found_memory)
-        assert_close(found, log_probs, **TOLERANCE)
-        assert_close(found_weights, weights, **TOLERANCE)
-        for part, expected in zip(found_state, state, strict=True):
-            assert_close(part, expected, **TOLERANCE)
-        tokens = log_probs.argmax(dim=-1)
+    assert_steps_equal(reference.model, onnx.model, source, lengths, ("features", "keys"),
+                       reference.vocab.start_id)
 
 
 def test_greedy_readings_over_the_graphs_equal_torch(run, exported, files, one_thread):

@@ -11,9 +11,8 @@ from attnkit.data.dates import generate_date_pairs
 from attnkit.data.seq_batches import encode_sources
 from attnkit.pipelines.seq2seq.predictor import Translator
 
+from ..step_parity import TOLERANCE, assert_steps_equal
 from .runs import addition_pairs
-
-TOLERANCE = {"atol": 1e-4, "rtol": 0.0}
 
 
 def export(run_dir, folder, name):
@@ -50,24 +49,8 @@ def test_encoder_and_decoder_steps_equal_torch_on_100_dates(date_run, exported):
     batch = encode_sources([reference.check(text) for text in sources],
                            reference.recipe.model.reverse_source)
     source, lengths = batch["source"], batch["source_lengths"]
-    with torch.no_grad():
-        memory = reference.model.encode(source, lengths)
-        state = reference.model.initial_state(memory)
-    found_memory = onnx.model.encode(source, lengths)
-    found_state = onnx.model.initial_state(found_memory)
-    for name, expected in zip(("outputs", "mask", "final_hidden"), memory, strict=True):
-        assert_close(found_memory.tensors[name], expected, **TOLERANCE)
-    tokens = torch.full((100,), reference.vocab.start_id)
-    for _ in range(4):  # both fed the torch model's choices
-        with torch.no_grad():
-            log_probs, state, weights = reference.model.decode_step(tokens, state, memory)
-        found, found_state, found_weights = onnx.model.decode_step(tokens, found_state,
-                                                                   found_memory)
-        assert_close(found, log_probs, **TOLERANCE)
-        assert_close(found_weights, weights, **TOLERANCE)
-        for part, expected in zip(found_state, state, strict=True):
-            assert_close(part, expected, **TOLERANCE)
-        tokens = log_probs.argmax(dim=-1)
+    assert_steps_equal(reference.model, onnx.model, source, lengths,
+                       ("outputs", "mask", "final_hidden"), reference.vocab.start_id)
 
 
 @pytest.mark.parametrize("beam, count", [(1, 100), (3, 20)])
