@@ -25,7 +25,6 @@ from pathlib import Path
 
 import torch
 
-from attnkit.engine.checkpoint import resolve_checkpoint
 from attnkit.engine.sequence_metrics import exact_match
 from attnkit.pipelines.runtimes import RUNTIMES, runtime_checkpoint
 from attnkit.pipelines.seq2seq.data import build_splits, build_vocabulary
@@ -33,6 +32,7 @@ from attnkit.pipelines.seq2seq.predictor import Translator
 from attnkit.pipelines.seq2seq.recipe import Seq2seqRecipe
 from attnkit.pipelines.seq2seq.training import train_torch
 from attnkit.recipe import load_recipe, recipe_to_dict
+from attnkit.run.checkpoint import resolve_checkpoint
 
 
 def greedy_throughput(translator: Translator, sources: list[str], targets: list[str],

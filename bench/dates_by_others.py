@@ -30,9 +30,9 @@ from collections import Counter
 from dataclasses import replace
 
 from attnkit.data.dates import generate_date_pairs
-from attnkit.engine.checkpoint import read_header, resolve_checkpoint
 from attnkit.pipelines.seq2seq.data import build_splits
 from attnkit.pipelines.seq2seq.predictor import Translator
+from attnkit.run.checkpoint import read_header, resolve_checkpoint
 
 FIRST, LAST = datetime.date(1970, 1, 1), datetime.date(2017, 12, 31)
 

@@ -28,13 +28,13 @@ from pathlib import Path
 import torch
 
 from attnkit.data.sources import resolve_data_dir
-from attnkit.engine.checkpoint import load_checkpoint, strip_prefix
 from attnkit.models.classifier import AttentionClassifier, ClassifierConfig
 from attnkit.pipelines.classify.data import PreparedData, eval_loader, prepare_imdb
 from attnkit.pipelines.classify.recipe import ClassifyRecipe, NgramBranchConfig
 from attnkit.pipelines.classify.stacking import stack_ngram_branch
 from attnkit.pipelines.classify.training import ClassificationTraining, train_classifier
 from attnkit.recipe import load_recipe, recipe_from_dict
+from attnkit.run.checkpoint import load_checkpoint, strip_prefix
 
 
 def parse_arguments() -> argparse.Namespace:

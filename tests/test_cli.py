@@ -4,7 +4,8 @@ import sys
 import pytest
 
 from attnkit.cli import main
-from attnkit.engine import TrainConfig, Trainer
+from attnkit.engine.train_config import TrainConfig
+from attnkit.engine.trainer import Trainer
 
 from .engine.tiny_task import ClusterTask, build_model, loaders
 

@@ -19,7 +19,7 @@ from PIL import Image
 from safetensors.torch import save_file
 
 from attnkit.cli import main
-from attnkit.engine.checkpoint import load_checkpoint, save_checkpoint
+from attnkit.run.checkpoint import load_checkpoint, save_checkpoint
 
 OLD = Path(__file__).parent / "pipelines" / "old_checkpoints"
 RUNS = {"seq2seq": OLD / "seq2seq.safetensors", "classify": OLD / "classify.safetensors",

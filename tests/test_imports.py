@@ -3,10 +3,10 @@ src/attnkit, including those inside functions, is read with `ast` and checked ag
 layers below. An arrow pointing up, one pipeline reaching into another, a role of a pipeline
 reaching into a later role, or any circle fails the test with the modules named.
 
-    layers <- models <- engine, decoding <- pipelines <- serve, cli <- api <- attnkit
-    data, viz, numpy_ref and recipe sit beside layers; errors and version, then files and
-    progress, under everything. The package root (`attnkit.load`, `attnkit.train`) is on top:
-    no module of the package imports it.
+    layers <- models <- engine, decoding, runtime <- pipelines <- serve, cli <- api <- attnkit
+    data, viz, numpy_ref and recipe sit beside layers, run (a model on disk) beside models;
+    errors and version, then files and progress, under everything. The package root
+    (`attnkit.load`, `attnkit.train`) is on top: no module of the package imports it.
 """
 
 from __future__ import annotations
@@ -25,8 +25,8 @@ RANKS = {
     "errors": 0, "version": 0,
     "files": 1, "progress": 1,
     "layers": 2, "data": 2, "viz": 2, "numpy_ref": 2, "recipe": 2,
-    "models": 3,
-    "engine": 4, "decoding": 4,
+    "models": 3, "run": 3,
+    "engine": 4, "decoding": 4, "runtime": 4,
     "pipelines": 5,
     "serve": 6,
     "cli": 7,
@@ -38,13 +38,15 @@ ONLY = {
     "numpy_ref": {"errors"},
     "data": {"errors", "files", "progress"},
     "decoding": {"errors"},
+    "run": {"errors", "files", "recipe"},
 }
 # numpy_ref runs on NumPy alone (the readable reference engine); the standard library is fine.
 THIRD_PARTY = {"numpy_ref": {"numpy"}}
 # Inside a pipeline package, each role may import the roles of a lower rank only.
 # The NumPy engine reuses the torch training's task (its evaluation), so it comes after it.
 ROLES = {
-    "recipe": 0, "data": 1, "stacking": 2, "training": 3, "predictor": 3,
+    "recipe": 0, "data": 1, "stacking": 2, "molecule_metrics": 2, "attention_supervision": 2,
+    "training": 3, "predictor": 3,
     "numpy_engine": 4, "compare": 4, "demo": 4, "commands": 5,
 }
 
@@ -182,8 +184,8 @@ def test_numpy_ref_needs_only_numpy():
 def test_the_checks_catch_what_they_are_for():
     """A back-arrow, a circle and a role reaching forward, on a made-up graph."""
     made_up = {
-        "attnkit.data.image_text": {"attnkit.engine.molecule_metrics"},
-        "attnkit.engine.molecule_metrics": {"attnkit.data.molecule_render"},
+        "attnkit.data.image_text": {"attnkit.pipelines.img2seq.molecule_metrics"},
+        "attnkit.pipelines.img2seq.molecule_metrics": {"attnkit.data.molecule_render"},
         "attnkit.pipelines.seq2seq.commands": {"attnkit.pipelines.seq2seq.demo"},
         "attnkit.pipelines.seq2seq.demo": {"attnkit.pipelines.seq2seq.commands"},
         "attnkit.pipelines.seq2seq.training": {"attnkit.pipelines.seq2seq.predictor",
@@ -192,7 +194,7 @@ def test_the_checks_catch_what_they_are_for():
         "attnkit.cli": {"attnkit"},
     }
     problems = wrong_arrows(made_up)
-    assert any("data may not import engine" in problem for problem in problems)
+    assert any("data may not import pipelines" in problem for problem in problems)
     assert any("demo may not import commands" in problem for problem in problems)
     assert any("training may not import predictor" in problem for problem in problems)
     assert any("one pipeline reaches into another" in problem for problem in problems)

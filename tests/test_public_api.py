@@ -14,10 +14,10 @@ import pytest
 
 import attnkit
 from attnkit.cli import main
-from attnkit.engine.shipped import shipped_checkpoint
 from attnkit.pipelines.classify.predictor import Prediction, TextClassifier
 from attnkit.pipelines.img2seq.predictor import ImageReader, Reading
 from attnkit.pipelines.seq2seq.predictor import Translation, Translator
+from attnkit.run.shipped import shipped_checkpoint
 
 from .threads import one_thread
 

@@ -4,7 +4,7 @@ from typing import Literal
 
 import pytest
 
-from attnkit.engine import TrainConfig
+from attnkit.engine.train_config import TrainConfig
 from attnkit.errors import AttnkitError
 from attnkit.recipe import load_recipe, recipe_from_dict, recipe_to_dict
 

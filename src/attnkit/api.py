@@ -39,8 +39,8 @@ def load(run_or_name: str | Path, device: str | None = None) -> Predictor:
     `device` ("auto", "cpu", "cuda", "cuda:1"): by default the one `attnkit predict` uses for
     that pipeline (the CPU for seq2seq and image models, whose searches are step by step).
     """
-    from attnkit.engine.checkpoint import read_header, resolve_checkpoint
-    from attnkit.pipelines.run_checkpoint import recorded_pipeline
+    from attnkit.run.checkpoint import read_header, resolve_checkpoint
+    from attnkit.run.meta import recorded_pipeline
 
     path = resolve_checkpoint(run_or_name)
     pipeline = recorded_pipeline(read_header(path)["meta"])

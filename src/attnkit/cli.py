@@ -90,8 +90,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def pipeline_of(path: Path) -> ModuleType:
     """The commands module of the pipeline that wrote the checkpoint at `path`."""
-    from attnkit.engine.checkpoint import read_header
-    from attnkit.pipelines.run_checkpoint import recorded_pipeline
+    from attnkit.run.checkpoint import read_header
+    from attnkit.run.meta import recorded_pipeline
 
     pipeline = recorded_pipeline(read_header(path)["meta"])
     for module in pipeline_commands():
@@ -102,8 +102,8 @@ def pipeline_of(path: Path) -> ModuleType:
 
 def dispatch_on_checkpoint(args: argparse.Namespace) -> int | None:
     """`eval RUN ...` / `predict RUN ...`: parse the rest with the options of RUN's pipeline."""
-    from attnkit.engine.checkpoint import resolve_checkpoint
     from attnkit.pipelines.runtimes import runtime_checkpoint
+    from attnkit.run.checkpoint import resolve_checkpoint
 
     path = resolve_checkpoint(args.run)
     module = pipeline_of(path)
@@ -116,8 +116,8 @@ def dispatch_on_checkpoint(args: argparse.Namespace) -> int | None:
 
 
 def show_info(args: argparse.Namespace) -> None:
-    from attnkit.engine.checkpoint import load_checkpoint, resolve_checkpoint
-    from attnkit.engine.onnx_files import graph_weights
+    from attnkit.run.checkpoint import load_checkpoint, resolve_checkpoint
+    from attnkit.run.onnx_files import graph_weights
 
     path = resolve_checkpoint(args.checkpoint)
     checkpoint = load_checkpoint(path)
@@ -142,7 +142,7 @@ def show_info(args: argparse.Namespace) -> None:
 
 
 def list_shipped(args: argparse.Namespace) -> None:
-    from attnkit.engine.shipped import shipped_models
+    from attnkit.run.shipped import shipped_models
 
     models = shipped_models()
     if not models:
@@ -157,7 +157,7 @@ def export_weights(args: argparse.Namespace) -> None:
     """Weights and the pipeline's meta only; a pipeline may leave out training-only parts
     (`inference_checkpoint` in its predictor module); `--dtype fp16` halves float tensors.
     `--format onnx` writes ONNX graphs instead (`pipelines.runtimes`)."""
-    from attnkit.engine.checkpoint import load_checkpoint, resolve_checkpoint, save_checkpoint
+    from attnkit.run.checkpoint import load_checkpoint, resolve_checkpoint, save_checkpoint
 
     output = Path(args.output)
     suffix = ".onnx" if args.format == "onnx" else ".safetensors"
@@ -169,7 +169,7 @@ def export_weights(args: argparse.Namespace) -> None:
                            "(add --int8 for int8 weights)")
     if args.int8 and args.format != "onnx":
         raise AttnkitError("--int8 is an ONNX Runtime quantisation: add --format onnx")
-    # an ONNX export of a step-decoded model also writes X.step.onnx (engine/onnx_export.py)
+    # an ONNX export of a step-decoded model also writes X.step.onnx (runtime/onnx_export.py)
     targets = [output, output.with_name(f"{output.stem}.step.onnx")] if args.format == "onnx" \
         else [output]
     existing = [target for target in targets if target.exists()]

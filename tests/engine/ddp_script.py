@@ -7,9 +7,10 @@ from pathlib import Path
 from safetensors.torch import save_file
 from tiny_task import ClusterTask, build_model, loaders
 
-from attnkit.engine import TrainConfig, Trainer
 from attnkit.engine.distributed import init_distributed
 from attnkit.engine.seeding import seed_everything
+from attnkit.engine.train_config import TrainConfig
+from attnkit.engine.trainer import Trainer
 
 out = Path(sys.argv[1])
 context = init_distributed()

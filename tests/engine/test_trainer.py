@@ -4,10 +4,11 @@ import time
 import pytest
 import torch
 
-from attnkit.engine import TrainConfig, Trainer, load_checkpoint
 from attnkit.engine.seeding import seed_everything
-from attnkit.engine.trainer import learning_rate_factor
+from attnkit.engine.train_config import TrainConfig
+from attnkit.engine.trainer import Trainer, learning_rate_factor
 from attnkit.errors import AttnkitError
+from attnkit.run.checkpoint import load_checkpoint
 
 from .tiny_task import ClusterTask, ScriptedClock, ScriptedTask, build_model, loaders
 

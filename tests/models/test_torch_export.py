@@ -8,7 +8,6 @@ reader with dot attention."""
 import torch
 from torch.testing import assert_close
 
-from attnkit.engine.exported_graphs import GraphSpec, export_program, step_graphs
 from attnkit.models.classifier import AttentionClassifier, ClassifierConfig
 from attnkit.models.img2seq import Img2Seq, Img2SeqConfig
 from attnkit.models.seq2seq import Seq2seqConfig, build_seq2seq
@@ -16,6 +15,7 @@ from attnkit.pipelines.classify.export import ClassifierGraph
 from attnkit.pipelines.img2seq.export import interface as image_interface
 from attnkit.pipelines.seq2seq.export import LENGTH, STATE_AXES
 from attnkit.pipelines.seq2seq.export import interface as seq2seq_interface
+from attnkit.runtime.exported_graphs import GraphSpec, export_program, step_graphs
 
 from .tiny_img2seq import SMALL
 

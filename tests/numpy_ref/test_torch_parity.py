@@ -8,7 +8,6 @@ import torch
 import torch.nn.functional as F
 
 from attnkit.decoding import greedy_search
-from attnkit.engine.checkpoint import load_checkpoint, load_model_state, save_checkpoint
 from attnkit.models.seq2seq import Seq2seqConfig, build_seq2seq
 from attnkit.numpy_ref.layers import TimeSoftmaxWithLoss
 from attnkit.pipelines.seq2seq.numpy_engine import (
@@ -17,6 +16,7 @@ from attnkit.pipelines.seq2seq.numpy_engine import (
     numpy_to_torch_state,
     torch_to_numpy_state,
 )
+from attnkit.run.checkpoint import load_checkpoint, load_model_state, save_checkpoint
 
 V, E, H, START, END = 11, 5, 8, 2, 3
 LENGTHS = torch.tensor([6, 2, 4, 5])

@@ -1,5 +1,5 @@
 """The check both step-decoded pipelines' ONNX tests make: an exported encoder and one-step
-decoder (`engine.onnx_runtime.OnnxStepDecoder`) compute what the torch model computes."""
+decoder (`runtime.onnx_graphs.OnnxStepDecoder`) compute what the torch model computes."""
 
 import torch
 from torch.testing import assert_close

@@ -34,11 +34,3 @@ def sorted_loader(dataset: Dataset, lengths: Sequence[int], collate: Callable[[l
     batches = [order[start:start + batch_size] for start in range(0, len(order), batch_size)]
     return DataLoader(dataset, batch_sampler=batches, collate_fn=collate)
 
-
-def start_epoch(loader: Any, epoch: int) -> None:
-    """Tell the loader's sampler the epoch (`BucketBatchSampler.set_epoch`), if it keeps one,
-    so that the data order depends on the seed and the epoch only."""
-    for name in ("batch_sampler", "sampler"):
-        sampler = getattr(loader, name, None)
-        if hasattr(sampler, "set_epoch"):
-            sampler.set_epoch(epoch)

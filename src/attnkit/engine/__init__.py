@@ -1,12 +1,3 @@
-"""Training, checkpoints, devices and distributed set-up; knows nothing about any one model."""
-
-from attnkit.engine.checkpoint import (
-           Checkpoint,
-           load_checkpoint,
-           resolve_checkpoint,
-           save_checkpoint,
-)
-from attnkit.engine.trainer import TrainConfig, Trainer, TrainingTask
-
-__all__ = ["Checkpoint", "Trainer", "TrainConfig", "TrainingTask", "load_checkpoint",
-           "resolve_checkpoint", "save_checkpoint"]
+"""Training: the model-agnostic `Trainer` (`engine.trainer`) and its `TrainConfig`
+(`engine.train_config`), run bookkeeping, losses, metrics, devices and distributed set-up.
+It knows nothing about any one model or pipeline; checkpoint files are `attnkit.run`'s."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import torch
+from torch import Tensor
 
 from attnkit.errors import AttnkitError
 
@@ -18,3 +19,10 @@ def resolve_device(name: str = "auto") -> torch.device:
             raise AttnkitError(f"device {name!r} asked for, but no CUDA device is available")
         return torch.device(name)
     raise AttnkitError(f"unknown device {name!r}; use auto, cpu or cuda")
+
+
+def move(batch: dict[str, Tensor], device: torch.device) -> dict[str, Tensor]:
+    """A batch dict with every tensor on `device` (other values as they are)."""
+    non_blocking = device.type == "cuda"
+    return {k: v.to(device, non_blocking=non_blocking) if isinstance(v, Tensor) else v
+            for k, v in batch.items()}

@@ -22,17 +22,14 @@ import contextlib
 import math
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal, Protocol
+from typing import Any, Protocol
 
 import torch
 from torch import Tensor, nn
 from tqdm.auto import tqdm
 
-from attnkit.data.loaders import start_epoch
-from attnkit.engine.checkpoint import load_checkpoint, load_model_state, save_checkpoint
-from attnkit.engine.device import resolve_device
+from attnkit.engine.device import move, resolve_device
 from attnkit.engine.distributed import (
     DistributedContext,
     average_across_ranks,
@@ -41,14 +38,15 @@ from attnkit.engine.distributed import (
 )
 from attnkit.engine.epoch_progress import EpochProgress
 from attnkit.engine.run_recorder import RunRecorder
-from attnkit.engine.seeding import MAX_SEED, capture_rng, restore_rng
+from attnkit.engine.seeding import capture_rng, restore_rng
+from attnkit.engine.train_config import TrainConfig
 from attnkit.errors import AttnkitError
 from attnkit.progress import progress_bar
+from attnkit.run.checkpoint import load_checkpoint, load_model_state, save_checkpoint
 
 Batch = dict[str, Tensor]
 RandomState = tuple[dict[str, Tensor], dict[str, Any]]  # capture_rng's (tensors, JSON values)
 EPOCH_RNG_PREFIX = "epoch_rng."  # the random state as the cut epoch began
-MAX_THREADS = 1024  # torch crashes (segmentation fault) on absurd thread counts such as 100,000
 
 
 class TrainingTask(Protocol):
@@ -57,44 +55,6 @@ class TrainingTask(Protocol):
 
     def evaluate(self, model: nn.Module, loader: Iterable[Batch]) -> dict[str, float]:
         """Held-out metrics; called under no_grad with the model in eval mode."""
-
-
-@dataclass(frozen=True)
-class TrainConfig:
-    epochs: int = 3
-    batch_size: int = 128
-    lr: float = 1e-3
-    optimizer: Literal["adam", "adamw"] = "adam"
-    weight_decay: float = 0.0
-    grad_clip: float = 5.0  # global norm; 0 turns clipping off
-    schedule: Literal["none", "cosine", "linear"] = "none"
-    warmup_steps: int = 0
-    early_stopping_patience: int = 0  # epochs without improvement (a tie is none); 0 = off
-    monitor: str = "val_loss"
-    monitor_mode: Literal["min", "max"] = "min"
-    seed: int = 0
-    device: str = "auto"
-    amp: bool = True  # mixed precision on CUDA only; CPU always trains in float32
-    threads: int = 0  # torch CPU threads; 0 keeps torch's default
-    time_limit_minutes: float = 0.0  # stop at this much training time (eval excluded); 0 = none
-
-    def __post_init__(self) -> None:
-        if self.epochs < 1 or self.batch_size < 1 or not self.lr > 0:
-            raise ValueError("epochs, batch_size and lr must be positive")
-        if not 0 <= self.threads <= MAX_THREADS:
-            raise ValueError(f"threads must be from 0 (torch's default) to {MAX_THREADS}, "
-                             f"got {self.threads}")
-        if not 0 <= self.seed <= MAX_SEED:
-            raise ValueError(f"seed must be from 0 to {MAX_SEED}, got {self.seed}")
-        finite = (self.lr, self.weight_decay, self.grad_clip, self.time_limit_minutes)
-        if not all(math.isfinite(value) and value >= 0 for value in finite):
-            raise ValueError("lr, weight_decay, grad_clip and time_limit_minutes must be finite "
-                             "and >= 0 (0 = off for the last two)")
-        if self.warmup_steps < 0 or self.early_stopping_patience < 0:
-            raise ValueError("warmup_steps and early_stopping_patience must be >= 0")
-        if "test" in self.monitor.split("_"):
-            raise ValueError(f"monitor {self.monitor!r} names a test metric: the test split only "
-                             f"reports, epochs are chosen on train_ or val_ metrics")
 
 
 class Trainer:
@@ -315,7 +275,10 @@ def learning_rate_factor(step: int, total: int, schedule: str, warmup: int) -> f
     return 1.0 - progress
 
 
-def move(batch: Batch, device: torch.device) -> Batch:
-    non_blocking = device.type == "cuda"
-    return {k: v.to(device, non_blocking=non_blocking) if isinstance(v, Tensor) else v
-            for k, v in batch.items()}
+def start_epoch(loader: Any, epoch: int) -> None:
+    """Tell the loader's sampler the epoch (`BucketBatchSampler.set_epoch`), if it keeps one,
+    so that the data order depends on the seed and the epoch only."""
+    for name in ("batch_sampler", "sampler"):
+        sampler = getattr(loader, name, None)
+        if hasattr(sampler, "set_epoch"):
+            sampler.set_epoch(epoch)

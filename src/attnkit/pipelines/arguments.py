@@ -17,9 +17,8 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from attnkit.decoding import MAX_BEAM_WIDTH
-from attnkit.engine.checkpoint import read_header
 from attnkit.engine.seeding import MAX_SEED
-from attnkit.engine.trainer import MAX_THREADS
+from attnkit.engine.train_config import MAX_THREADS
 from attnkit.errors import AttnkitError
 from attnkit.files import check_writable
 from attnkit.recipe import (
@@ -29,6 +28,7 @@ from attnkit.recipe import (
     recipe_to_dict,
     set_dotted,
 )
+from attnkit.run.checkpoint import read_header
 
 T = TypeVar("T")
 MAX_BATCH_SIZE = 4096  # inputs searched or classified at once; more only costs memory

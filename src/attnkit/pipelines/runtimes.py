@@ -16,11 +16,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 
-from attnkit.engine.checkpoint import FORMAT_VERSION, Checkpoint, load_checkpoint
-from attnkit.engine.onnx_files import is_onnx_file, require
-from attnkit.engine.onnx_runtime import is_onnx_checkpoint
 from attnkit.errors import AttnkitError
-from attnkit.pipelines.run_checkpoint import recorded_pipeline
+from attnkit.run.checkpoint import FORMAT_VERSION, Checkpoint, load_checkpoint
+from attnkit.run.meta import recorded_pipeline
+from attnkit.run.onnx_files import is_onnx_file, require
+from attnkit.runtime.onnx_graphs import is_onnx_checkpoint
 
 RUNTIMES = ("torch", "onnx")
 EXPORTING_PIPELINES = ("classify", "seq2seq", "img2seq")
@@ -38,7 +38,7 @@ def export_module(checkpoint: Checkpoint) -> ModuleType:
 def write_onnx(checkpoint: Checkpoint, output: Path, int8: bool = False) -> list[Path]:
     """The checkpoint's model as ONNX files (`output`, and `X.step.onnx` beside it for
     step-decoded models) holding its meta; int8 only where the pipeline allows it."""
-    from attnkit.engine.onnx_export import write_export
+    from attnkit.runtime.onnx_export import write_export
 
     if is_onnx_checkpoint(checkpoint):
         raise AttnkitError(f"{checkpoint.path} is an ONNX export already; export the run "

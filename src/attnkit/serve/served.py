@@ -75,7 +75,7 @@ def split_argument(argument: str) -> tuple[str, str]:
 
 def load_served(arguments: Sequence[str]) -> list[ServedModel]:
     """The models named by `attnkit serve`'s arguments; none: the shipped models."""
-    from attnkit.engine.shipped import shipped_models
+    from attnkit.run.shipped import shipped_models
 
     if not arguments:
         arguments = list(shipped_models())
@@ -92,12 +92,12 @@ def load_served(arguments: Sequence[str]) -> list[ServedModel]:
 
 
 def load_model(name: str, run: str) -> ServedModel:
-    from attnkit.engine.checkpoint import read_header, resolve_checkpoint
-    from attnkit.engine.shipped import shipped_checkpoint, shipped_models
     from attnkit.pipelines.classify.predictor import TextClassifier
     from attnkit.pipelines.img2seq.predictor import ImageReader
-    from attnkit.pipelines.run_checkpoint import recorded_pipeline
     from attnkit.pipelines.seq2seq.predictor import Translator
+    from attnkit.run.checkpoint import read_header, resolve_checkpoint
+    from attnkit.run.meta import recorded_pipeline
+    from attnkit.run.shipped import shipped_checkpoint, shipped_models
 
     path = resolve_checkpoint(run)
     header = read_header(path)

@@ -8,10 +8,10 @@ import torch
 
 from attnkit.cli import main
 from attnkit.data.text_tokenizer import TextTokenizer
-from attnkit.engine.checkpoint import load_checkpoint, read_header
 from attnkit.models.classifier import AttentionClassifier, ClassifierConfig
 from attnkit.pipelines.classify.predictor import TextClassifier
 from attnkit.recipe import recipe_from_dict
+from attnkit.run.checkpoint import load_checkpoint, read_header
 
 from ...data.imdb_slice import slice_data_dir, slice_reviews
 

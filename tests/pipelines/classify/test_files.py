@@ -3,9 +3,9 @@
 import json
 
 from attnkit.cli import main
-from attnkit.engine.checkpoint import read_header
 from attnkit.pipelines.classify.data import class_order
 from attnkit.pipelines.classify.predictor import TextClassifier
+from attnkit.run.checkpoint import read_header
 
 from .topic_runs import write_topics
 

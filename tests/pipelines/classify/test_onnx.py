@@ -12,10 +12,10 @@ from torch.testing import assert_close
 
 import attnkit
 from attnkit.cli import main
-from attnkit.engine.onnx_runtime import OnnxGraph
 from attnkit.pipelines import runtimes
 from attnkit.pipelines.classify.data import collate, run_model
 from attnkit.pipelines.classify.predictor import TextClassifier, class_probabilities
+from attnkit.runtime.onnx_graphs import OnnxGraph
 
 from ...data.imdb_slice import slice_reviews
 from .classify_run import one_thread, trained_run_dir

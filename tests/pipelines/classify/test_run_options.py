@@ -5,7 +5,7 @@ where an uninterrupted run ends, `--overwrite` is needed to train over a run and
 import torch
 
 from attnkit.cli import main
-from attnkit.engine.checkpoint import load_checkpoint
+from attnkit.run.checkpoint import load_checkpoint
 
 from .topic_runs import topic_arguments, train_topics, write_topics
 

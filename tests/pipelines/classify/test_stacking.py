@@ -9,13 +9,13 @@ import numpy as np
 import pytest
 import torch
 
-from attnkit.engine.checkpoint import read_header
 from attnkit.models.classifier import AttentionClassifier, ClassifierConfig
 from attnkit.models.stacked_classifier import StackedClassifier
 from attnkit.pipelines.classify import stacking
 from attnkit.pipelines.classify.data import eval_loader, prepare_imdb
 from attnkit.pipelines.classify.recipe import ClassifyDataConfig, NgramBranchConfig
 from attnkit.pipelines.classify.training import ClassificationTraining
+from attnkit.run.checkpoint import read_header
 
 from ...data.imdb_slice import slice_data_dir
 

@@ -7,7 +7,7 @@ from PIL import Image
 
 from attnkit.cli import main
 from attnkit.data.molecule_render import RenderConfig, render_smiles
-from attnkit.engine.checkpoint import load_checkpoint, read_header
+from attnkit.run.checkpoint import load_checkpoint, read_header
 
 from ...shared_data import needs_data
 from .scoring import output_probability

@@ -9,9 +9,9 @@ import torch
 
 from attnkit.data.molecule_render import RenderConfig, render_smiles
 from attnkit.data.smiles_tokenizer import TokenVocabulary, is_atom_token, tokenize_smiles
-from attnkit.engine.attention_supervision import attention_supervision_loss, cell_loss
 from attnkit.engine.sequence_loss import padded_cross_entropy
 from attnkit.models.img2seq import Img2Seq, Img2SeqConfig
+from attnkit.pipelines.img2seq.attention_supervision import attention_supervision_loss, cell_loss
 from attnkit.pipelines.img2seq.data import ImageTokenCollator, atom_supervision
 from attnkit.pipelines.img2seq.recipe import Img2SeqRecipe, SupervisionConfig
 from attnkit.pipelines.img2seq.training import img2seq_training

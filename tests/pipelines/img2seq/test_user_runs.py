@@ -19,7 +19,7 @@ from PIL import Image
 
 from attnkit.cli import main
 from attnkit.data.molecule_render import RenderConfig, render_smiles
-from attnkit.engine.checkpoint import load_checkpoint, read_header, save_checkpoint
+from attnkit.run.checkpoint import load_checkpoint, read_header, save_checkpoint
 
 from .scoring import morgan_tanimoto, output_probability
 

@@ -10,8 +10,8 @@ import torch
 
 from attnkit.cli import main
 from attnkit.data.dates import generate_date_splits, is_iso_date
-from attnkit.engine.checkpoint import load_checkpoint, read_header
 from attnkit.pipelines.seq2seq.predictor import Translator
+from attnkit.run.checkpoint import load_checkpoint, read_header
 
 from .runs import TINY, addition_pairs, write_fixed_width
 

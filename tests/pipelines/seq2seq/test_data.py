@@ -5,9 +5,9 @@ import pytest
 
 from attnkit.data.dates import generate_date_splits
 from attnkit.data.seq_files import PairSplits
-from attnkit.engine.checkpoint import read_header
 from attnkit.errors import AttnkitError
 from attnkit.pipelines.seq2seq.data import build_vocabulary
+from attnkit.run.checkpoint import read_header
 
 
 def test_the_vocabulary_holds_the_training_characters_only():

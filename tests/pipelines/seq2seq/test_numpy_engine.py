@@ -8,12 +8,12 @@ import numpy as np
 import pytest
 
 from attnkit.cli import main
-from attnkit.engine.checkpoint import load_checkpoint
 from attnkit.engine.run_log import read_metrics
 from attnkit.models.seq2seq import Seq2seqConfig
 from attnkit.pipelines.seq2seq.numpy_engine import load_numpy_model, training_processes
 from attnkit.pipelines.seq2seq.predictor import Translator
 from attnkit.pipelines.seq2seq.training import search_length
+from attnkit.run.checkpoint import load_checkpoint
 
 TINY = ["--set", "data.train_size=256", "--set", "data.val_size=32", "--set",
         "data.test_size=32", "--set", "model.hidden_size=16", "--set",

@@ -11,9 +11,9 @@ from torch.nn import functional
 
 from attnkit.cli import main
 from attnkit.data.char_vocab import CharVocabulary
-from attnkit.engine.checkpoint import load_checkpoint, read_header
 from attnkit.pipelines.seq2seq import commands as seq2seq_commands
 from attnkit.pipelines.seq2seq.predictor import Translator
+from attnkit.run.checkpoint import load_checkpoint, read_header
 
 from .runs import TINY_MODEL, addition_pairs, train_additions, write_tsv
 

@@ -151,7 +151,7 @@ def evaluate(args: argparse.Namespace) -> int:
 
 
 def classifier_source(checkpoint: Path) -> dict:
-    from attnkit.engine.checkpoint import read_header
+    from attnkit.run.checkpoint import read_header
 
     return read_header(checkpoint)["meta"].get("source", {})
 

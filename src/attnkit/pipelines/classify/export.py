@@ -12,9 +12,6 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
-from attnkit.engine.checkpoint import Checkpoint
-from attnkit.engine.exported_graphs import GraphSpec
-from attnkit.engine.onnx_export import OnnxExport
 from attnkit.models.classifier import AttentionClassifier
 from attnkit.models.stacked_classifier import StackedClassifier
 from attnkit.pipelines.classify.predictor import (
@@ -22,6 +19,9 @@ from attnkit.pipelines.classify.predictor import (
     TextClassifier,
     class_probabilities,
 )
+from attnkit.run.checkpoint import Checkpoint
+from attnkit.runtime.exported_graphs import GraphSpec
+from attnkit.runtime.onnx_export import OnnxExport
 
 INT8 = True  # `attnkit export --int8` quantises this pipeline's graph
 OUTPUTS = ("logits", "probabilities", "weights")

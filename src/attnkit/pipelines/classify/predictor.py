@@ -22,23 +22,22 @@ from attnkit.data.bucketing import token_budget_batches
 from attnkit.data.ngrams import NgramTable
 from attnkit.data.text_tokenizer import TextTokenizer
 from attnkit.data.word_vocab import OOV_ID, WordVocabulary
-from attnkit.engine.checkpoint import build_checked
-from attnkit.engine.device import resolve_device
-from attnkit.engine.onnx_runtime import OnnxModule, is_onnx_checkpoint
-from attnkit.engine.trainer import move
+from attnkit.engine.device import move, resolve_device
 from attnkit.errors import AttnkitError
 from attnkit.models.classifier import AttentionClassifier, ClassifierConfig
 from attnkit.models.stacked_classifier import StackedClassifier
 from attnkit.pipelines.classify.data import EncodedDataset, collate, run_model
 from attnkit.pipelines.classify.recipe import PIPELINE
-from attnkit.pipelines.run_checkpoint import (
+from attnkit.progress import progress_bar
+from attnkit.recipe import recipe_from_dict
+from attnkit.run.checkpoint import build_checked
+from attnkit.run.meta import (
     is_count,
     is_mapping,
     is_strings,
     load_run_checkpoint,
 )
-from attnkit.progress import progress_bar
-from attnkit.recipe import recipe_from_dict
+from attnkit.runtime.onnx_graphs import OnnxModule, is_onnx_checkpoint
 from attnkit.viz.highlight import highlight_html, highlight_terminal
 
 # what both kinds of classifier are called with (`data.run_model`), the ONNX graph too

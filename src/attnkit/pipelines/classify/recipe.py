@@ -14,9 +14,9 @@ from typing import Any
 from attnkit.data.bigrams import BigramTable
 from attnkit.data.text_tokenizer import TextTokenizer
 from attnkit.data.word_vocab import WordVocabulary
-from attnkit.engine.trainer import TrainConfig
+from attnkit.engine.train_config import TrainConfig
 from attnkit.models.classifier import ClassifierConfig
-from attnkit.pipelines.run_checkpoint import pipeline_meta
+from attnkit.run.meta import pipeline_meta
 
 PIPELINE = "classify"
 

@@ -12,7 +12,6 @@ import torch
 from torch import Tensor, nn
 
 from attnkit.data.loaders import bucketed_loader
-from attnkit.engine.checkpoint import load_checkpoint, save_checkpoint, strip_prefix
 from attnkit.engine.classification_loss import classification_loss, predicted_classes
 from attnkit.engine.classification_metrics import classification_scores, confusion_matrix
 from attnkit.engine.seeding import seed_everything
@@ -21,6 +20,7 @@ from attnkit.models.classifier import AttentionClassifier
 from attnkit.pipelines.classify.data import PreparedData, collate, eval_loader, run_model
 from attnkit.pipelines.classify.recipe import ClassifyRecipe, checkpoint_meta
 from attnkit.pipelines.classify.stacking import stack_ngram_branch
+from attnkit.run.checkpoint import load_checkpoint, save_checkpoint, strip_prefix
 
 Batch = dict[str, Tensor]
 

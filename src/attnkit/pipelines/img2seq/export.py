@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import torch
 
-from attnkit.engine.checkpoint import Checkpoint
-from attnkit.engine.exported_graphs import StepInterface, step_graphs
-from attnkit.engine.onnx_export import OnnxExport
+from attnkit.run.checkpoint import Checkpoint
+from attnkit.runtime.exported_graphs import StepInterface, step_graphs
+from attnkit.runtime.onnx_export import OnnxExport
 
 BATCH = {0: "batch"}
 

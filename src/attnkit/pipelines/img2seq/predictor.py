@@ -23,15 +23,15 @@ from attnkit.data.images import (
 )
 from attnkit.data.smiles_tokenizer import TokenVocabulary, is_atom_token
 from attnkit.decoding import Hypothesis, beam_search_passing, search, search_n_best
-from attnkit.engine.checkpoint import Checkpoint, build_checked
 from attnkit.engine.device import resolve_device
-from attnkit.engine.onnx_runtime import OnnxStepDecoder, is_onnx_checkpoint
 from attnkit.errors import AttnkitError
 from attnkit.models.img2seq import TRAINING_ONLY_PREFIX, Img2Seq
 from attnkit.pipelines.img2seq.data import image_lengths
 from attnkit.pipelines.img2seq.recipe import PIPELINE, DecodeConfig, Img2SeqRecipe
-from attnkit.pipelines.run_checkpoint import is_count, is_mapping, is_strings, load_run_checkpoint
 from attnkit.recipe import recipe_from_dict, recipe_to_dict
+from attnkit.run.checkpoint import Checkpoint, build_checked
+from attnkit.run.meta import is_count, is_mapping, is_strings, load_run_checkpoint
+from attnkit.runtime.onnx_graphs import OnnxStepDecoder, is_onnx_checkpoint
 
 if TYPE_CHECKING:
     from PIL.Image import Image as PILImage

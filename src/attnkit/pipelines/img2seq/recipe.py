@@ -9,9 +9,9 @@ from attnkit.data.atom_targets import NON_ATOM_TARGETS, NonAtomTarget
 from attnkit.data.molecule_render import RenderConfig
 from attnkit.data.smiles_tokenizer import TokenVocabulary
 from attnkit.decoding.search import SearchConfig
-from attnkit.engine.trainer import TrainConfig
+from attnkit.engine.train_config import TrainConfig
 from attnkit.models.img2seq import Img2SeqConfig
-from attnkit.pipelines.run_checkpoint import pipeline_meta
+from attnkit.run.meta import pipeline_meta
 
 PIPELINE = "img2seq"
 

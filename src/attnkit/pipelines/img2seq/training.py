@@ -13,16 +13,16 @@ from torch import Tensor, nn
 
 from attnkit.data.smiles_tokenizer import TokenVocabulary, is_atom_token
 from attnkit.decoding import SearchConfig, search
-from attnkit.engine.attention_supervision import (
-    attention_on_target,
-    attention_supervision_loss,
-    cell_loss,
-)
 from attnkit.engine.seeding import seed_everything
 from attnkit.engine.sequence_loss import padded_cross_entropy
 from attnkit.engine.sequence_metrics import text_scores as sequence_text_scores
 from attnkit.engine.trainer import Trainer
 from attnkit.models.img2seq import Img2Seq
+from attnkit.pipelines.img2seq.attention_supervision import (
+    attention_on_target,
+    attention_supervision_loss,
+    cell_loss,
+)
 from attnkit.pipelines.img2seq.data import (
     EncodedTargets,
     ImageTextSplits,
@@ -39,7 +39,7 @@ def text_scores(predictions: list[str], references: list[str], molecules: bool) 
         dict[str, float]:
     """Molecule metrics (canonical exact match, validity, Tanimoto, ...) or text metrics."""
     if molecules:
-        from attnkit.engine.molecule_metrics import molecule_scores
+        from attnkit.pipelines.img2seq.molecule_metrics import molecule_scores
 
         return molecule_scores(predictions, references)
     return sequence_text_scores(predictions, references)

@@ -19,7 +19,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from attnkit.data.seq_files import load_pairs
-from attnkit.engine.checkpoint import resolve_checkpoint
 from attnkit.engine.sequence_metrics import character_accuracy, exact_match
 from attnkit.errors import AttnkitError
 from attnkit.files import STDIN, check_writable, read_lines
@@ -46,6 +45,7 @@ from attnkit.pipelines.seq2seq.predictor import (
     write_heatmap,
 )
 from attnkit.pipelines.seq2seq.recipe import PIPELINE, Seq2seqRecipe, checkpoint_meta
+from attnkit.run.checkpoint import resolve_checkpoint
 
 CHUNK = 500  # inputs translated at once; a file is read chunk by chunk
 TEXT_HEATMAPS = 20  # terminal heatmaps are printed for at most this many inputs

@@ -21,11 +21,11 @@ from attnkit.data.dates import (
 from attnkit.data.loaders import bucketed_loader, sorted_loader
 from attnkit.data.seq_batches import PairCollator, SequencePairs
 from attnkit.data.seq_files import PairSplits, load_pairs
-from attnkit.engine.checkpoint import read_header
 from attnkit.errors import AttnkitError
 from attnkit.pipelines.arguments import resume_checkpoint
-from attnkit.pipelines.run_checkpoint import is_strings
 from attnkit.pipelines.seq2seq.recipe import DataConfig, Seq2seqRecipe
+from attnkit.run.checkpoint import read_header
+from attnkit.run.meta import is_strings
 
 
 def build_splits(config: DataConfig) -> PairSplits:

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import torch
 
-from attnkit.engine.checkpoint import Checkpoint
-from attnkit.engine.exported_graphs import StepInterface, step_graphs
-from attnkit.engine.onnx_export import OnnxExport
+from attnkit.run.checkpoint import Checkpoint
+from attnkit.runtime.exported_graphs import StepInterface, step_graphs
+from attnkit.runtime.onnx_export import OnnxExport
 
 BATCH, LENGTH = {0: "batch"}, {0: "batch", 1: "source_length"}
 STATE_AXES = {"final_hidden": {1: "batch"}, "hidden": {1: "batch"}, "cell": {1: "batch"}}

@@ -18,11 +18,10 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from attnkit.data.loaders import start_epoch
-from attnkit.engine.checkpoint import save_checkpoint
 from attnkit.engine.run_recorder import RunRecorder
 from attnkit.engine.sequence_metrics import sequence_scores
-from attnkit.engine.trainer import TrainConfig, learning_rate_factor
+from attnkit.engine.train_config import TrainConfig
+from attnkit.engine.trainer import learning_rate_factor, start_epoch
 from attnkit.errors import AttnkitError
 from attnkit.models.seq2seq import Seq2seqConfig, build_seq2seq
 from attnkit.numpy_ref import AttentionSeq2seq, PeekySeq2seq, Seq2seq
@@ -32,6 +31,7 @@ from attnkit.numpy_ref.torch_layout import from_torch_layout, to_torch_layout
 from attnkit.pipelines.seq2seq.training import SOURCES, search_length
 from attnkit.pipelines.sequence_training import SequenceTraining
 from attnkit.progress import progress_bar
+from attnkit.run.checkpoint import save_checkpoint
 
 NUMPY_MODELS = {"attention": AttentionSeq2seq, "peeky": PeekySeq2seq, "plain": Seq2seq}
 NumpyModel = Seq2seq | PeekySeq2seq | AttentionSeq2seq
@@ -203,7 +203,7 @@ def _progress_bar(loader: Iterable):
 
 def load_numpy_model(checkpoint: Any, model_config: Seq2seqConfig,
                      dtype: type = np.float32) -> NumpyModel:
-    """A NumPy model holding a checkpoint's weights (`attnkit.engine.checkpoint.Checkpoint`,
+    """A NumPy model holding a checkpoint's weights (`attnkit.run.checkpoint.Checkpoint`,
     from either engine). Its vocabulary size is read off the embedding."""
     vocab_size = checkpoint.model_state["encoder.embedding.weight"].shape[0]
     model = build_numpy_model(vocab_size, model_config, dtype=dtype)

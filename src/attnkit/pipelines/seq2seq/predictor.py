@@ -14,20 +14,20 @@ import torch
 from attnkit.data.char_vocab import CharVocabulary
 from attnkit.data.seq_batches import encode_sources
 from attnkit.decoding import GrammarDecoder, Hypothesis, search, search_n_best
-from attnkit.engine.checkpoint import build_checked
 from attnkit.engine.device import resolve_device
-from attnkit.engine.onnx_runtime import OnnxStepDecoder, is_onnx_checkpoint
 from attnkit.errors import AttnkitError
 from attnkit.models.seq2seq import Seq2seq, build_seq2seq
-from attnkit.pipelines.run_checkpoint import (
+from attnkit.pipelines.seq2seq.data import output_grammar
+from attnkit.pipelines.seq2seq.recipe import PIPELINE, Seq2seqRecipe
+from attnkit.recipe import recipe_from_dict
+from attnkit.run.checkpoint import build_checked
+from attnkit.run.meta import (
     is_count,
     is_mapping,
     is_strings,
     load_run_checkpoint,
 )
-from attnkit.pipelines.seq2seq.data import output_grammar
-from attnkit.pipelines.seq2seq.recipe import PIPELINE, Seq2seqRecipe
-from attnkit.recipe import recipe_from_dict
+from attnkit.runtime.onnx_graphs import OnnxStepDecoder, is_onnx_checkpoint
 
 LENGTH_SLACK = 1.25  # inputs may be this much longer than the longest training input
 

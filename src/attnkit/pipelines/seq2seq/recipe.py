@@ -10,9 +10,9 @@ from typing import Any, Literal
 from attnkit.data.char_vocab import CharVocabulary
 from attnkit.data.seq_files import PairSplits
 from attnkit.decoding.search import SearchConfig
-from attnkit.engine.trainer import TrainConfig
+from attnkit.engine.train_config import TrainConfig
 from attnkit.models.seq2seq import Seq2seqConfig
-from attnkit.pipelines.run_checkpoint import pipeline_meta
+from attnkit.run.meta import pipeline_meta
 
 PIPELINE = "seq2seq"
 

@@ -3,7 +3,7 @@ import math
 import pytest
 import torch
 
-from attnkit.engine.attention_supervision import (
+from attnkit.pipelines.img2seq.attention_supervision import (
     attention_on_target,
     attention_supervision_loss,
     cell_loss,

@@ -6,7 +6,8 @@ import pytest
 import torch
 from safetensors.torch import save_file
 
-from attnkit.engine.checkpoint import (
+from attnkit.errors import AttnkitError
+from attnkit.run.checkpoint import (
     build_checked,
     load_checkpoint,
     load_model_state,
@@ -14,7 +15,6 @@ from attnkit.engine.checkpoint import (
     resolve_checkpoint,
     save_checkpoint,
 )
-from attnkit.errors import AttnkitError
 
 
 def make_optimizer_state():

@@ -10,7 +10,7 @@ A search needs `encode`, `initial_state` and `decode_step`; `EncoderGraph` and `
 these into two graphs of plain tensors: memory tensors and state tensors, in the order of the
 model's own memory (a NamedTuple) and state (a tuple). `StepInterface` records that order and
 each tensor's batch axis, so that a runtime can pick beam rows without the model
-(`engine.onnx_runtime.OnnxStepDecoder`).
+(`runtime.onnx_graphs.OnnxStepDecoder`).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Running exported ONNX files under ONNX Runtime, through the interfaces the torch models have.
 
-An exported file reads like a checkpoint (`engine.checkpoint.load_checkpoint`): its header says
+An exported file reads like a checkpoint (`run.checkpoint.load_checkpoint`): its header says
 which pipeline wrote it and holds that pipeline's meta, so `attnkit predict model.onnx` and
 `attnkit.load("model.onnx")` find the pipeline as they do for a run. The predictors then run
 the graphs in place of a torch model: `OnnxModule` is called as the torch module was, and
@@ -19,10 +19,10 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from attnkit.engine.checkpoint import Checkpoint
-from attnkit.engine.exported_graphs import StepInterface
-from attnkit.engine.onnx_files import require
 from attnkit.errors import AttnkitError
+from attnkit.run.checkpoint import Checkpoint
+from attnkit.run.onnx_files import require
+from attnkit.runtime.exported_graphs import StepInterface
 
 CPU_DEVICES = ("auto", "cpu")
 

@@ -24,9 +24,9 @@ import torch
 from safetensors import SafetensorError, safe_open
 from safetensors.torch import save_file
 
-from attnkit.engine.shipped import shipped_checkpoint, shipped_models
 from attnkit.errors import AttnkitError
 from attnkit.files import write_atomically
+from attnkit.run.shipped import shipped_checkpoint, shipped_models
 
 FORMAT_VERSION = 1
 HEADER_KEY = "attnkit"
@@ -94,7 +94,7 @@ def resolve_checkpoint(path: str | Path, prefer: str = "best") -> Path:
 def read_header(path: Path) -> dict[str, Any]:
     """The JSON header alone, without reading any tensor (an exported .onnx file's too)."""
     if Path(path).suffix == ".onnx":
-        from attnkit.engine.onnx_files import read_onnx_header
+        from attnkit.run.onnx_files import read_onnx_header
 
         return read_onnx_header(path)
     try:
@@ -126,7 +126,7 @@ def load_checkpoint(path: str | Path) -> Checkpoint:
     .onnx file reads as its header and the host tensors it stores (no graph weights)."""
     path = resolve_checkpoint(path)
     if path.suffix == ".onnx":
-        from attnkit.engine.onnx_files import read_onnx_export
+        from attnkit.run.onnx_files import read_onnx_export
 
         header, host_tensors = read_onnx_export(path)
         return Checkpoint(header, host_tensors, None, {}, path)

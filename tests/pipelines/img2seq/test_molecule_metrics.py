@@ -1,6 +1,6 @@
 import pytest
 
-from attnkit.engine.molecule_metrics import molecule_scores, token_accuracy
+from attnkit.pipelines.img2seq.molecule_metrics import molecule_scores, token_accuracy
 
 
 def test_exact_match_compares_canonical_smiles():

@@ -11,10 +11,10 @@ import pytest
 from attnkit.cli import main
 from attnkit.data.chem import canonical_smiles
 from attnkit.data.molecule_render import RenderConfig, render_smiles
-from attnkit.engine.checkpoint import read_header
-from attnkit.engine.shipped import SHIPPED_FOLDER, shipped_checkpoint, shipped_models
 from attnkit.errors import AttnkitError
 from attnkit.pipelines.img2seq.predictor import ImageReader
+from attnkit.run.checkpoint import read_header
+from attnkit.run.shipped import SHIPPED_FOLDER, shipped_checkpoint, shipped_models
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 MAX_SHIPPED_BYTES = 25_000_000

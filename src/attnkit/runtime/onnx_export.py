@@ -1,6 +1,6 @@
-"""Writing models as ONNX files that carry their own description (`engine.onnx_files`).
+"""Writing models as ONNX files that carry their own description (`run.onnx_files`).
 
-Each graph goes through `torch.export` (`engine.exported_graphs`) and then torch's ONNX
+Each graph goes through `torch.export` (`runtime.exported_graphs`) and then torch's ONNX
 exporter; the file's metadata gets the run's header and the "onnx" part that says which graph
 it is and how the graphs connect; host tensors go in as unread initializers.
 
@@ -20,16 +20,16 @@ from typing import Any
 
 from torch import Tensor
 
-from attnkit.engine.exported_graphs import (
+from attnkit.errors import AttnkitError
+from attnkit.files import write_atomically
+from attnkit.run.onnx_files import HEADER_KEY, HOST_PREFIX, ONNX_FORMAT_VERSION, require
+from attnkit.runtime.exported_graphs import (
     GraphSpec,
     export_program,
     quiet_exporter,
     rnn_while_loops,
 )
-from attnkit.engine.onnx_files import HEADER_KEY, HOST_PREFIX, ONNX_FORMAT_VERSION, require
-from attnkit.engine.onnx_lstm import translations, with_onnx_lstms
-from attnkit.errors import AttnkitError
-from attnkit.files import write_atomically
+from attnkit.runtime.onnx_lstm import translations, with_onnx_lstms
 
 OPSET = 18
 
@@ -82,7 +82,7 @@ def write_export(export: OnnxExport, output: Path, header: dict[str, Any],
 
 def onnx_model(spec: GraphSpec) -> Any:
     """The ONNX ModelProto of a graph, through `torch.export`, with named inputs, outputs
-    and variable axes; masked LSTM encoders become ONNX `LSTM` nodes (`engine.onnx_lstm`)."""
+    and variable axes; masked LSTM encoders become ONNX `LSTM` nodes (`runtime.onnx_lstm`)."""
     import torch
 
     spec = dataclasses.replace(spec, module=with_onnx_lstms(spec.module))

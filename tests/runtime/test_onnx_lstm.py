@@ -1,4 +1,4 @@
-"""Masked LSTMs exported as ONNX `LSTM` nodes (`engine.onnx_lstm`): the custom op's reference
+"""Masked LSTMs exported as ONNX `LSTM` nodes (`runtime.onnx_lstm`): the custom op's reference
 and the ONNX node compute what `MaskedRNN` computes, gates reordered and per-row lengths kept
 (the backward direction starting at each row's last token), for one and two directions."""
 
@@ -7,9 +7,9 @@ import torch
 from torch import nn
 from torch.testing import assert_close
 
-from attnkit.engine.exported_graphs import GraphSpec
-from attnkit.engine.onnx_lstm import LstmSequence, with_onnx_lstms
 from attnkit.layers.recurrent import MaskedRNN
+from attnkit.runtime.exported_graphs import GraphSpec
+from attnkit.runtime.onnx_lstm import LstmSequence, with_onnx_lstms
 
 TOLERANCE = {"atol": 1e-5, "rtol": 0.0}
 LENGTHS = torch.tensor([7, 1, 4, 7, 2])
@@ -65,8 +65,8 @@ class Encoding(nn.Module):
 def test_the_onnx_graph_is_lstm_nodes_equal_to_masked_rnn(bidirectional, tmp_path):
     onnx = pytest.importorskip("onnx")
     pytest.importorskip("onnxruntime")
-    from attnkit.engine.onnx_export import onnx_model
-    from attnkit.engine.onnx_runtime import OnnxGraph
+    from attnkit.runtime.onnx_export import onnx_model
+    from attnkit.runtime.onnx_graphs import OnnxGraph
 
     module = encoder(bidirectional)
     example = (padded_inputs()[:3, :5].contiguous(), torch.tensor([5, 2, 4]))

@@ -11,9 +11,9 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from attnkit.engine.checkpoint import Checkpoint, load_checkpoint
 from attnkit.errors import AttnkitError
 from attnkit.recipe import recipe_to_dict
+from attnkit.run.checkpoint import Checkpoint, load_checkpoint
 
 PIPELINE_KEY = "task"
 MAX_LENGTH = 10_000  # the longest input or output (in tokens) a checkpoint may declare

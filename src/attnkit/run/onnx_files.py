@@ -5,7 +5,7 @@ key "attnkit", a JSON header like a checkpoint's (format version, the pipeline's
 recipe and vocabulary, epoch, metrics) plus an "onnx" part: which graph the file is, the files
 of the others, and how the graphs connect. Tensors the host needs besides the graphs (a
 classifier's n-gram table) are initializers named "attnkit.<name>", which no node reads.
-`engine.checkpoint` reads an .onnx file through this module, so an export is accepted
+`run.checkpoint` reads an .onnx file through this module, so an export is accepted
 wherever a checkpoint is.
 """
 
