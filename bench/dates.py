@@ -26,7 +26,7 @@ from pathlib import Path
 import torch
 
 from attnkit.engine.sequence_metrics import exact_match
-from attnkit.pipelines.runtimes import RUNTIMES, runtime_checkpoint
+from attnkit.pipelines.exporting import RUNTIMES, runtime_checkpoint
 from attnkit.pipelines.seq2seq.data import build_splits, build_vocabulary
 from attnkit.pipelines.seq2seq.predictor import Translator
 from attnkit.pipelines.seq2seq.recipe import Seq2seqRecipe

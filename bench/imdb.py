@@ -42,7 +42,7 @@ from attnkit.pipelines.classify.data import eval_loader, prepare_imdb
 from attnkit.pipelines.classify.predictor import TextClassifier
 from attnkit.pipelines.classify.recipe import ClassifyRecipe
 from attnkit.pipelines.classify.training import ClassificationTraining, train_classifier
-from attnkit.pipelines.runtimes import write_onnx
+from attnkit.pipelines.exporting import write_onnx
 from attnkit.recipe import load_recipe, recipe_to_dict
 from attnkit.run.checkpoint import load_checkpoint, read_header
 

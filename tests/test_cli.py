@@ -23,7 +23,7 @@ def run_dir(tmp_path_factory):
 def test_info_shows_what_the_checkpoint_holds(run_dir, capsys):
     assert main(["info", str(run_dir)]) == 0
     out = capsys.readouterr().out
-    assert "task            tiny" in out
+    assert "pipeline        tiny" in out
     assert "vocab           3 entries" in out
     assert "parameters      114 in 4 tensors" in out
     assert '"lr": 0.01' in out

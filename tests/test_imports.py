@@ -47,7 +47,7 @@ THIRD_PARTY = {"numpy_ref": {"numpy"}}
 ROLES = {
     "recipe": 0, "data": 1, "stacking": 2, "molecule_metrics": 2, "attention_supervision": 2,
     "training": 3, "predictor": 3,
-    "numpy_engine": 4, "compare": 4, "demo": 4, "commands": 5,
+    "numpy_engine": 4, "compare": 4, "demo": 4, "export": 4, "tasks": 5, "commands": 6,
 }
 
 

@@ -5,17 +5,17 @@ such a file is one error naming the key."""
 
 from __future__ import annotations
 
-import argparse
-import importlib
 import re
 from pathlib import Path
 
 import pytest
 import yaml
 
-from attnkit.cli import build_parser, main
+from attnkit.cli import main, verb_parser
+from attnkit.cli.training import task_parser
 from attnkit.errors import AttnkitError
 from attnkit.pipelines.arguments import recipe_from_args
+from attnkit.pipelines.registry import PIPELINES
 from attnkit.recipe import RECIPE_DIR, load_recipe, recipe_to_dict
 
 # which pipeline reads each shipped recipe (the CLI's defaults are checked against it below)
@@ -26,21 +26,21 @@ SHIPPED = sorted(RECIPE_DIR.glob("*.yaml"))
 
 
 def recipe_class(pipeline: str) -> type:
-    return importlib.import_module(f"attnkit.pipelines.{pipeline}.recipe").RECIPE
+    return PIPELINES[pipeline].recipe_class
 
 
-def commands_with_a_recipe(parser: argparse.ArgumentParser, words: tuple[str, ...] = ()) -> \
-        dict[tuple[str, ...], tuple[str, str]]:
+def commands_with_a_recipe() -> dict[tuple[str, ...], tuple[str, str]]:
     """{("train", "molecules"): ("molecules", "img2seq"), ...}: every command that takes
-    --config, with its default recipe and the pipeline package of the code it runs."""
+    --config, with the default recipe its parser names and the pipeline it belongs to."""
     found = {}
-    default = parser.get_default("default_config")
-    if default is not None:
-        found[words] = (default, parser.get_default("func").__module__.split(".")[2])
-    for action in parser._actions:  # argparse lists sub-commands only on its actions
-        if isinstance(action, argparse._SubParsersAction):
-            for name, sub in action.choices.items():
-                found.update(commands_with_a_recipe(sub, (*words, name)))
+    for spec in PIPELINES.values():
+        for task in spec.tasks:
+            parser = task_parser(task.name)
+            found[("train", task.name)] = (parser.get_default("default_config"), spec.name)
+        for verb in spec.verbs:
+            default = verb_parser(verb.name).get_default("default_config")
+            if default is not None:
+                found[(verb.name,)] = (default, spec.name)
     return found
 
 
@@ -61,8 +61,9 @@ def test_every_shipped_recipe_has_a_pipeline_and_configs_is_the_same_folder():
 
 
 def test_every_command_default_recipe_is_shipped_for_its_pipeline():
-    commands = commands_with_a_recipe(build_parser())
+    commands = commands_with_a_recipe()
     assert ("train", "molecules") in commands and ("train", "imdb") in commands
+    assert ("demo",) in commands and ("compare",) in commands
     for words, (default, pipeline) in commands.items():
         assert PIPELINE_OF.get(default) == pipeline, words
 
@@ -82,8 +83,8 @@ def test_config_file_on_the_command_line_is_the_recipe(tmp_path):
     leaves out is the recipe class's default; --set still applies on top."""
     path = tmp_path / "mine.yaml"
     path.write_text("train:\n  epochs: 7\n  lr: 0.123\nmodel:\n  hidden_size: 48\n")
-    args = build_parser().parse_args(["train", "molecules", "--config", str(path),
-                                      "--set", "train.epochs=2"])
+    args = task_parser("molecules").parse_args(["--config", str(path),
+                                                "--set", "train.epochs=2"])
     cls = recipe_class("img2seq")
     recipe = recipe_from_args(cls, args)
     assert (recipe.train.epochs, recipe.train.lr, recipe.model.hidden_size) == (2, 0.123, 48)

@@ -6,8 +6,8 @@
     [result] = reader.predict(["3/12/11"])              # result.output, .score, .attention
     run_dir = attnkit.train("dates", overrides=["train.epochs=1"], run_dir="runs/dates")
 
-`train` parses the same arguments as `attnkit train TASK` and calls the same command, so a run
-trained from Python holds the same files as one trained from the shell (checkpoints,
+`train` makes the same request as `attnkit train TASK` and calls the same library function,
+so a run trained from Python holds the same files as one trained from the shell (checkpoints,
 `recipe.yaml`, `metrics.jsonl`, `curves.png`). Both raise `AttnkitError` where the command
 prints `error: ...`. This module imports nothing heavy until it is called: `import attnkit`
 stays cheap.
@@ -22,11 +22,7 @@ from typing import TYPE_CHECKING, Any
 from attnkit.errors import AttnkitError
 
 if TYPE_CHECKING:
-    from attnkit.pipelines.classify.predictor import TextClassifier
-    from attnkit.pipelines.img2seq.predictor import ImageReader
-    from attnkit.pipelines.seq2seq.predictor import Translator
-
-    Predictor = TextClassifier | Translator | ImageReader
+    from attnkit.pipelines.prediction import Predictor
 
 OptionValue = str | Path | int | float | bool | None
 
@@ -39,27 +35,14 @@ def load(run_or_name: str | Path, device: str | None = None) -> Predictor:
     `device` ("auto", "cpu", "cuda", "cuda:1"): by default the one `attnkit predict` uses for
     that pipeline (the CPU for seq2seq and image models, whose searches are step by step).
     """
-    from attnkit.run.checkpoint import read_header, resolve_checkpoint
-    from attnkit.run.meta import recorded_pipeline
+    from attnkit.pipelines.registry import pipeline_of
+    from attnkit.run.checkpoint import resolve_checkpoint
 
     path = resolve_checkpoint(run_or_name)
-    pipeline = recorded_pipeline(read_header(path)["meta"])
-    predictor = predictor_class(pipeline, path)
+    predictor = pipeline_of(path).predictor_class
     if device is None:
         return predictor.from_checkpoint(path)
     return predictor.from_checkpoint(path, device)
-
-
-def predictor_class(pipeline: str | None, path: Path) -> type[Predictor]:
-    """The predictor class of the pipeline named in a checkpoint's meta."""
-    from attnkit.pipelines.classify.predictor import TextClassifier
-    from attnkit.pipelines.img2seq.predictor import ImageReader
-    from attnkit.pipelines.seq2seq.predictor import Translator
-
-    classes = {"classify": TextClassifier, "seq2seq": Translator, "img2seq": ImageReader}
-    if pipeline not in classes:
-        raise AttnkitError(f"{path} was trained by task {pipeline!r}, which this attnkit lacks")
-    return classes[pipeline]
 
 
 def train(task: str, config: str | Path | None = None,
@@ -79,22 +62,17 @@ def train(task: str, config: str | Path | None = None,
         `train("img2seq", csv="labels.csv")` (see `attnkit train TASK --help`).
 
     A bad task, option, recipe key or data file raises AttnkitError, before anything is
-    written. Training prints progress as the command does.
+    written. Training prints progress as the command does. It is the library function the
+    command calls (`pipelines.run_request.train_task`), not the command itself.
     """
-    from attnkit.cli import build_parser
+    from attnkit.pipelines.run_request import RunRequest, train_task
 
-    arguments = ["train", task]
-    if config is not None:
-        arguments.append(f"--config={config}")
-    arguments += [f"--set={override}" for override in override_texts(overrides)]
-    if run_dir is not None:
-        arguments.append(f"--run-dir={run_dir}")
-    arguments += option_arguments(options)
-    args = build_parser().parse_args(arguments)
-    status = args.func(args)
-    if status:
-        raise AttnkitError(f"attnkit train {task} stopped with status {status}")
-    return Path(args.run_dir)
+    if not isinstance(task, str):
+        raise AttnkitError(f"task must be a task name such as 'dates', got {task!r}")
+    given = {name: value for name, value in options.items() if value is not False}
+    request = RunRequest.asked(task, {**given, "config": config, "run_dir": run_dir,
+                                      "overrides": override_texts(overrides)})
+    return train_task(request)
 
 
 def override_texts(overrides: Sequence[str] | Mapping[str, Any]) -> list[str]:
@@ -116,15 +94,3 @@ def override_texts(overrides: Sequence[str] | Mapping[str, Any]) -> list[str]:
                                "hold") from None
         texts.append(f"{key}={text.strip().removesuffix('...').strip()}")
     return texts
-
-
-def option_arguments(options: Mapping[str, OptionValue]) -> list[str]:
-    """{"data_dir": "d", "overwrite": True, "seed": None} -> ["--data-dir=d", "--overwrite"]."""
-    arguments = []
-    for name, value in options.items():
-        option = "--" + name.replace("_", "-")
-        if value is True:
-            arguments.append(option)
-        elif value is not None and value is not False:
-            arguments.append(f"{option}={value}")
-    return arguments

@@ -21,11 +21,10 @@ if TYPE_CHECKING:
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 
 
-def add_serve_parser(verbs: argparse._SubParsersAction) -> None:
-    serve = verbs.add_parser(
-        "serve", help="serve models: a JSON API and a web page that shows their attention",
-        description="Serve models over HTTP: POST /api/NAME/predict, the page at /, the API "
-        "described at /docs. With no RUN_OR_NAME, the shipped models (`attnkit models`).")
+def add_arguments(serve: argparse.ArgumentParser, verb: str) -> None:
+    serve.description = ("Serve models over HTTP: POST /api/NAME/predict, the page at /, the "
+                         "API described at /docs. With no RUN_OR_NAME, the shipped models "
+                         "(`attnkit models`).")
     serve.add_argument("models", nargs="*", metavar="RUN_OR_NAME",
                        help="run folder, checkpoint file or shipped model name; NAME=RUN "
                        "serves it as NAME (default name: the folder's or file's)")

@@ -23,8 +23,10 @@ def test_three_classes_with_bigrams_and_ngrams_train_predict_and_eval(tmp_path, 
                  "--label-col", "topic", "--run-dir", str(run)]
     assert main(arguments + [part for s in settings for part in ("--set", s)]) == 0
     meta = read_header(run / "best.safetensors")["meta"]
-    assert meta["classes"] == ["food", "music", "sport"] and meta["model"]["num_classes"] == 3
-    assert len(meta["bigrams"]) == 28 and meta["model"]["bigram_vocab_size"] == 30
+    assert meta["classes"] == ["food", "music", "sport"]
+    assert meta["recipe"]["model"]["num_classes"] == 3
+    assert len(meta["bigrams"]) == 28 and meta["recipe"]["model"]["bigram_vocab_size"] == 30
+    assert "model" not in meta  # the model as built is the recipe's, once
     assert meta["ngrams"]["order"] == 2 and meta["ngrams"]["table_size"] > 0
     [prediction] = TextClassifier.from_checkpoint(run, "cpu").predict(["the band and a song"])
     assert prediction.label == "music" and len(prediction.probabilities) == 3

@@ -12,7 +12,7 @@ from torch.testing import assert_close
 
 import attnkit
 from attnkit.cli import main
-from attnkit.pipelines import runtimes
+from attnkit.pipelines import exporting
 from attnkit.pipelines.classify.data import collate, run_model
 from attnkit.pipelines.classify.predictor import TextClassifier, class_probabilities
 from attnkit.runtime.onnx_graphs import OnnxGraph
@@ -111,7 +111,7 @@ def test_batches_run_at_once_give_what_one_at_a_time_gives(exported):
 
 
 def test_runtime_onnx_exports_a_run_on_the_fly(run, exported, monkeypatch, capsys):
-    """`predict RUN --runtime onnx` runs what `runtimes.write_onnx` writes (here: a copy of the
+    """`predict RUN --runtime onnx` runs what `exporting.write_onnx` writes (here: a copy of the
     export above, the export itself being tested there) from a temporary folder."""
     written = []
 
@@ -120,7 +120,7 @@ def test_runtime_onnx_exports_a_run_on_the_fly(run, exported, monkeypatch, capsy
         written.append(output)
         return [output]
 
-    monkeypatch.setattr(runtimes, "write_onnx", copy_export)
+    monkeypatch.setattr(exporting, "write_onnx", copy_export)
     capsys.readouterr()
     reports = []
     for options in ([], ["--runtime", "onnx"]):

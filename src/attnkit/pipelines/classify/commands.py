@@ -29,19 +29,12 @@ from attnkit.files import check_writable, read_lines, write_atomically, write_te
 from attnkit.pipelines.arguments import (
     add_device_arguments,
     add_run_arguments,
-    prepare_run_dir,
-    recipe_from_args,
 )
 from attnkit.pipelines.classify.data import (
     EncodedDataset,
-    PreparedData,
     class_ids,
-    prepare_files,
-    prepare_imdb,
 )
 from attnkit.pipelines.classify.predictor import Prediction, TextClassifier
-from attnkit.pipelines.classify.recipe import PIPELINE, ClassifyRecipe
-from attnkit.pipelines.classify.training import train_classifier
 from attnkit.pipelines.records import (
     RecordWriter,
     add_attention_argument,
@@ -51,8 +44,8 @@ from attnkit.pipelines.records import (
 )
 from attnkit.progress import progress_bar
 
-__all__ = ["PIPELINE", "add_train_parsers", "add_eval_arguments", "evaluate",
-           "add_predict_arguments", "predict"]
+__all__ = ["add_train_arguments", "add_eval_arguments", "evaluate", "add_predict_arguments",
+           "predict"]
 
 CHUNK = 1000  # texts of an --input file read and classified at once
 
@@ -60,48 +53,16 @@ CHUNK = 1000  # texts of an --input file read and classified at once
 BATCH_DEFAULT = "32 on a CPU and 256 on a GPU with torch, 16 with ONNX Runtime"
 
 
-def add_train_parsers(runs: argparse._SubParsersAction) -> None:
-    imdb = runs.add_parser("imdb", help="sentiment classifier on IMDB reviews",
-                            description="Train the BiLSTM + attention classifier on IMDB.")
-    add_run_arguments(imdb, "imdb")
-    imdb.set_defaults(func=train_imdb_command)
-    files = runs.add_parser("classify", help="text classifier on your CSV/TSV/JSONL file",
-                             description="Train a text classifier on a labelled file.")
-    add_run_arguments(files, "imdb")
-    files.add_argument("--data", type=Path, required=True, help="training file (.csv/.tsv/.jsonl)")
-    files.add_argument("--val-data", type=Path,
-                       help="validation file (default: data.validation_fraction of --data)")
-    files.add_argument("--text-col", default="text", help="text column (default: text)")
-    files.add_argument("--label-col", default="label", help="label column (default: label)")
-    files.set_defaults(func=train_file_command)
-
-
-def train_imdb_command(args: argparse.Namespace) -> int:
-    recipe = recipe_from_args(ClassifyRecipe, args)
-    data = prepare_imdb(recipe.data, resolve_data_dir(args.data_dir), recipe.train.seed)
-    return _train(args, recipe, data, {"kind": "imdb"})
-
-
-def train_file_command(args: argparse.Namespace) -> int:
-    recipe = recipe_from_args(ClassifyRecipe, args)
-    data = prepare_files(recipe.data, args.data, args.val_data, args.text_col, args.label_col,
-                         recipe.train.seed)
-    return _train(args, recipe, data, {"kind": "file", "text_column": args.text_col,
-                                       "label_column": args.label_col})
-
-
-def _train(args: argparse.Namespace, recipe: ClassifyRecipe, data: PreparedData,
-           source: dict) -> int:
-    # The data is read before the run folder exists: bad data leaves nothing behind.
-    run_dir = prepare_run_dir(args, PIPELINE, recipe)
-    history = train_classifier(recipe, data, run_dir, source, resume=args.resume is not None)
-    monitor, mode = recipe.train.monitor, recipe.train.monitor_mode
-    values = [record[monitor] for record in history if monitor in record]
-    summary = ""
-    if values:
-        summary = f", best {monitor} {(max if mode == 'max' else min)(values):.4f}"
-    print(f"trained {len(history)} epochs into {run_dir}{summary}")
-    return 0
+def add_train_arguments(parser: argparse.ArgumentParser, task: str) -> None:
+    """`attnkit train imdb` and `attnkit train classify --data FILE` (a labelled file)."""
+    add_run_arguments(parser, "imdb")
+    if task == "classify":
+        parser.add_argument("--data", type=Path, required=True,
+                            help="training file (.csv/.tsv/.jsonl)")
+        parser.add_argument("--val-data", type=Path,
+                            help="validation file (default: data.validation_fraction of --data)")
+        parser.add_argument("--text-col", default="text", help="text column (default: text)")
+        parser.add_argument("--label-col", default="label", help="label column (default: label)")
 
 
 def add_eval_arguments(parser: argparse.ArgumentParser) -> None:

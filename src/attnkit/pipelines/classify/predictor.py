@@ -92,10 +92,10 @@ class TextClassifier:
     def from_checkpoint(cls, path: str | Path, device: str = "auto") -> TextClassifier:
         """A run folder (its best checkpoint) or a checkpoint file of this pipeline."""
         checkpoint = load_run_checkpoint(path, PIPELINE, "a classifier", {
-            "model": is_mapping, "vocab": is_strings, "tokenizer": is_mapping,
+            "recipe": is_mapping, "vocab": is_strings, "tokenizer": is_mapping,
             "classes": is_strings, "max_length": is_count})
         meta = checkpoint.meta
-        config = recipe_from_dict(ClassifierConfig, meta["model"], "model.")
+        config = classifier_config(meta, path)
         if len(meta["classes"]) != config.num_classes:
             raise AttnkitError(f"{path} names {len(meta['classes'])} classes for a model of "
                                f"{config.num_classes}")
@@ -241,6 +241,15 @@ class TextClassifier:
         words = self.tokenizer.tokenize(text)[-len(prediction.weights):]
         ranked = np.argsort(prediction.weights)[::-1][:count]
         return [(words[i], round(prediction.weights[i], 4)) for i in ranked]
+
+
+def classifier_config(meta: dict, path: str | Path) -> ClassifierConfig:
+    """The model as built: the recipe's model section (checkpoints written before it held the
+    built model kept it as `meta["model"]`, which wins where present)."""
+    described = meta.get("model", meta["recipe"].get("model"))
+    if not is_mapping(described):
+        raise AttnkitError(f"{path} has no valid model description in its classifier meta")
+    return recipe_from_dict(ClassifierConfig, described, "model.")
 
 
 def class_probabilities(logits: torch.Tensor) -> torch.Tensor:

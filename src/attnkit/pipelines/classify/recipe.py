@@ -94,11 +94,11 @@ class ClassifyRecipe:
 def checkpoint_meta(recipe: Any, model_config: ClassifierConfig, vocabulary: WordVocabulary,
                     tokenizer: TextTokenizer, class_names: list[str], max_length: int,
                     source: dict[str, Any], bigrams: BigramTable | None = None) -> dict[str, Any]:
-    """What a checkpoint needs to rebuild the classifier and its preprocessing alone."""
-    return pipeline_meta(PIPELINE, recipe, model=dataclasses.asdict(model_config),
+    """What a checkpoint needs to rebuild the classifier and its preprocessing alone. The
+    recipe is stored with the model as built (`model_config`: vocabulary size and classes
+    from the data), so the run's `recipe.yaml` says what was trained. (Checkpoints written
+    before this also hold it as `meta["model"]`, which `classifier_config` still reads.)"""
+    return pipeline_meta(PIPELINE, dataclasses.replace(recipe, model=model_config),
                          vocab=vocabulary.to_list(), tokenizer=tokenizer.to_dict(),
                          classes=class_names, max_length=max_length, source=source,
                          bigrams=bigrams.pairs if bigrams is not None else None)
-
-
-RECIPE = ClassifyRecipe  # the recipe class of this pipeline's checkpoints (`attnkit export --set`)

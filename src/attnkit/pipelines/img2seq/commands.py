@@ -23,10 +23,7 @@ from attnkit.pipelines.arguments import (
     add_beam_argument,
     add_device_arguments,
     add_run_arguments,
-    prepare_run_dir,
-    recipe_from_args,
 )
-from attnkit.pipelines.img2seq.recipe import PIPELINE, Img2SeqRecipe
 from attnkit.pipelines.records import (
     RecordWriter,
     add_attention_argument,
@@ -39,57 +36,24 @@ from attnkit.pipelines.records import (
 if TYPE_CHECKING:
     from attnkit.pipelines.img2seq.predictor import ImageReader, Reading
 
-__all__ = ["PIPELINE", "add_eval_arguments", "add_predict_arguments", "add_train_parsers",
-           "evaluate", "predict"]
+__all__ = ["add_eval_arguments", "add_predict_arguments", "add_train_arguments", "evaluate",
+           "predict"]
 
 
-def add_train_parsers(runs: argparse._SubParsersAction) -> None:
-    molecules = runs.add_parser("molecules", help="molecule images -> SMILES on rendered MOSES "
-                                 "molecules (needs RDKit: pip install attnkit[chem])")
-    add_run_arguments(molecules, "molecules")
-    molecules.set_defaults(func=train_command)
-    files = runs.add_parser("img2seq", help="an image-to-text model on your own images and a "
-                             "file,target CSV")
-    add_run_arguments(files, "molecules")
-    files.add_argument("--csv", required=True, type=Path, help="CSV with columns file,target")
-    files.add_argument("--images", type=Path, help="image folder (default: the CSV's folder)")
-    files.add_argument("--val-csv", type=Path, help="validation CSV (default: hold out "
-                       "data.val_fraction of --csv)")
-    files.add_argument("--tokenizer", choices=("smiles", "characters"),
-                       help="targets are SMILES (default) or plain text")
-    files.add_argument("--invalid-smiles", choices=("skip", "reject"),
-                       help="SMILES targets RDKit cannot parse: skip them with a count "
-                       "(default) or stop with an error")
-    files.set_defaults(func=train_command)
-
-
-def file_overrides(args: argparse.Namespace) -> list[str]:
-    overrides = ["data.source=files", f"data.csv={args.csv}"]
-    for option, key in (("images", "image_dir"), ("val_csv", "val_csv"),
-                        ("tokenizer", "tokenizer"), ("invalid_smiles", "invalid_smiles")):
-        if getattr(args, option) is not None:
-            overrides.append(f"data.{key}={getattr(args, option)}")
-    return overrides
-
-
-def train_command(args: argparse.Namespace) -> int:
-    from attnkit.pipelines.img2seq.data import build_splits, encode_targets
-    from attnkit.pipelines.img2seq.training import train
-
-    args.overrides = list(args.overrides)
-    if getattr(args, "csv", None) is not None:
-        args.overrides += file_overrides(args)
-    recipe = recipe_from_args(Img2SeqRecipe, args)
-    run_dir = prepare_run_dir(args, PIPELINE, recipe)  # refuse before minutes of rendering
-    splits = build_splits(recipe, args.data_dir)
-    encoded = encode_targets(splits, recipe)
-    history = train(recipe, splits, encoded, run_dir, args.resume is not None)
-    final = history[-1] if history else {}
-    skipped = ", ".join(f"{count} {why}" for why, count in splits.skipped.items() if count)
-    print(f"saved run to {run_dir} (val exact match "
-          f"{final.get('val_exact_match', float('nan')):.4f}"
-          f"{'; skipped training rows: ' + skipped if skipped else ''})")
-    return 0
+def add_train_arguments(parser: argparse.ArgumentParser, task: str) -> None:
+    """`attnkit train molecules` and `attnkit train img2seq --csv FILE` (your own images)."""
+    add_run_arguments(parser, "molecules")
+    if task != "img2seq":
+        return
+    parser.add_argument("--csv", required=True, type=Path, help="CSV with columns file,target")
+    parser.add_argument("--images", type=Path, help="image folder (default: the CSV's folder)")
+    parser.add_argument("--val-csv", type=Path, help="validation CSV (default: hold out "
+                        "data.val_fraction of --csv)")
+    parser.add_argument("--tokenizer", choices=("smiles", "characters"),
+                        help="targets are SMILES (default) or plain text")
+    parser.add_argument("--invalid-smiles", choices=("skip", "reject"),
+                        help="SMILES targets RDKit cannot parse: skip them with a count "
+                        "(default) or stop with an error")
 
 
 def add_search_arguments(parser: argparse.ArgumentParser) -> None:

@@ -119,6 +119,3 @@ def checkpoint_meta(recipe: Img2SeqRecipe, vocab: TokenVocabulary, max_length: i
     (tokens including the end token) and the counts of training rows skipped and why."""
     return pipeline_meta(PIPELINE, recipe, vocab=vocab.to_list(), max_length=max_length,
                          molecules=recipe.data.tokenizer == "smiles", skipped=skipped)
-
-
-RECIPE = Img2SeqRecipe  # the recipe class of this pipeline's checkpoints (`attnkit export --set`)

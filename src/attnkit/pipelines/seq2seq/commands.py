@@ -26,8 +26,6 @@ from attnkit.pipelines.arguments import (
     add_beam_argument,
     add_device_arguments,
     add_run_arguments,
-    prepare_run_dir,
-    recipe_from_args,
 )
 from attnkit.pipelines.records import (
     RecordWriter,
@@ -37,81 +35,32 @@ from attnkit.pipelines.records import (
     check_n_best,
     rounded,
 )
-from attnkit.pipelines.seq2seq.data import build_splits, build_vocabulary, loaders
+from attnkit.pipelines.seq2seq.data import build_splits
 from attnkit.pipelines.seq2seq.predictor import (
     Translation,
     Translator,
     render_text_heatmap,
     write_heatmap,
 )
-from attnkit.pipelines.seq2seq.recipe import PIPELINE, Seq2seqRecipe, checkpoint_meta
 from attnkit.run.checkpoint import resolve_checkpoint
 
 CHUNK = 500  # inputs translated at once; a file is read chunk by chunk
 TEXT_HEATMAPS = 20  # terminal heatmaps are printed for at most this many inputs
 
 
-def add_train_parsers(runs: argparse._SubParsersAction) -> None:
-    dates = runs.add_parser("dates", help="date normalisation on generated dates (book ch. 7-8)")
-    add_run_arguments(dates, "dates")
-    add_model_arguments(dates)
-    dates.set_defaults(func=train_command)
-    files = runs.add_parser("seq2seq", help="a character seq2seq model on your own pairs")
-    add_run_arguments(files, "seq2seq")
-    add_model_arguments(files)
-    files.add_argument("--data", required=True, type=Path, help="training pairs: TSV "
-                       "(source<TAB>target) or fixed width (date.txt / addition.txt)")
-    files.add_argument("--val", type=Path, help="validation pairs (default: hold out "
-                       "data.val_fraction of --data)")
-    files.add_argument("--format", choices=("auto", "tsv", "fixed"), help="file format")
-    files.set_defaults(func=train_command)
-
-
-def add_model_arguments(parser: argparse.ArgumentParser) -> None:
+def add_train_arguments(parser: argparse.ArgumentParser, task: str) -> None:
+    """`attnkit train dates` and `attnkit train seq2seq --data FILE` (your own pairs)."""
+    add_run_arguments(parser, task)
+    if task == "seq2seq":
+        parser.add_argument("--data", required=True, type=Path, help="training pairs: TSV "
+                            "(source<TAB>target) or fixed width (date.txt / addition.txt)")
+        parser.add_argument("--val", type=Path, help="validation pairs (default: hold out "
+                            "data.val_fraction of --data)")
+        parser.add_argument("--format", choices=("auto", "tsv", "fixed"), help="file format")
     parser.add_argument("--model", choices=("attention", "peeky", "plain"),
                         help="shorthand for --set model.kind=...")
     parser.add_argument("--engine", choices=("torch", "numpy"), default="torch",
                         help="torch (default) or the NumPy reference engine")
-
-
-def train_command(args: argparse.Namespace) -> int:
-    overrides = list(args.overrides)
-    if args.model:
-        overrides.append(f"model.kind={args.model}")
-    if getattr(args, "data", None) is not None:
-        overrides += ["data.source=file", f"data.file={args.data}"]
-        if args.val is not None:
-            overrides.append(f"data.val_file={args.val}")
-        if args.format:
-            overrides.append(f"data.file_format={args.format}")
-    args.overrides = overrides
-    recipe = recipe_from_args(Seq2seqRecipe, args)
-    splits = build_splits(recipe.data)
-    vocab = build_vocabulary(splits, args.resume)
-    run_dir = prepare_run_dir(args, f"{PIPELINE}-{recipe.model.kind}", recipe)
-    history = train_engine(args.engine, recipe, splits, vocab, run_dir, args.resume is not None)
-    final = history[-1] if history else {}
-    print(f"saved run to {run_dir} (val exact match "
-          f"{final.get('val_exact_match', float('nan')):.4f})")
-    return 0
-
-
-def train_engine(engine: str, recipe: Seq2seqRecipe, splits, vocab, run_dir: Path,
-                 resume: bool = False) -> list[dict]:
-    """Train with the torch engine or the NumPy one; both write the same run folder."""
-    if engine == "torch":
-        from attnkit.pipelines.seq2seq.training import train_torch
-
-        return train_torch(recipe, splits, vocab, run_dir, resume)
-    if resume:
-        raise AttnkitError("--resume is only supported by the torch engine")
-    from attnkit.engine.distributed import init_distributed
-    from attnkit.pipelines.seq2seq.numpy_engine import train_numpy
-
-    context = init_distributed()
-    train_loader, val_loader = loaders(recipe, splits, vocab, context.rank, context.world_size)
-    return train_numpy(recipe.model, recipe.train, vocab, train_loader, val_loader, run_dir,
-                       checkpoint_meta(recipe, vocab, splits))
 
 
 def add_eval_arguments(parser: argparse.ArgumentParser) -> None:
@@ -265,21 +214,15 @@ def labelled_inputs(args: argparse.Namespace) -> Iterator[tuple[str, str]]:
 
 
 def translate_command(args: argparse.Namespace) -> int:
-    from attnkit.pipelines.runtimes import runtime_checkpoint
+    from attnkit.pipelines.exporting import runtime_checkpoint
 
     with runtime_checkpoint(resolve_checkpoint(args.run), args.runtime) as args.checkpoint:
         return predict(args)
 
 
-def add_commands(verbs: argparse._SubParsersAction) -> None:
-    """`translate`, `compare` and `demo`."""
-    from attnkit.pipelines.seq2seq.compare import add_compare_parser
-    from attnkit.pipelines.seq2seq.demo import add_demo_parser
-
-    translate = verbs.add_parser("translate", help="translate text with a seq2seq run and show "
-                                 "its attention")
-    translate.add_argument("run", help="run folder or checkpoint file")
-    add_predict_arguments(translate)
-    translate.set_defaults(func=translate_command)
-    add_compare_parser(verbs)
-    add_demo_parser(verbs)
+def add_arguments(parser: argparse.ArgumentParser, verb: str) -> None:
+    """`attnkit translate RUN ...`: `attnkit predict RUN ...` for seq2seq runs."""
+    parser.add_argument("run", help="run folder, checkpoint file, .onnx export or shipped "
+                        "model name")
+    add_predict_arguments(parser)
+    parser.set_defaults(func=translate_command)

@@ -17,9 +17,8 @@ from attnkit.viz.comparison import plot_comparison
 MODEL_KINDS = ("plain", "peeky", "attention")
 
 
-def add_compare_parser(verbs: argparse._SubParsersAction) -> None:
-    parser = verbs.add_parser("compare", help="train plain, peeky and attention seq2seq on dates "
-                              "and plot held-out exact match per epoch")
+def add_arguments(parser: argparse.ArgumentParser, verb: str) -> None:
+    """`attnkit compare [--models plain,peeky,attention]`."""
     add_run_arguments(parser, "dates_compare")
     parser.add_argument("--models", default=",".join(MODEL_KINDS),
                         help="comma-separated model kinds (default: plain,peeky,attention)")

@@ -26,9 +26,8 @@ EXAMPLES = (
 )
 
 
-def add_demo_parser(verbs: argparse._SubParsersAction) -> None:
-    parser = verbs.add_parser("demo", help="train the attention date model (about 3 minutes on "
-                              "2 cores) and show what it attends to")
+def add_arguments(parser: argparse.ArgumentParser, verb: str) -> None:
+    """`attnkit demo`: what `make demo` runs."""
     add_run_arguments(parser, "dates")
     parser.set_defaults(func=demo_command)
 

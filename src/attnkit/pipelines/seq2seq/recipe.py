@@ -76,6 +76,3 @@ def checkpoint_meta(recipe: Seq2seqRecipe, vocab: CharVocabulary,
     return pipeline_meta(PIPELINE, recipe, vocab=vocab.to_list(),
                          max_source_length=max(map(len, splits.train_sources)),
                          max_target_length=max(map(len, splits.train_targets)))
-
-
-RECIPE = Seq2seqRecipe  # the recipe class of this pipeline's checkpoints (`attnkit export --set`)

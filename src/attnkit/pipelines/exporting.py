@@ -1,4 +1,5 @@
-"""The runtime that runs a trained model: torch (a checkpoint) or ONNX Runtime (an export).
+"""Exporting a run: its model as the inference checkpoint (training-only parts left out) and as
+ONNX graphs, through each pipeline's declared parts (the registry), never by convention.
 
 `attnkit export RUN --format onnx --output model.onnx` writes the pipeline's graphs
 (`pipelines/<name>/export.py`) with the run's description; `model.onnx` is then accepted
@@ -10,29 +11,31 @@ export once with `attnkit export` to run it often); `--runtime torch` refuses an
 from __future__ import annotations
 
 import contextlib
-import importlib
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from types import ModuleType
 
 from attnkit.errors import AttnkitError
+from attnkit.pipelines.registry import PipelineSpec, pipeline_named
 from attnkit.run.checkpoint import FORMAT_VERSION, Checkpoint, load_checkpoint
 from attnkit.run.meta import recorded_pipeline
 from attnkit.run.onnx_files import is_onnx_file, require
 from attnkit.runtime.onnx_graphs import is_onnx_checkpoint
 
 RUNTIMES = ("torch", "onnx")
-EXPORTING_PIPELINES = ("classify", "seq2seq", "img2seq")
 
 
-def export_module(checkpoint: Checkpoint) -> ModuleType:
-    """The `export` module of the pipeline that wrote `checkpoint`."""
-    pipeline = recorded_pipeline(checkpoint.meta)
-    if pipeline not in EXPORTING_PIPELINES:
-        raise AttnkitError(f"{checkpoint.path} was trained by task {pipeline!r}, which has no "
-                           "ONNX export")
-    return importlib.import_module(f"attnkit.pipelines.{pipeline}.export")
+def spec_of(checkpoint: Checkpoint) -> PipelineSpec:
+    return pipeline_named(recorded_pipeline(checkpoint.meta), checkpoint.path)
+
+
+def inference_checkpoint(checkpoint: Checkpoint) -> Checkpoint:
+    """The checkpoint as a reading model needs it: the pipeline's training-only parts left out
+    (`PipelineSpec.inference_checkpoint`), no optimiser state."""
+    spec = spec_of(checkpoint)
+    if spec.inference_checkpoint is None:
+        return checkpoint
+    return spec.load(spec.inference_checkpoint)(checkpoint)
 
 
 def write_onnx(checkpoint: Checkpoint, output: Path, int8: bool = False) -> list[Path]:
@@ -43,15 +46,15 @@ def write_onnx(checkpoint: Checkpoint, output: Path, int8: bool = False) -> list
     if is_onnx_checkpoint(checkpoint):
         raise AttnkitError(f"{checkpoint.path} is an ONNX export already; export the run "
                            "folder or checkpoint it came from")
-    module = export_module(checkpoint)
-    if int8 and not getattr(module, "INT8", False):
+    spec = spec_of(checkpoint)
+    if int8 and not spec.int8:
         raise AttnkitError(f"--int8 quantises classifiers only; {checkpoint.path} holds a "
-                           f"{recorded_pipeline(checkpoint.meta)} model (export it in fp32)")
+                           f"{spec.name} model (export it in fp32)")
     header = {"format_version": FORMAT_VERSION,
               **{key: checkpoint.header[key] for key in ("meta", "epoch", "metrics")
                  if key in checkpoint.header},
               "exported_from": str(checkpoint.path)}
-    return write_export(module.onnx_export(checkpoint), output, header, int8)
+    return write_export(spec.module("export").onnx_export(checkpoint), output, header, int8)
 
 
 @contextlib.contextmanager
@@ -71,11 +74,7 @@ def runtime_checkpoint(path: Path, runtime: str | None) -> Iterator[Path]:
         yield path
         return
     require("onnxruntime", "--runtime onnx")  # before an export that could not run
-    checkpoint = load_checkpoint(path)
-    predictor = importlib.import_module(
-        export_module(checkpoint).__name__.rpartition(".")[0] + ".predictor")
-    if hasattr(predictor, "inference_checkpoint"):
-        checkpoint = predictor.inference_checkpoint(checkpoint)
+    checkpoint = inference_checkpoint(load_checkpoint(path))
     with tempfile.TemporaryDirectory(prefix="attnkit-onnx-") as folder:
         output = Path(folder) / f"{Path(path).stem}.onnx"
         write_onnx(checkpoint, output)

@@ -1,0 +1,47 @@
+"""The classify pipeline's `attnkit train` tasks as library functions: `imdb` and `classify`
+(your own labelled file). `attnkit train` and `attnkit.train` both call `train`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from attnkit.data.sources import resolve_data_dir
+from attnkit.pipelines.arguments import prepare_run_dir, recipe_from_args
+from attnkit.pipelines.classify.data import PreparedData, prepare_files, prepare_imdb
+from attnkit.pipelines.classify.recipe import PIPELINE, ClassifyRecipe
+from attnkit.pipelines.classify.training import train_classifier
+from attnkit.pipelines.run_request import RunRequest
+
+
+def train(task: str, request: RunRequest) -> Path:
+    """Train `imdb` or `classify` into a new run folder and return it. The data is read before
+    the run folder exists: bad data leaves nothing behind."""
+    recipe = recipe_from_args(ClassifyRecipe, request)
+    options = request.options
+    if task == "imdb":
+        data = prepare_imdb(recipe.data, resolve_data_dir(request.data_dir), recipe.train.seed)
+        source = {"kind": "imdb"}
+    else:
+        text_col, label_col = options.get("text_col") or "text", options.get("label_col") or \
+            "label"
+        data = prepare_files(recipe.data, Path(options["data"]), optional_path(
+            options.get("val_data")), text_col, label_col, recipe.train.seed)
+        source = {"kind": "file", "text_column": text_col, "label_column": label_col}
+    return train_prepared(request, recipe, data, source)
+
+
+def optional_path(value: str | Path | None) -> Path | None:
+    return None if value is None else Path(value)
+
+
+def train_prepared(request: RunRequest, recipe: ClassifyRecipe, data: PreparedData,
+                   source: dict) -> Path:
+    run_dir = prepare_run_dir(request, PIPELINE, recipe)
+    history = train_classifier(recipe, data, run_dir, source, resume=request.resume is not None)
+    monitor, mode = recipe.train.monitor, recipe.train.monitor_mode
+    values = [record[monitor] for record in history if monitor in record]
+    summary = ""
+    if values:
+        summary = f", best {monitor} {(max if mode == 'max' else min)(values):.4f}"
+    print(f"trained {len(history)} epochs into {run_dir}{summary}")
+    return run_dir

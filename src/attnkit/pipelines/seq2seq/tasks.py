@@ -1,0 +1,66 @@
+"""The seq2seq pipeline's `attnkit train` tasks as library functions: `dates` (generated dates)
+and `seq2seq` (your own pairs), on the torch engine or the NumPy one. `attnkit train` and
+`attnkit.train` both call `train`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from attnkit.data.char_vocab import CharVocabulary
+from attnkit.data.seq_files import PairSplits
+from attnkit.errors import AttnkitError
+from attnkit.pipelines.arguments import prepare_run_dir, recipe_from_args
+from attnkit.pipelines.run_request import RunRequest
+from attnkit.pipelines.seq2seq.data import build_splits, build_vocabulary, loaders
+from attnkit.pipelines.seq2seq.recipe import PIPELINE, Seq2seqRecipe, checkpoint_meta
+
+ENGINES = ("torch", "numpy")
+
+
+def option_overrides(options: dict) -> list[str]:
+    """`model=...` and the file options as the recipe settings they stand for."""
+    overrides = []
+    if options.get("model"):
+        overrides.append(f"model.kind={options['model']}")
+    if options.get("data") is not None:
+        overrides += ["data.source=file", f"data.file={options['data']}"]
+        if options.get("val") is not None:
+            overrides.append(f"data.val_file={options['val']}")
+        if options.get("format"):
+            overrides.append(f"data.file_format={options['format']}")
+    return overrides
+
+
+def train(task: str, request: RunRequest) -> Path:
+    """Train `dates` or `seq2seq` into a new run folder and return it."""
+    engine = request.options.get("engine") or "torch"
+    if engine not in ENGINES:
+        raise AttnkitError(f"engine must be one of {', '.join(ENGINES)}, got {engine!r}")
+    request.overrides = [*request.overrides, *option_overrides(request.options)]
+    recipe = recipe_from_args(Seq2seqRecipe, request)
+    splits = build_splits(recipe.data)
+    vocab = build_vocabulary(splits, request.resume)
+    run_dir = prepare_run_dir(request, f"{PIPELINE}-{recipe.model.kind}", recipe)
+    history = train_engine(engine, recipe, splits, vocab, run_dir, request.resume is not None)
+    final = history[-1] if history else {}
+    print(f"saved run to {run_dir} (val exact match "
+          f"{final.get('val_exact_match', float('nan')):.4f})")
+    return run_dir
+
+
+def train_engine(engine: str, recipe: Seq2seqRecipe, splits: PairSplits, vocab: CharVocabulary,
+                 run_dir: Path, resume: bool = False) -> list[dict]:
+    """Train with the torch engine or the NumPy one; both write the same run folder."""
+    if engine == "torch":
+        from attnkit.pipelines.seq2seq.training import train_torch
+
+        return train_torch(recipe, splits, vocab, run_dir, resume)
+    if resume:
+        raise AttnkitError("--resume is only supported by the torch engine")
+    from attnkit.engine.distributed import init_distributed
+    from attnkit.pipelines.seq2seq.numpy_engine import train_numpy
+
+    context = init_distributed()
+    train_loader, val_loader = loaders(recipe, splits, vocab, context.rank, context.world_size)
+    return train_numpy(recipe.model, recipe.train, vocab, train_loader, val_loader, run_dir,
+                       checkpoint_meta(recipe, vocab, splits))
