@@ -41,7 +41,7 @@ def greedy_throughput(translator: Translator, sources: list[str], targets: list[
     best, cpu = float("inf"), 0.0
     for _ in range(repeats):
         started, started_cpu = time.perf_counter(), time.process_time()
-        outputs = [t.output for t in translator.translate(sources, batch_size=batch_size)]
+        outputs = [t.output for t in translator.predict(sources, batch_size=batch_size)]
         if time.perf_counter() - started < best:
             best, cpu = time.perf_counter() - started, time.process_time() - started_cpu
     return {"dates_per_second": round(len(sources) / best), "seconds": round(best, 3),

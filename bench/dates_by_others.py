@@ -92,7 +92,7 @@ def scored(translator: Translator, groups: list[list[str]], texts: list[str],
            targets: list[str], beam: int | None) -> tuple[dict, list[str], list[str]]:
     """{"exact_match": per group, "count": per group} over `texts` (each in the groups listed),
     the outputs and the errors."""
-    outputs = [t.output for t in translator.translate(texts, beam)]
+    outputs = [t.output for t in translator.predict(texts, beam)]
     right, total, errors = Counter(), Counter(), []
     for names, text, target, output in zip(groups, texts, targets, outputs, strict=True):
         for name in names:

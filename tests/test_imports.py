@@ -3,7 +3,7 @@ src/attnkit, including those inside functions, is read with `ast` and checked ag
 layers below. An arrow pointing up, one pipeline reaching into another, a role of a pipeline
 reaching into a later role, or any circle fails the test with the modules named.
 
-    layers <- models <- engine, decoding, runtime <- pipelines <- serve, cli <- api <- attnkit
+    layers <- models <- engine, decoding <- runtime <- pipelines <- serve, cli <- api <- attnkit
     data, viz, numpy_ref and recipe sit beside layers, run (a model on disk) beside models;
     errors and version, then files and progress, under everything. The package root
     (`attnkit.load`, `attnkit.train`) is on top: no module of the package imports it.
@@ -26,12 +26,13 @@ RANKS = {
     "files": 1, "progress": 1,
     "layers": 2, "data": 2, "viz": 2, "numpy_ref": 2, "recipe": 2,
     "models": 3, "run": 3,
-    "engine": 4, "decoding": 4, "runtime": 4,
-    "pipelines": 5,
-    "serve": 6,
-    "cli": 7,
-    "api": 8,
-    "attnkit": 9,  # the package root: `import attnkit` gives the public API
+    "engine": 4, "decoding": 4,
+    "runtime": 5,
+    "pipelines": 6,
+    "serve": 7,
+    "cli": 8,
+    "api": 9,
+    "attnkit": 10,  # the package root: `import attnkit` gives the public API
 }
 # Stricter than rank: these parts may import only these parts.
 ONLY = {
@@ -45,8 +46,8 @@ THIRD_PARTY = {"numpy_ref": {"numpy"}}
 # Inside a pipeline package, each role may import the roles of a lower rank only.
 # The NumPy engine reuses the torch training's task (its evaluation), so it comes after it.
 ROLES = {
-    "recipe": 0, "data": 1, "stacking": 2, "molecule_metrics": 2, "attention_supervision": 2,
-    "training": 3, "predictor": 3,
+    "recipe": 0, "results": 1, "data": 1, "stacking": 2, "molecule_metrics": 2,
+    "attention_supervision": 2, "training": 3, "predictor": 3,
     "numpy_engine": 4, "compare": 4, "demo": 4, "export": 4, "tasks": 5, "commands": 6,
 }
 

@@ -160,8 +160,10 @@ def test_the_image_reader_takes_files_pil_images_and_arrays(tmp_path, capsys):
     capsys.readouterr()
     assert main(["predict", "molecules", str(path), "--json"]) == 0
     [record] = json.loads(capsys.readouterr().out)
-    assert record["smiles"] == first.text
+    assert record["output"] == first.text
     assert record["atoms"] == [{"token": a.token, "x": a.x, "y": a.y} for a in first.atoms]
+    [alone] = reader.predict([path])  # batches of one image, as the command read it
+    assert record == alone.to_record()  # the same record from the CLI and from Python
 
 
 def test_the_image_reader_refuses_what_it_cannot_read(tmp_path):

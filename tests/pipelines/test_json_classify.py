@@ -14,7 +14,7 @@ from .classify.classify_run import one_thread
 from .classify.topic_runs import WORDS, train_topics, write_topics
 
 TEXTS = ["the match was a goal", "a chef and the dinner", "this song of the band", "it was"]
-KEYS = ["text_number", "label", "probability", "probabilities", "top_tokens"]
+KEYS = ["input", "output", "probability", "log_probability", "probabilities", "top_tokens"]
 
 
 @pytest.fixture(scope="module")
@@ -45,16 +45,17 @@ def test_json_holds_what_the_text_output_says(topic_run, capsys):
     assert code == 0 and err == ""
     records = json.loads(out)
     assert [key for r in records for key in r] == KEYS * len(TEXTS)
-    assert [r["text_number"] for r in records] == [1, 2, 3, 4]
-    assert shown == [value for r in records for value in (r["label"],
+    assert [r["input"] for r in records] == TEXTS
+    assert shown == [value for r in records for value in (r["output"],
                                                           f"{r['probability']:.4f}")]
     classifier = TextClassifier.from_checkpoint(topic_run)
     for record, prediction in zip(records, classifier.predict(TEXTS), strict=True):
         assert list(record["probabilities"]) == classifier.class_names == sorted(WORDS)
         assert list(record["probabilities"].values()) == pytest.approx(
             prediction.probabilities, abs=1e-6)
-        assert record["label"] == prediction.label
-    assert {r["label"] for r in records[:3]} == {"sport", "food", "music"}  # it learned
+        assert record["output"] == prediction.label
+        assert record == prediction.to_record()  # one record, from the CLI and from Python
+    assert {r["output"] for r in records[:3]} == {"sport", "food", "music"}  # it learned
 
 
 def test_n_best_is_the_top_classes_with_their_probabilities(topic_run, capsys):
@@ -62,17 +63,20 @@ def test_n_best_is_the_top_classes_with_their_probabilities(topic_run, capsys):
                              capsys)[1])
     for record in records:
         ranked = record["n_best"]
-        assert sorted(entry["label"] for entry in ranked) == sorted(WORDS)
-        assert ranked[0] == {"label": record["label"], "probability": record["probability"]}
+        assert sorted(entry["output"] for entry in ranked) == sorted(WORDS)
+        assert ranked[0] == {key: record[key] for key in ("output", "probability",
+                                                          "log_probability")}
         assert [e["probability"] for e in ranked] == sorted(record["probabilities"].values(),
                                                             reverse=True)
-        assert all(record["probabilities"][e["label"]] == e["probability"] for e in ranked)
+        assert all(record["probabilities"][e["output"]] == e["probability"] for e in ranked)
         assert sum(e["probability"] for e in ranked) == pytest.approx(1, abs=1e-5)
     top = json.loads(run(["predict", str(topic_run), TEXTS[0], "--json", "--n-best", "2"],
                          capsys)[1])[0]["n_best"]
-    assert top == records[0]["n_best"][:2]
+    assert [e["output"] for e in top] == [e["output"] for e in records[0]["n_best"][:2]]
+    assert [e["log_probability"] for e in top] == pytest.approx(  # batches differ in the ulp
+        [e["log_probability"] for e in records[0]["n_best"][:2]], abs=1e-5)
     text = run(["predict", str(topic_run), TEXTS[0], "--n-best", "2", "--no-color"], capsys)[1]
-    assert "top classes  " + ", ".join(f"{e['label']} {e['probability']:.4f}" for e in top) \
+    assert "top classes  " + ", ".join(f"{e['output']} {e['probability']:.4f}" for e in top) \
         in text.splitlines()
 
 
@@ -96,7 +100,7 @@ def test_input_file_json_is_the_json_lines_as_one_list(topic_run, tmp_path, caps
     assert code == 1 and err_json == err
     records = json.loads(out)
     assert records == [json.loads(line) for line in lines.splitlines()]
-    assert [r["text_number"] for r in records] == [1, 2, 3]
+    assert [r["input"] for r in records] == ["the goal", "zzz qqq", "song band"]
     assert records[1]["error"].startswith(f"{inputs}:3: none of the 2 words")
     assert err == f"error: {records[1]['error']}\n"
     output = tmp_path / "predictions.json"
@@ -111,7 +115,7 @@ def test_attention_is_in_json_only_when_asked(topic_run, capsys):
                        capsys)
     for text, record, prediction in zip(TEXTS, json.loads(out), classifier.predict(TEXTS),
                                         strict=True):
-        assert list(record) == [*KEYS, "tokens", "attention"]
+        assert list(record) == [*KEYS, "tokens", "spans", "attention"]
         assert record["tokens"] == text.split()
         assert record["attention"] == pytest.approx(prediction.weights, abs=5e-5)
         assert sum(record["attention"]) == pytest.approx(1, abs=1e-3)
@@ -126,7 +130,7 @@ def test_eval_json_is_the_metrics_of_the_predictions(topic_run, tmp_path, capsys
                           "--label-col", "topic", "--json"], capsys)
     assert code == 0 and "evaluated" in err
     scores = json.loads(out)
-    predicted = [r["label"] for r in json.loads(run(
+    predicted = [r["output"] for r in json.loads(run(
         ["predict", str(topic_run), "--input", str(tmp_path / "sentences.txt"), "--json"],
         capsys)[1])]
     classes = scores["classes"]

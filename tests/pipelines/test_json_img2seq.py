@@ -15,6 +15,7 @@ from attnkit.data.molecule_render import RenderConfig, render_smiles
 from attnkit.data.smiles_tokenizer import tokenize
 from attnkit.pipelines.img2seq.predictor import ImageReader
 
+from ..canvases import canvases
 from ..threads import one_thread
 from .img2seq.scoring import output_log_probability
 
@@ -62,10 +63,14 @@ def test_json_holds_what_the_text_output_says_errors_in_place(images, tmp_path, 
     code, out, err = run(["predict", "molecules", *given, "--json"], capsys)
     assert code == 1 and err == err_text and err.count("\n") == 1
     records = json.loads(out)
-    assert [r["file"] for r in records] == given
-    assert set(records[1]) == {"file", "error"} and f"error: {records[1]['error']}\n" == err
-    assert text.splitlines() == [f"{r['file']}\t{r['smiles']}\t{r['confidence']}"
+    assert [r["input"] for r in records] == given
+    assert set(records[1]) == {"input", "error"} and f"error: {records[1]['error']}\n" == err
+    assert text.splitlines() == [f"{r['input']}\t{r['output']}\t{r['probability']}"
                                  for r in records if "error" not in r]
+    readable = [given[0], given[2]]
+    assert [r for r in records if "error" not in r] == [  # one record, CLI and Python
+        reading.to_record() for reading in ImageReader.from_checkpoint("molecules").predict(
+            readable)]
     jsonl = run(["predict", "molecules", *given, "--format", "jsonl"], capsys)[1]
     assert [json.loads(line) for line in jsonl.splitlines()] == records
 
@@ -76,25 +81,24 @@ def test_n_best_lists_are_ranked_scored_and_start_with_the_beam_output(reader, i
                         "--beam", "4"], capsys)
     assert code == 0
     records = json.loads(out)
-    canvases = reader.load(images)
-    beam = reader.read(canvases, beam_width=4, prefer_valid=False)
+    beam = reader.predict_encoded(canvases(reader, images), beam_width=4, prefer_valid=False)
     penalty = reader.recipe.decode.length_penalty
     for image, record, expected in zip(images, records, beam, strict=True):
         alternatives = record["n_best"]
-        assert len(alternatives) == 3 and len({a["smiles"] for a in alternatives}) == 3
-        assert alternatives[0]["smiles"] == expected.text
+        assert len(alternatives) == 3 and len({a["output"] for a in alternatives}) == 3
+        assert alternatives[0]["output"] == expected.text
         if alternatives[0]["valid"]:  # --prefer-valid (the recipe's) kept the beam's best
-            assert record["smiles"] == alternatives[0]["smiles"]
+            assert record["output"] == alternatives[0]["output"]
         ranks = [a["normalized_score"] for a in alternatives]
         assert ranks == sorted(ranks, reverse=True)
         for alternative in alternatives:
-            score = output_log_probability(reader, image, alternative["smiles"])
-            assert alternative["score"] == pytest.approx(score, abs=2e-4)
-            assert alternative["confidence"] == pytest.approx(math.exp(score), abs=1e-4)
-            tokens = tokenize(alternative["smiles"], "smiles")
+            score = output_log_probability(reader, image, alternative["output"])
+            assert alternative["log_probability"] == pytest.approx(score, abs=2e-4)
+            assert alternative["probability"] == pytest.approx(math.exp(score), abs=1e-4)
+            tokens = tokenize(alternative["output"], "smiles")
             assert alternative["normalized_score"] == pytest.approx(
-                alternative["score"] / (len(tokens) + 1) ** penalty)
-            assert alternative["canonical_smiles"] == canonical(alternative["smiles"])
+                alternative["log_probability"] / (len(tokens) + 1) ** penalty, abs=1e-5)
+            assert alternative["canonical_smiles"] == canonical(alternative["output"])
             assert alternative["valid"] == (alternative["canonical_smiles"] is not None)
     assert records[0]["n_best"][0]["canonical_smiles"] == canonical(MOLECULES["paracetamol"])
 
@@ -121,7 +125,8 @@ def test_attention_is_in_json_only_when_asked(reader, images, capsys):
     [expected] = reader.predict([images[0]])
     attention = torch.tensor(record["attention"], dtype=torch.float64)
     grid = record["grid_size"]
-    assert grid == reader.recipe.model.grid_size and record["tokens"] == expected.tokens
+    assert grid == reader.recipe.model.grid_size and record["output_tokens"] == expected.tokens
+    assert record == expected.to_record(include_attention=True)
     assert attention.shape == (len(expected.tokens), grid * grid)
     torch.testing.assert_close(attention, torch.from_numpy(expected.attention).double(),
                                atol=5e-5, rtol=0)

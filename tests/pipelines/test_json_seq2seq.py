@@ -3,6 +3,7 @@ shipped dates model, checked against the text output, the Python API and scores 
 by teacher forcing (one forward pass, no search)."""
 
 import json
+import math
 
 import pytest
 import torch
@@ -46,12 +47,16 @@ def test_json_holds_what_the_text_output_says_in_input_order(translator, tmp_pat
     code, out, err = run(["translate", "dates", *DATES, "--json"], capsys)
     assert code == 0 and err == ""
     records = json.loads(out)  # the whole of stdout is one JSON document
-    assert [f"{r['source']} -> {r['output']}" for r in records] == text.splitlines()
-    assert all(list(r) == ["source", "output", "score"] for r in records)
-    assert [r["output"] for r in records] == [t.output for t in translator.translate(DATES)]
+    assert [f"{r['input']} -> {r['output']}" for r in records] == text.splitlines()
+    assert all(list(r) == ["input", "output", "probability", "log_probability"]
+               for r in records)
+    results = translator.predict(DATES)
+    assert records == [result.to_record() for result in results]  # one record, CLI and Python
     for record in records:
-        assert record["score"] == pytest.approx(
-            teacher_forced(translator, record["source"], record["output"]), abs=1e-4)
+        assert record["log_probability"] == pytest.approx(
+            teacher_forced(translator, record["input"], record["output"]), abs=1e-4)
+        assert record["probability"] == pytest.approx(math.exp(record["log_probability"]),
+                                                      abs=2e-6)
     assert run(["predict", "dates", *DATES, "--format", "json"], capsys)[1] == out
     jsonl = run(["translate", "dates", *DATES, "--format", "jsonl"], capsys)[1]
     assert [json.loads(line) for line in jsonl.splitlines()] == records
@@ -63,9 +68,9 @@ def test_an_unreadable_input_is_an_error_record_in_its_place(tmp_path, capsys):
     code, out, err = run(["translate", "dates", "--file", str(inputs), "--json"], capsys)
     assert code == 1
     records = json.loads(out)
-    assert [r["source"] for r in records] == ["3/12/11", "27 décembre 1994", "1 Feb 1999"]
+    assert [r["input"] for r in records] == ["3/12/11", "27 décembre 1994", "1 Feb 1999"]
     assert "décembre" in out  # UTF-8, not \u escapes
-    assert set(records[1]) == {"source", "error"} and records[2]["output"] == "1999-02-01"
+    assert set(records[1]) == {"input", "error"} and records[2]["output"] == "1999-02-01"
     assert records[1]["error"].startswith(f"{inputs}:2: ") and "'é'" in records[1]["error"]
     assert err == f"error: {records[1]['error']}\n"
 
@@ -75,7 +80,7 @@ def test_n_best_lists_are_ranked_scored_and_start_with_the_beam_output(translato
                        capsys)
     assert code == 0
     records = json.loads(out)
-    beam = translator.translate(DATES, beam_width=4)
+    beam = translator.predict(DATES, beam_width=4)
     penalty = translator.recipe.decode.length_penalty
     for record, expected in zip(records, beam, strict=True):
         alternatives = record["n_best"]
@@ -84,17 +89,18 @@ def test_n_best_lists_are_ranked_scored_and_start_with_the_beam_output(translato
         ranks = [a["normalized_score"] for a in alternatives]
         assert ranks == sorted(ranks, reverse=True)
         for alternative in alternatives:
-            assert alternative["score"] == pytest.approx(
-                teacher_forced(translator, record["source"], alternative["output"]), abs=1e-4)
+            assert alternative["log_probability"] == pytest.approx(
+                teacher_forced(translator, record["input"], alternative["output"]), abs=1e-4)
             assert alternative["normalized_score"] == pytest.approx(
-                alternative["score"] / (len(alternative["output"]) + 1) ** penalty)
-            assert alternative["score"] < 0
+                alternative["log_probability"] / (len(alternative["output"]) + 1) ** penalty,
+                abs=1e-6)
+            assert alternative["log_probability"] < 0
     code, text, _ = run(["translate", "dates", DATES[0], "--n-best", "3", "--beam", "4",
                          "--no-text-heatmap"], capsys)
     assert text.splitlines() == [f"{DATES[0]} -> {records[0]['output']}"] + [
-        f"\t{a['output']}\t{a['score']:.4f}" for a in records[0]["n_best"]]
+        f"\t{a['output']}\t{a['log_probability']:.4f}" for a in records[0]["n_best"]]
     code, out, _ = run(["translate", "dates", *DATES, "--json", "--n-best", "1"], capsys)
-    greedy = translator.translate(DATES)  # the recipe's beam is 1: greedy search
+    greedy = translator.predict(DATES)  # the recipe's beam is 1: greedy search
     assert [r["n_best"][0]["output"] for r in json.loads(out)] == [t.output for t in greedy]
 
 
@@ -117,10 +123,11 @@ def test_attention_is_in_json_only_when_asked(translator, capsys):
     assert "attention" not in records[0]
     code, out, _ = run(["translate", "dates", *DATES[:2], "--json", "--include-attention"],
                        capsys)
-    for record, expected in zip(json.loads(out), translator.translate(DATES[:2]), strict=True):
+    for record, expected in zip(json.loads(out), translator.predict(DATES[:2]), strict=True):
         attention = torch.tensor(record["attention"], dtype=torch.float64)
         assert record["output_tokens"] == list(record["output"])
-        assert attention.shape == (len(record["output_tokens"]), len(record["source"]))
+        assert attention.shape == (len(record["output_tokens"]), len(record["input"]))
+        assert record["input_tokens"] == list(record["input"])
         torch.testing.assert_close(attention.sum(-1), torch.ones(len(attention),
                                    dtype=torch.float64), atol=1e-3, rtol=0)
         torch.testing.assert_close(attention, torch.from_numpy(expected.attention).double(),

@@ -11,6 +11,7 @@ from attnkit.cli import main
 from attnkit.pipelines.classify.predictor import TextClassifier
 from attnkit.pipelines.img2seq.predictor import ImageReader
 from attnkit.pipelines.seq2seq.predictor import Translator
+from tests.canvases import canvases
 
 from ..threads import one_thread
 
@@ -32,7 +33,7 @@ def test_seq2seq_checkpoint_translates_as_before():
     expected = EXPECTED["seq2seq"]
     translator = Translator.from_checkpoint(FOLDER / "seq2seq.safetensors")
     for key, beam in (("greedy", 1), ("beam3", 3)):
-        for got, want in zip(translator.translate(expected["texts"], beam), expected[key],
+        for got, want in zip(translator.predict(expected["texts"], beam), expected[key],
                              strict=True):
             assert got.output == want["output"]
             assert got.score == pytest.approx(want["score"], abs=1e-4)
@@ -52,9 +53,9 @@ def test_classify_checkpoint_predicts_as_before():
 def test_img2seq_checkpoint_reads_as_before():
     expected = EXPECTED["img2seq"]
     reader = ImageReader.from_checkpoint(FOLDER / "img2seq.safetensors")
-    images = reader.load([FOLDER / name for name in expected["images"]])
+    images = canvases(reader, [FOLDER / name for name in expected["images"]])
     for key, beam in (("greedy", 1), ("beam2", 2)):
-        for got, want in zip(reader.read(images, beam), expected[key], strict=True):
+        for got, want in zip(reader.predict_encoded(images, beam), expected[key], strict=True):
             assert got.text == want["text"]
             assert got.confidence == pytest.approx(want["confidence"], abs=1e-5)
             assert_attention(got.attention, want["attention"])

@@ -96,14 +96,14 @@ def reader():
 def test_the_shipped_molecules_model_reads_plain_drawings(reader):
     config = RenderConfig(image_size=reader.image_size)
     images = np.stack([render_smiles(text, config).image for text in DRUGS.values()])
-    readings = reader.read(images, beam_width=1)
+    readings = reader.predict_encoded(images, beam_width=1)
     right = [name for (name, text), reading in zip(DRUGS.items(), readings, strict=True)
              if reading.canonical == canonical_smiles(text)]
     assert len(right) >= MIN_READ, right
     assert min(readings[DRUG_NAMES.index(name)].confidence for name in right) > 0.3
     noise = np.random.default_rng(0).integers(0, 256, (2, *images.shape[1:]), dtype=np.uint8)
     assert all(r.confidence < 0.05 and not r.canonical == canonical_smiles(DRUGS["aspirin"])
-               for r in reader.read(noise))
+               for r in reader.predict_encoded(noise))
 
 
 # Dates written here, in forms people use (the misreadings among them).
@@ -119,7 +119,7 @@ def test_the_shipped_dates_model_reads_dates_written_by_people():
 
     assert "dates" in SHIPPED
     translator = Translator.from_checkpoint("dates")
-    outputs = [t.output for t in translator.translate(list(WRITTEN_DATES))]
+    outputs = [t.output for t in translator.predict(list(WRITTEN_DATES))]
     assert outputs == list(WRITTEN_DATES.values())
 
 
@@ -130,7 +130,7 @@ def test_the_name_works_where_a_run_does(tmp_path, capsys):
     Image.fromarray(render_smiles(DRUGS["aspirin"], RenderConfig(image_size=256)).image).save(path)
     assert main(["predict", "molecules", str(path), "--json"]) == 0
     [record] = json.loads(capsys.readouterr().out)
-    assert record["file"] == str(path) and record["valid"]
+    assert record["input"] == str(path) and record["valid"]
     assert main(["models"]) == 0
     assert capsys.readouterr().out.startswith("molecules")
 

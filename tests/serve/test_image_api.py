@@ -55,9 +55,9 @@ def test_examples_are_listed_and_read_as_their_molecules(client):
     assert response.status_code == 200
     [result] = response.json()["results"]
     assert result["valid"] and result["canonical_smiles"] == canonical_smiles(PARACETAMOL[1])
-    assert result["output"] == result["smiles"] and result["score"] == result["confidence"] > 0.5
+    assert result["probability"] > 0.5 and result["input"] == "p.png"
     assert len(result["attention"]) == len(result["output_tokens"]) == len(result["points"])
-    assert len(result["attention"][0]) == result["grid"] ** 2
+    assert len(result["attention"][0]) == result["grid_size"] ** 2
     assert result["canvas"] == {"size": 128, "scale": 1.0, "left": 0, "top": 0,
                                 "width": 128, "height": 128}
     assert [atom["token"] for atom in result["atoms"]] == list("CCONCCCCOCC")
@@ -103,7 +103,7 @@ def blank_png():
      "image 1 is 5000 x 5000 pixels, more than the limit of 12,000,000; scale it down first"),
     ([("cut.png", None)], 422, "image 1 is a corrupt or truncated image"),
     ([("ok.png", "example"), ("blank.png", blank_png())], 422,
-     "image 2: the image is blank, there is no drawing to read"),
+     "blank.png: the image is blank, there is no drawing to read"),
 ])
 def test_each_bad_image_gets_a_4xx_naming_it(client, files, status, message):
     data = example(client, 0)

@@ -39,7 +39,7 @@ def test_dates_answers_a_batch_in_input_order_with_attention(client):
         assert attention.shape == (len(result["output_tokens"]), len(text.strip()))
         assert result["input_tokens"] == list(text.strip())
         np.testing.assert_allclose(attention.sum(1), 1, atol=1e-3)
-        assert 0.5 < result["score"] <= 1 and result["log_probability"] <= 0
+        assert 0.5 < result["probability"] <= 1 and result["log_probability"] <= 0
     alone = predict(client, "dates", {"inputs": [texts[1]]}).json()["results"][0]
     assert alone == results[1]  # a batch answers each input as it would alone
 
@@ -47,17 +47,17 @@ def test_dates_answers_a_batch_in_input_order_with_attention(client):
 def test_reviews_gives_label_probabilities_and_a_weight_per_token(client):
     text = "  The BAND played a new song, and the album was great"
     [result] = predict(client, "reviews", {"inputs": [text]}).json()["results"]
-    assert result["label"] == result["output"] == "music"
-    assert [p["label"] for p in result["probabilities"]] == ["food", "music", "sport"]
-    assert sum(p["probability"] for p in result["probabilities"]) == pytest.approx(1, abs=1e-4)
-    assert result["score"] == max(p["probability"] for p in result["probabilities"])
+    assert result["output"] == "music"
+    assert list(result["probabilities"]) == ["food", "music", "sport"]
+    assert sum(result["probabilities"].values()) == pytest.approx(1, abs=1e-4)
+    assert result["probability"] == max(result["probabilities"].values())
     assert len(result["attention"]) == len(result["tokens"]) == len(result["spans"]) == 11
     assert result["tokens"][:2] == ["The", "BAND"]  # the user's words, where they wrote them
     assert [text[start:end] for start, end in result["spans"]] == result["tokens"]
     assert sum(result["attention"]) == pytest.approx(1, abs=1e-3)
     texts = ["a goal in the match", "the chef and the recipe"]
     [sport, food] = predict(client, "reviews", {"inputs": texts}).json()["results"]
-    assert (sport["label"], food["label"]) == ("sport", "food")
+    assert (sport["output"], food["output"]) == ("sport", "food")
 
 
 TEXT_BODY = '{"inputs": ["text", ...]}'
@@ -138,6 +138,6 @@ def test_an_onnx_export_serves_the_answers_of_its_run(serve, tmp_path):
     texts = {"inputs": ["the band played a new song", "a chef and a recipe"]}
     with serve([reviews(), onnx_model]) as client:
         answers = [predict(client, name, texts).json()["results"] for name in ("reviews", "fast")]
-    assert [r["label"] for r in answers[1]] == [r["label"] for r in answers[0]]
+    assert [r["output"] for r in answers[1]] == [r["output"] for r in answers[0]]
     for mine, theirs in zip(*answers, strict=True):
         assert mine["attention"] == pytest.approx(theirs["attention"], abs=1e-4)

@@ -19,6 +19,7 @@ import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -26,6 +27,9 @@ from attnkit.errors import AttnkitError
 
 MAX_PIXELS = 40_000_000  # about 6300 x 6300; a decompression bomb is refused before decoding
 MAX_ASPECT = 20  # a 40-megapixel strip 1 px wide would still cost gigabytes to scale
+# Formats Pillow decodes itself; EPS and others would hand the bytes to outside programs
+# (Ghostscript), so a file is opened as one of these or not at all, whatever its name says.
+IMAGE_FORMATS = ("PNG", "JPEG", "GIF", "BMP", "TIFF", "WEBP")
 
 
 @dataclass(frozen=True)
@@ -68,7 +72,7 @@ def load_placed_image(path: str | Path, image_size: int,
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(path) as image:
+            with Image.open(path, formats=IMAGE_FORMATS) as image:
                 width, height = image.size
                 if width * height > max_pixels:
                     raise AttnkitError(f"{path} is {width} x {height} pixels, more than the "
@@ -81,8 +85,9 @@ def load_placed_image(path: str | Path, image_size: int,
                 gray = to_grayscale(image, str(path))
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
         raise AttnkitError(f"{path} is too large to decode safely ({error})") from None
-    except UnidentifiedImageError as error:
-        raise AttnkitError(f"{path} is not an image Pillow can read ({error})") from None
+    except UnidentifiedImageError:
+        raise AttnkitError(f"{path} is not an image attnkit reads "
+                           f"({', '.join(IMAGE_FORMATS)})") from None
     except (OSError, SyntaxError, ValueError) as error:
         raise AttnkitError(f"{path} is a corrupt or truncated image ({error})") from None
     # a JPEG may have been decoded at a reduced size: place what was decoded, scaled back
@@ -90,6 +95,33 @@ def load_placed_image(path: str | Path, image_size: int,
     placement = Placement(width, height, decoded.scale * gray.shape[1] / width, decoded.left,
                           decoded.top)
     return fit_on_white(gray, image_size), placement
+
+
+def read_image(image: str | Path | np.ndarray | Any, image_size: int,
+               where: str = "the image") -> tuple[np.ndarray, Placement]:
+    """Any image a user can give, as a model reads it: uint8 (S, S) gray, and where it lies
+    on that canvas. A file path (opened by `load_placed_image`, formats `IMAGE_FORMATS` only),
+    a PIL image (an upload the server decoded) or a uint8 array (H, W) gray or (H, W, 3|4)
+    RGB(A). The one way images come in, for the CLI, the Python API and the server."""
+    from PIL import Image
+
+    if isinstance(image, (str, Path)):
+        return load_placed_image(image, image_size)
+    if isinstance(image, np.ndarray):
+        if image.dtype != np.uint8 or not (image.ndim == 2 or (
+                image.ndim == 3 and image.shape[2] in (3, 4))):
+            raise AttnkitError(f"{where}: expected a uint8 array (H, W), (H, W, 3) or "
+                               f"(H, W, 4), got {image.dtype} {image.shape}")
+        image = Image.fromarray(image)
+    if not isinstance(image, Image.Image):
+        raise AttnkitError(f"{where}: expected a file path, a PIL image or a uint8 array, "
+                           f"got {type(image).__name__}")
+    width, height = image.size
+    if min(width, height) < 1 or max(width, height) > MAX_ASPECT * min(width, height):
+        raise AttnkitError(f"{where} is {width} x {height} pixels: empty, or more than "
+                           f"{MAX_ASPECT} times longer than wide; crop it first")
+    canvas = fit_on_white(to_grayscale(image, where), image_size)
+    return canvas, Placement.fitting(width, height, image_size)
 
 
 NUMBER_MODES = ("I", "I;16", "I;16B", "I;16L", "I;16N", "F")  # 16/32-bit integers, floats

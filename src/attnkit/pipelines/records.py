@@ -21,8 +21,6 @@ import sys
 from collections.abc import Sequence
 from typing import Any, TextIO
 
-import numpy as np
-
 from attnkit.decoding import MAX_BEAM_WIDTH
 from attnkit.errors import AttnkitError
 from attnkit.pipelines.arguments import integer_from
@@ -58,11 +56,6 @@ def add_attention_argument(parser: argparse.ArgumentParser, what: str) -> None:
     parser.add_argument("--include-attention", action="store_true",
                         help=f"json, jsonl and csv records also hold {what} (left out by "
                         "default to keep them small; weights rounded to 4 decimals)")
-
-
-def rounded(weights: Any, digits: int = 4) -> Any:
-    """An array or nested lists of weights as nested lists of floats rounded to `digits`."""
-    return np.round(np.asarray(weights, dtype=np.float64), digits).tolist()
 
 
 class RecordWriter:

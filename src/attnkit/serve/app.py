@@ -15,22 +15,18 @@ memory, and looked up by name.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import AsyncIterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
-from dataclasses import asdict
 from importlib import resources
 
-from fastapi import FastAPI, HTTPException, Request
-from fastapi.concurrency import run_in_threadpool
+from fastapi import APIRouter, FastAPI, HTTPException, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from attnkit.errors import AttnkitError
+from attnkit.serve.api_routes import api_router
 from attnkit.serve.batching import MicroBatcher, QueueFull
-from attnkit.serve.drawing import EXAMPLES, example_png, molecule_svg
-from attnkit.serve.inputs import image_inputs, text_inputs
 from attnkit.serve.limits import BodyLimit, Limits
 from attnkit.serve.served import ServedModel
 from attnkit.version import __version__
@@ -41,13 +37,6 @@ PAGE_TYPES = {".html": "text/html; charset=utf-8", ".css": "text/css; charset=ut
 # The page loads nothing from elsewhere; this says so to the browser too.
 PAGE_POLICY = ("default-src 'self'; img-src 'self' blob: data:; style-src 'self'; "
                "script-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'")
-PREDICT_BODY = {"required": True, "content": {
-    "application/json": {"schema": {
-        "type": "object", "required": ["inputs"], "additionalProperties": False,
-        "properties": {"inputs": {"type": "array", "items": {"type": "string"}}}}},
-    "multipart/form-data": {"schema": {
-        "type": "object", "required": ["images"], "properties": {"images": {
-            "type": "array", "items": {"type": "string", "format": "binary"}}}}}}}
 
 
 def page_files() -> dict[str, bytes]:
@@ -92,67 +81,11 @@ def create_app(models: Sequence[ServedModel], limits: Limits | None = None) -> F
     app = FastAPI(title="attnkit", version=__version__, lifespan=lifespan,
                   description="Attention models with the attention they paid: dates, reviews "
                   "and molecule images. The page is at /.")
+    app.state.served, app.state.limits = served, limits
     app.add_middleware(BodyLimit, limits=limits)
     add_error_handlers(app)
-    add_page_routes(app)
-
-    @app.get("/healthz")
-    async def health() -> dict:
-        return {"status": "ok", "models": list(served)}
-
-    @app.get("/api/models")
-    async def list_models() -> dict:
-        return {"models": [model.summary() for model in served.values()],
-                "limits": asdict(limits)}
-
-    def model_named(name: str) -> ServedModel:
-        if name not in served:
-            raise HTTPException(404, f"no model named {name[:64]!r} here; models: "
-                                     f"{', '.join(served) or 'none'}")
-        return served[name]
-
-    @app.post("/api/{model}/predict", openapi_extra={"requestBody": PREDICT_BODY})
-    async def predict(model: str, request: Request) -> JSONResponse:
-        """Texts as JSON {"inputs": [...]}, or images as multipart files `images`."""
-        chosen = model_named(model)
-        read = image_inputs if chosen.inputs == "image" else text_inputs
-        inputs = await read(request, model, limits)
-        batcher: MicroBatcher = request.app.state.batchers[model]
-        try:
-            answers = await asyncio.wait_for(batcher.submit(inputs), limits.timeout_s)
-        except asyncio.TimeoutError:
-            raise HTTPException(503, f"no answer within the time limit of {limits.timeout_s:g} s "
-                                     "(the server is busy); try again",
-                                headers={"Retry-After": "5"}) from None
-        # The answers are plain JSON values already: straight to json.dumps, not through
-        # FastAPI's jsonable_encoder, which took milliseconds per answer on the event loop.
-        return JSONResponse({"results": answers})
-
-    @app.get("/api/{model}/examples")
-    async def examples(model: str) -> dict:
-        chosen = model_named(model)
-        if chosen.pipeline != "img2seq" or not chosen.predictor.molecules:
-            return {"examples": []}
-        return {"examples": [{"name": name, "smiles": smiles,
-                              "image": f"/api/{model}/examples/{index}.png"}
-                             for index, (name, smiles) in enumerate(EXAMPLES)]}
-
-    @app.get("/api/{model}/examples/{index}.png")
-    async def example_image(model: str, index: int) -> Response:
-        chosen = model_named(model)
-        if chosen.pipeline != "img2seq" or not chosen.predictor.molecules or \
-                not 0 <= index < len(EXAMPLES):
-            raise HTTPException(404, f"model {model!r} has no example {index}")
-        png = await run_in_threadpool(example_png, index, chosen.predictor.recipe.render)
-        return Response(png, media_type="image/png")
-
-    @app.get("/api/drawing.svg")
-    async def drawing(smiles: str) -> Response:
-        """RDKit's drawing of a SMILES (422 when it does not parse)."""
-        svg = await run_in_threadpool(molecule_svg, smiles)
-        return Response(svg, media_type="image/svg+xml",
-                        headers={"Content-Security-Policy": "default-src 'none'"})
-
+    app.include_router(page_router())
+    app.include_router(api_router())
     return app
 
 
@@ -175,17 +108,21 @@ def add_error_handlers(app: FastAPI) -> None:
                                        "request (see its log)"}, status_code=500)
 
 
-def add_page_routes(app: FastAPI) -> None:
+def page_router() -> APIRouter:
+    """The page: index.html and its files, read from the package once, looked up by name."""
+    router = APIRouter(include_in_schema=False)
     files = page_files()
     headers = {"Content-Security-Policy": PAGE_POLICY, "X-Content-Type-Options": "nosniff"}
 
-    @app.get("/", include_in_schema=False)
+    @router.get("/")
     async def index() -> HTMLResponse:
         return HTMLResponse(files["index.html"], headers=headers)
 
-    @app.get("/page/{name}", include_in_schema=False)
+    @router.get("/page/{name}")
     async def page_file(name: str) -> Response:
         if name not in files:
             raise HTTPException(404, f"the page has no file {name[:64]!r}")
         suffix = name[name.rindex("."):]
         return Response(files[name], media_type=PAGE_TYPES[suffix], headers=headers)
+
+    return router

@@ -1,18 +1,14 @@
 """Pictures the molecules view shows: RDKit's drawing of a SMILES (SVG), and built-in example
-images drawn as the model's training images were (its recipe's render settings)."""
+images drawn plainly by RDKit at the model's image size."""
 
 from __future__ import annotations
 
 import functools
 import io
-from typing import TYPE_CHECKING
 
 from attnkit.data.chem import parse_molecule, require_rdkit
-from attnkit.data.molecule_render import render_smiles
+from attnkit.data.molecule_render import RenderConfig, render_smiles
 from attnkit.errors import AttnkitError
-
-if TYPE_CHECKING:
-    from attnkit.data.molecule_render import RenderConfig
 
 MAX_SMILES = 500  # characters; a drawing request is not a way to make the server work hard
 # (name, SMILES): small drug molecules the shipped model reads; caffeine it gets wrong
@@ -47,11 +43,11 @@ def molecule_svg(smiles: str, size: int = 300) -> str:
 
 
 @functools.lru_cache(maxsize=64)
-def example_png(index: int, render: RenderConfig) -> bytes:
-    """Example `index` of EXAMPLES drawn with the model's render settings, as PNG bytes."""
+def example_png(index: int, image_size: int) -> bytes:
+    """Example `index` of EXAMPLES drawn plainly at `image_size` pixels, as PNG bytes."""
     from PIL import Image
 
-    drawing = render_smiles(EXAMPLES[index][1], render)
+    drawing = render_smiles(EXAMPLES[index][1], RenderConfig(image_size=image_size))
     buffer = io.BytesIO()
     Image.fromarray(drawing.image).save(buffer, format="PNG")
     return buffer.getvalue()

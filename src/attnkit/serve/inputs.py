@@ -7,18 +7,17 @@ from __future__ import annotations
 import io
 import json
 import warnings
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from fastapi import HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
 
+from attnkit.data.images import IMAGE_FORMATS
 from attnkit.serve.limits import Limits
 
 if TYPE_CHECKING:
     from PIL.Image import Image as PILImage
 
-# Formats Pillow decodes itself; EPS and others would hand the bytes to outside programs.
-IMAGE_FORMATS = ("PNG", "JPEG", "GIF", "BMP", "TIFF", "WEBP")
 TEXT_BODY = '{"inputs": ["text", ...]}'
 FIELD = "images"
 
@@ -73,7 +72,15 @@ def json_type(value: Any) -> str:
     return names.get(type(value), type(value).__name__)
 
 
-async def image_inputs(request: Request, model: str, limits: Limits) -> list[PILImage]:
+class NamedImage(NamedTuple):
+    """An uploaded image, decoded, and the name its record gives it (the upload's file name,
+    else "image N")."""
+
+    name: str
+    image: PILImage
+
+
+async def image_inputs(request: Request, model: str, limits: Limits) -> list[NamedImage]:
     """The images of a multipart form, field `images`, each checked and decoded (in a worker
     thread: decoding a large image takes a while)."""
     if not is_multipart(request):
@@ -99,11 +106,13 @@ async def image_inputs(request: Request, model: str, limits: Limits) -> list[PIL
         for number, upload in enumerate(files, start=1):
             if isinstance(upload, str) or not hasattr(upload, "read"):
                 raise HTTPException(422, f"image {number} is a text field, not a file")
-            contents.append(await upload.read())
+            name = str(getattr(upload, "filename", "") or "")[:200] or f"image {number}"
+            contents.append((name, await upload.read()))
     finally:
         await form.close()
-    return [await run_in_threadpool(decode_image, data, f"image {number}", limits.max_pixels)
-            for number, data in enumerate(contents, start=1)]
+    return [NamedImage(name, await run_in_threadpool(decode_image, data, f"image {number}",
+                                                     limits.max_pixels))
+            for number, (name, data) in enumerate(contents, start=1)]
 
 
 def decode_image(data: bytes, where: str, max_pixels: int) -> PILImage:

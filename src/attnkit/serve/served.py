@@ -2,9 +2,10 @@
 
 `attnkit serve` names them from its arguments: a shipped model by its name, a run folder by
 the folder's name, a checkpoint file by its stem (a run's best/last by the run's name), or
-`NAME=RUN` by NAME. Loading reads
-safetensors only (never a pickle), and every model is loaded before the server starts, so a
-bad argument fails at once with its reason.
+`NAME=RUN` by NAME. Loading reads safetensors only (never a pickle), and every model is loaded
+before the server starts, so a bad argument fails at once with its reason. What a model is
+(its pipeline's view and kind of input) the registry says; what it answers is the prediction
+record (`pipelines.prediction`), the same the CLI and the Python API give.
 """
 
 from __future__ import annotations
@@ -16,45 +17,42 @@ from pathlib import Path
 from typing import Any
 
 from attnkit.errors import AttnkitError
-from attnkit.serve import answers
+from attnkit.pipelines.prediction import Predictor
+from attnkit.pipelines.registry import PipelineSpec
 
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
-# the page's view and the kind of input of each pipeline
-VIEWS = {"seq2seq": "dates", "classify": "reviews", "img2seq": "molecules"}
-INPUTS = {"seq2seq": "text", "classify": "text", "img2seq": "image"}
 
 
 @dataclass
 class ServedModel:
-    """A loaded predictor under a URL-safe `name`; `measured` is what its manifest entry or
-    checkpoint reports (accuracy and the like)."""
+    """A loaded predictor of the pipeline `spec` under a URL-safe `name`; `description` says
+    what it does and `measured` what its manifest entry or checkpoint reports."""
 
     name: str
-    pipeline: str
-    predictor: Any
-    task: str
+    spec: PipelineSpec
+    predictor: Predictor
+    description: str
     measured: dict[str, Any] = field(default_factory=dict)
 
     @property
     def inputs(self) -> str:
         """"text" (a JSON list of strings) or "image" (multipart files)."""
-        return INPUTS[self.pipeline]
+        return self.spec.inputs
 
     def answer(self, inputs: Sequence[Any]) -> list[dict[str, Any]]:
-        """One JSON answer per input, in order (runs in a worker thread)."""
-        answer = {"seq2seq": answers.translation_answers,
-                  "classify": answers.classification_answers,
-                  "img2seq": answers.reading_answers}[self.pipeline]
-        return answer(self.predictor, inputs)
+        """One record per input, in order, with its attention (runs in a worker thread). Texts
+        are strings; images `inputs.NamedImage`s, each record naming its upload."""
+        if self.inputs == "image":
+            results = self.predictor.predict([item.image for item in inputs],
+                                             names=[item.name for item in inputs])
+        else:
+            results = self.predictor.predict(list(inputs))
+        return [result.to_record(include_attention=True) for result in results]
 
     def summary(self) -> dict[str, Any]:
-        summary = {"name": self.name, "pipeline": self.pipeline, "view": VIEWS[self.pipeline],
-                   "inputs": self.inputs, "task": self.task, "measured": self.measured}
-        if self.pipeline == "classify":
-            summary["classes"] = list(self.predictor.class_names)
-        if self.pipeline == "img2seq":
-            summary["molecules"] = bool(self.predictor.molecules)
-        return summary
+        return {"name": self.name, "pipeline": self.spec.name, "view": self.spec.view,
+                "inputs": self.inputs, "description": self.description,
+                "measured": self.measured, **self.predictor.describe()}
 
 
 def split_argument(argument: str) -> tuple[str, str]:
@@ -92,27 +90,20 @@ def load_served(arguments: Sequence[str]) -> list[ServedModel]:
 
 
 def load_model(name: str, run: str) -> ServedModel:
-    from attnkit.pipelines.classify.predictor import TextClassifier
-    from attnkit.pipelines.img2seq.predictor import ImageReader
-    from attnkit.pipelines.seq2seq.predictor import Translator
+    from attnkit.pipelines.registry import pipeline_of
     from attnkit.run.checkpoint import read_header, resolve_checkpoint
-    from attnkit.run.meta import recorded_pipeline
     from attnkit.run.shipped import shipped_checkpoint, shipped_models
 
     path = resolve_checkpoint(run)
-    header = read_header(path)
-    pipeline = recorded_pipeline(header["meta"])
-    classes = {"classify": TextClassifier, "seq2seq": Translator, "img2seq": ImageReader}
-    if pipeline not in classes:
-        raise AttnkitError(f"{run}: trained by task {pipeline!r}, which attnkit serve lacks")
-    predictor = classes[pipeline].from_checkpoint(path)
+    spec = pipeline_of(path)
+    predictor = spec.predictor_class.from_checkpoint(path)
     shipped = shipped_models().get(run) if not Path(run).exists() else None
     if shipped is not None and shipped_checkpoint(run) == path:
-        return ServedModel(name, pipeline, predictor, shipped.get("task", ""),
-                           dict(shipped.get("measured", {})))
-    metrics = header.get("metrics") or {}
+        described = shipped.get("description", shipped.get("task", ""))
+        return ServedModel(name, spec, predictor, described, dict(shipped.get("measured", {})))
+    metrics = read_header(path).get("metrics") or {}
     measured = {key: round(value, 4) for key, value in metrics.items()  # held-out scores only
                 if key.startswith(("val_", "test_")) and not key.endswith("loss")
                 and isinstance(value, (int, float)) and not isinstance(value, bool)}
-    return ServedModel(name, pipeline, predictor, f"{pipeline} model trained by attnkit",
+    return ServedModel(name, spec, predictor, f"{spec.name} model trained by attnkit",
                        measured)

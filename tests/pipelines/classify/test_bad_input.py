@@ -43,8 +43,8 @@ def test_a_text_the_model_cannot_read_is_reported_and_the_others_classified(run_
     assert code == 1 and error.startswith("error: ") and "in.txt:2: none of the 2 words" in error
     assert "\r" not in error  # no progress-bar frames in a log
     rows = [json.loads(line) for line in output.read_text().splitlines()]
-    assert [row["text_number"] for row in rows] == [1, 2, 3]
-    assert "label" in rows[0] and "label" in rows[2] and "none of the 2 words" in rows[1]["error"]
+    assert [row["input"] for row in rows] == ["a fine film", "qqqzx zzkq", "an awful film"]
+    assert "output" in rows[0] and "output" in rows[2] and "none of the 2 words" in rows[1]["error"]
     assert main(["predict", str(run_dir), "a fine film", "qqqzx zzkq"]) == 1
     shown = capsys.readouterr()
     assert shown.out.count("label ") == 1 and "text 2: none of the 2 words" in shown.err

@@ -37,7 +37,8 @@ def model_probabilities(checkpoint_path, text):
     checkpoint = load_checkpoint(checkpoint_path)
     meta = checkpoint.header["meta"]
     assert meta.get("ngrams") is None and meta.get("bigrams") is None
-    model = AttentionClassifier(recipe_from_dict(ClassifierConfig, meta["model"], "model."))
+    model = AttentionClassifier(recipe_from_dict(ClassifierConfig, meta["recipe"]["model"],
+                                                 "model."))
     model.load_state_dict(checkpoint.model_state)
     index = {word: position for position, word in enumerate(meta["vocab"])}
     words = TextTokenizer.from_dict(meta["tokenizer"]).tokenize(text)
@@ -60,7 +61,7 @@ def test_cli_predict_gives_the_models_own_probabilities(run_dir, tmp_path, capsy
     for row, text in zip(rows, texts, strict=True):
         expected = model_probabilities(last, text)
         assert row["probabilities"] == pytest.approx(expected, abs=2e-6)
-        assert row["label"] == max(expected, key=expected.get)
+        assert row["output"] == max(expected, key=expected.get)
         assert row["probability"] == pytest.approx(max(expected.values()), abs=2e-6)
     capsys.readouterr()
     assert main(["predict", str(last), "--no-color", texts[0]]) == 0
@@ -81,7 +82,7 @@ def test_predict_labels_give_the_accuracy_and_matrix_eval_reports(run_dir, tmp_p
     (tmp_path / "texts.txt").write_text("\n".join(texts) + "\n")
     assert main(["predict", str(run_dir), "--input", str(tmp_path / "texts.txt"),
                  "--output", str(tmp_path / "out.jsonl")]) == 0
-    guessed = [json.loads(line)["label"]
+    guessed = [json.loads(line)["output"]
                for line in (tmp_path / "out.jsonl").read_text().splitlines()]
     capsys.readouterr()
     assert main(["eval", str(run_dir), "--data", str(tmp_path / "rows.csv")]) == 0

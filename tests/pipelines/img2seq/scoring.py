@@ -8,6 +8,7 @@ from pathlib import Path
 
 import torch
 
+from attnkit.data.images import read_image
 from attnkit.data.smiles_tokenizer import tokenize
 from attnkit.pipelines.img2seq.predictor import ImageReader
 
@@ -21,7 +22,7 @@ def output_probability(checkpoint: str | Path, image_path: str | Path, text: str
 def output_log_probability(reader: ImageReader, image_path: str | Path, text: str) -> float:
     """The log-probability the model gives `text` (its tokens, then the end token) for the
     image: one teacher-forced forward pass, the log-probabilities of those tokens summed."""
-    image, _ = reader.load_placed(image_path)
+    image, _ = read_image(image_path, reader.image_size)
     ids = reader.vocab.encode(tokenize(text, reader.recipe.data.tokenizer))
     target_in = torch.tensor([[reader.vocab.start_id, *ids]])
     target_out = torch.tensor([[*ids, reader.vocab.end_id]])

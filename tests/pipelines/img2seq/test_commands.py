@@ -140,19 +140,20 @@ def test_predict_reads_folders_and_patterns_and_reports_each_bad_file(run, tmp_p
     (folder / "notes.png").write_text("hello")
     assert main(["predict", str(run), str(folder), "--json"]) == 1  # two files failed
     records = json.loads(capsys.readouterr().out)  # one JSON list, in input order
-    assert [Path(r["file"]).name for r in records] == ["a.png", "b.png", "blank.png",
+    assert [Path(r["input"]).name for r in records] == ["a.png", "b.png", "blank.png",
                                                        "notes.png"]
     for record in records[:2]:
-        assert set(record) == {"file", "smiles", "canonical_smiles", "valid", "confidence",
-                               "atoms"}
+        assert set(record) == {"input", "output", "probability", "log_probability",
+                               "canonical_smiles", "valid", "atoms"}
         assert record["valid"] == (record["canonical_smiles"] is not None)
-        assert record["confidence"] == pytest.approx(
-            output_probability(run, record["file"], record["smiles"]), abs=6e-5)
+        assert record["probability"] == pytest.approx(
+            output_probability(run, record["input"], record["output"]), abs=6e-5)
         assert all(-20 <= atom[axis] <= 220 for atom in record["atoms"] for axis in "xy")
     assert "blank" in records[2]["error"] and "not an image" in records[3]["error"]
     assert main(["predict", str(run), str(folder / "[ab].png"), "--format", "csv"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0] == "file,smiles,canonical_smiles,valid,confidence,atoms,error"
+    assert lines[0] == ("input,output,probability,log_probability,canonical_smiles,valid,atoms,"
+                        "error")
     assert len(lines) == 3 and lines[1].startswith(str(folder / "a.png"))
     assert main(["predict", str(run), str(tmp_path / "none*.png")]) == 1
     assert "no file matches" in capsys.readouterr().err

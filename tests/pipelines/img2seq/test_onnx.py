@@ -16,6 +16,7 @@ from attnkit.cli import main
 from attnkit.data.molecule_render import RenderConfig, render_smiles
 from attnkit.pipelines.img2seq.data import image_lengths
 from attnkit.pipelines.img2seq.predictor import ImageReader
+from tests.canvases import canvases
 
 from ..step_parity import TOLERANCE, assert_steps_equal
 
@@ -64,7 +65,7 @@ def exported(run, tmp_path_factory, one_thread):
 
 def images(reader, files, count=100):
     """The rendered molecules, then noisy copies of them, as the model reads them."""
-    drawn = reader.load(sorted(files.glob("*.png")))
+    drawn = canvases(reader, sorted(files.glob("*.png")))
     generator = np.random.default_rng(0)
     noise = generator.integers(-60, 60, (count - len(drawn), *drawn.shape[1:]))
     noisy = np.clip(drawn[np.arange(len(noise)) % len(drawn)] + noise, 0, 255).astype(np.uint8)
@@ -82,7 +83,8 @@ def test_encoder_and_decoder_steps_equal_torch_on_100_images(run, exported, file
 def test_greedy_readings_over_the_graphs_equal_torch(run, exported, files, one_thread):
     reference, onnx = ImageReader.from_checkpoint(run), ImageReader.from_checkpoint(exported)
     given = images(reference, files)
-    expected, found = reference.read(given, beam_width=1), onnx.read(given, beam_width=1)
+    expected = reference.predict_encoded(given, beam_width=1)
+    found = onnx.predict_encoded(given, beam_width=1)
     assert [r.text for r in found] == [r.text for r in expected]
     for mine, theirs in zip(found, expected, strict=True):
         assert mine.confidence == pytest.approx(theirs.confidence, abs=1e-4)

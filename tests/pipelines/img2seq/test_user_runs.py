@@ -135,11 +135,11 @@ def test_predict_confidence_is_the_probability_of_the_output(fitted, files, caps
     from rdkit import Chem
 
     for record in records:
-        expected = output_probability(last, record["file"], record["smiles"])
-        assert record["confidence"] == pytest.approx(expected, abs=6e-5), record
-        molecule = Chem.MolFromSmiles(record["smiles"]) if record["smiles"] else None
+        expected = output_probability(last, record["input"], record["output"])
+        assert record["probability"] == pytest.approx(expected, abs=6e-5), record
+        molecule = Chem.MolFromSmiles(record["output"]) if record["output"] else None
         assert record["canonical_smiles"] == (molecule and Chem.MolToSmiles(molecule))
-    assert sum(r["confidence"] > 0.05 for r in records) >= 3  # not a test of zeros only
+    assert sum(r["probability"] > 0.05 for r in records) >= 3  # not a test of zeros only
 
 
 def test_eval_scores_are_the_molecule_metrics_of_the_outputs(fitted, files, capsys):
@@ -148,7 +148,7 @@ def test_eval_scores_are_the_molecule_metrics_of_the_outputs(fitted, files, caps
     assert main(["eval", str(last), "--csv", str(table), "--images", str(files.images)]) == 0
     scores = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert main(["predict", str(last), str(files.images), "--json"]) == 0
-    outputs = {Path(r["file"]).name: r["smiles"]
+    outputs = {Path(r["input"]).name: r["output"]
                for r in json.loads(capsys.readouterr().out)}
     from rdkit import Chem
 
@@ -202,7 +202,7 @@ def test_characters_tokenizer_reads_targets_as_text(text_run, files, capsys):
                                                  abs=6e-5)
     assert main(["predict", str(text_run), str(image), "--json"]) == 0
     [record] = json.loads(capsys.readouterr().out)
-    assert set(record) == {"file", "output", "confidence"}
+    assert set(record) == {"input", "output", "probability", "log_probability"}
     assert main(["eval", str(text_run), "--csv", str(files.tables / "val.csv"),
                  "--images", str(files.images)]) == 0
     scores = json.loads(capsys.readouterr().out.strip().splitlines()[-1])

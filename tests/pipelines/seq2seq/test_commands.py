@@ -46,9 +46,9 @@ def test_attention_columns_are_the_models_weights_in_the_users_order(date_run):
     model, vocab = translator.model, translator.vocab
     assert translator.recipe.model.reverse_source
     text = "27 Sep 1994"
-    beams = translator.translate([text, "2/10/93"], beam_width=3)
+    beams = translator.predict([text, "2/10/93"], beam_width=3)
     assert [t.source for t in beams] == [text, "2/10/93"]
-    for translation in (translator.translate([text])[0], beams[0]):
+    for translation in (translator.predict([text])[0], beams[0]):
         source = torch.tensor([[vocab.index[character] for character in reversed(text)]])
         outputs = [vocab.index[token] for token in translation.output_tokens]
         target_in = torch.tensor([[vocab.start_id, *outputs[:-1]]])  # (1, T)
@@ -229,10 +229,10 @@ def test_with_the_date_grammar_every_output_is_a_calendar_date(date_run, tmp_pat
     iso_date, so it can only write `YYYY-MM-DD` dates that exist, in the data's year range."""
     texts = ["September 27, 1994", "2/10/93", "3/12/11", "31.02.2001", "hello", "9"]
     for beam in (1, 3):
-        outputs = [t.output for t in Translator.from_checkpoint(date_run).translate(texts, beam)]
+        outputs = [t.output for t in Translator.from_checkpoint(date_run).predict(texts, beam)]
         assert all(is_iso_date(output, 1900, 2099) for output in outputs), outputs
     run_dir = tmp_path / "run"
     assert main(["train", "dates", "--run-dir", str(run_dir), *TINY,
                  "--set", "decode.grammar=none"]) == 0
-    unconstrained = [t.output for t in Translator.from_checkpoint(run_dir).translate(texts)]
+    unconstrained = [t.output for t in Translator.from_checkpoint(run_dir).predict(texts)]
     assert not all(is_iso_date(output) for output in unconstrained)

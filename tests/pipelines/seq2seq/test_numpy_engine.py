@@ -51,7 +51,7 @@ def test_torch_pipeline_decodes_the_numpy_checkpoint_like_numpy(numpy_run, capsy
     source = [row + [0] * (max(map(len, rows)) - len(row)) for row in rows]
     ids = twin.generate(np.array(source), np.array([len(row) for row in rows]), vocab.start_id,
                         search_length(checkpoint.meta), vocab.end_id)
-    assert [t.output for t in translator.translate(texts, 1)] == [vocab.decode(r) for r in ids]
+    assert [t.output for t in translator.predict(texts, 1)] == [vocab.decode(r) for r in ids]
     capsys.readouterr()
     assert main(["eval", str(numpy_run)]) == 0
     assert json.loads(capsys.readouterr().out.strip().splitlines()[-1])["pairs"] == 32

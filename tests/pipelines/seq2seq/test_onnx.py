@@ -57,8 +57,8 @@ def test_encoder_and_decoder_steps_equal_torch_on_100_dates(date_run, exported):
 def test_searches_over_the_graphs_translate_as_torch(date_run, exported, beam, count):
     reference = Translator.from_checkpoint(date_run)
     sources = dates(reference, count, seed=6)
-    expected = reference.translate(sources, beam)
-    found = Translator.from_checkpoint(exported).translate(sources, beam)
+    expected = reference.predict(sources, beam)
+    found = Translator.from_checkpoint(exported).predict(sources, beam)
     assert [t.output for t in found] == [t.output for t in expected]
     for mine, theirs in zip(found, expected, strict=True):
         assert mine.score == pytest.approx(theirs.score, abs=1e-4)
@@ -80,8 +80,8 @@ def test_a_model_without_attention_exports_and_translates_alike(peeky_file_run,
                                                                 tmp_path):
     path = export(peeky_file_run, tmp_path, "peeky")
     sources = [source for source, _ in addition_pairs()][:100]
-    expected = Translator.from_checkpoint(peeky_file_run).translate(sources)
-    found = Translator.from_checkpoint(path).translate(sources)
+    expected = Translator.from_checkpoint(peeky_file_run).predict(sources)
+    found = Translator.from_checkpoint(path).predict(sources)
     assert [t.output for t in found] == [t.output for t in expected]
     assert all(t.attention is None for t in found)
     assert [t.score for t in found] == pytest.approx([t.score for t in expected], abs=1e-4)

@@ -34,13 +34,12 @@ from attnkit.pipelines.classify.data import (
     EncodedDataset,
     class_ids,
 )
-from attnkit.pipelines.classify.predictor import Prediction, TextClassifier
+from attnkit.pipelines.classify.predictor import TextClassifier
 from attnkit.pipelines.records import (
     RecordWriter,
     add_attention_argument,
     add_format_arguments,
     add_n_best_argument,
-    rounded,
 )
 from attnkit.progress import progress_bar
 
@@ -154,13 +153,15 @@ def add_predict_arguments(parser: argparse.ArgumentParser) -> None:
                         "classes)")
     add_attention_argument(parser, "tokens and attention (a weight per token the model read: "
                            "the last ones of a long text)")
-    parser.epilog = ('JSON: a list with an object per text, in order: {"text_number", "label", '
-                     '"probability": that of the label, "probabilities": {class: probability}, '
-                     '"top_tokens": [[token, weight]] the 5 most attended}; with --n-best, '
-                     '"n_best": [{"label", "probability"}, ...] most probable first; with '
-                     '--include-attention, "tokens" and "attention" (a weight each). A text '
-                     'the model cannot read is {"text_number", "error"} (also printed to '
-                     'standard error; exit status 1).')
+    parser.epilog = ('JSON: a list with an object per text, in order: {"input": the text, '
+                     '"output": the label, "probability": that of the label, '
+                     '"log_probability", "probabilities": {class: probability}, "top_tokens": '
+                     '[[token, weight]] the 5 most attended}; with --n-best, "n_best": '
+                     '[{"output", "probability", "log_probability"}, ...] most probable first; '
+                     'with --include-attention, "tokens", "spans" and "attention" (a weight '
+                     'each). A text the model cannot read is {"input", "error"} (also printed '
+                     'to standard error; exit status 1). The same record as '
+                     'attnkit.load(RUN).predict([text])[0].to_record() and attnkit serve.')
     add_device_arguments(parser, "auto", BATCH_DEFAULT, "texts per batch")
 
 
@@ -181,54 +182,57 @@ def predict(args: argparse.Namespace) -> int:
         if output is not None:
             check_writable(output)
     classifier = TextClassifier.from_checkpoint(args.checkpoint, args.device)
-    classes = classifier.class_names
-    if args.n_best is not None and args.n_best > len(classes):
-        raise AttnkitError(f"--n-best {args.n_best}: this classifier has only {len(classes)} "
-                           f"classes ({', '.join(classes)})")
+    if args.n_best is not None and args.n_best > len(classifier.class_names):
+        raise AttnkitError(f"--n-best {args.n_best}: this classifier has only "
+                           f"{len(classifier.class_names)} classes "
+                           f"({', '.join(classifier.class_names)})")
     if args.input or form != "text":
         return predict_records(classifier, args, form)
     color = not args.no_color and sys.stdout.isatty()
-    failed = 0
-    for number, text in enumerate(args.texts, start=1):
-        try:
-            [prediction] = classifier.predict([text], args.batch_size,
-                                              where=[f"text {number}"])
-        except AttnkitError as error:
-            failed += 1
-            print(f"error: {error}", file=sys.stderr)
+    results = classifier.predict_each(args.texts, args.batch_size, n_best=args.n_best)
+    for prediction in results:
+        if isinstance(prediction, AttnkitError):
+            print(f"error: {prediction}", file=sys.stderr)
             continue
         print(f"label        {prediction.label}")
         print(f"probability  {prediction.probability:.4f}")
         if args.n_best:
             print("top classes  " + ", ".join(f"{name} {probability:.4f}" for name, probability
-                                              in top_classes(classes, prediction, args.n_best)))
-        top = ", ".join(f"{word} {weight:.3f}"
-                        for word, weight in classifier.top_tokens(text, prediction))
+                                              in prediction.top_classes(args.n_best)))
+        top = ", ".join(f"{word} {weight:.3f}" for word, weight in prediction.top_tokens())
         print(f"attends to   {top}")
-        print(classifier.render_terminal(text, prediction, color))
+        print(classifier.render_terminal(prediction, color))
         if args.html is not None:
-            write_text_atomically(args.html, classifier.render_html(text, prediction))
+            write_text_atomically(args.html, classifier.render_html(prediction))
             print(f"wrote {args.html}")
-    return 1 if failed else 0
+    return 1 if any(isinstance(result, AttnkitError) for result in results) else 0
 
 
 def predict_records(classifier: TextClassifier, args: argparse.Namespace, form: str) -> int:
-    """A record per text (see `records`) of the command line's texts or of --input's, read and
-    classified CHUNK at a time, to stdout or (atomically) to --output."""
+    """A record per text (`Prediction.to_record`) of the command line's texts or of --input's,
+    read and classified CHUNK at a time, to stdout or (atomically) to --output."""
     counts = {"texts": 0, "failed": 0}
     optional = (["n_best"] if args.n_best else []) + \
-        (["tokens", "attention"] if args.include_attention else [])
-    columns = ["text_number", "label", "probability", "probabilities", "top_tokens", *optional,
-               "error"]
+        (["tokens", "spans", "attention"] if args.include_attention else [])
+    columns = ["input", "output", "probability", "log_probability", "probabilities",
+               "top_tokens", *optional, "error"]
 
     def write_all(stream: TextIO) -> None:
-        writer = RecordWriter(form, columns, ["text_number", "label", "probability"], stream)
-        texts = ((number, line) for number, line in read_lines(args.input) if line.strip()) \
-            if args.input else enumerate(args.texts, start=1)
+        writer = RecordWriter(form, columns, ["output", "probability"], stream)
+        texts = ((f"{args.input}:{number}", line) for number, line in read_lines(args.input)
+                 if line.strip()) if args.input else \
+            ((f"text {number}", text) for number, text in enumerate(args.texts, start=1))
         with progress_bar(unit="text", desc="classifying", shown=bool(args.input)) as bar:
             while chunk := list(itertools.islice(texts, CHUNK)):
-                for record in file_records(classifier, chunk, counts, args):
-                    writer.write(record)
+                results = classifier.predict_each([text for _, text in chunk], args.batch_size,
+                                                  where=[where for where, _ in chunk],
+                                                  n_best=args.n_best)
+                for (_, text), result in zip(chunk, results, strict=True):
+                    counts["texts"] += 1
+                    counts["failed"] += isinstance(result, AttnkitError)
+                    writer.write({"input": text, "error": str(result)}
+                                 if isinstance(result, AttnkitError)
+                                 else result.to_record(args.include_attention))
                 bar.update(len(chunk))
         if not counts["texts"]:
             raise AttnkitError(f"{args.input}: no text in the file (one text a line expected)")
@@ -246,50 +250,3 @@ def predict_records(classifier: TextClassifier, args: argparse.Namespace, form: 
 def write_to(path: Path, write: Callable[[TextIO], None]) -> None:
     with path.open("w", encoding="utf-8") as stream:
         write(stream)
-
-
-def file_records(classifier: TextClassifier, chunk: list[tuple[int, str]], counts: dict,
-                 args: argparse.Namespace) -> list[dict]:
-    """One record per (line number, text): the prediction, or the error that stopped it."""
-    encoded: list = []
-    for line, text in chunk:
-        counts["texts"] += 1
-        try:
-            encoded.append(classifier.encode(text, f"{args.input}:{line}" if args.input
-                                             else f"text {line}"))
-        except AttnkitError as error:  # RecordWriter reports it
-            encoded.append(error)
-            counts["failed"] += 1
-    readable = [item for item in encoded if not isinstance(item, AttnkitError)]
-    predictions = iter(classifier.predict_encoded(classifier.dataset(readable), args.batch_size)
-                       if readable else [])
-    records = []
-    for number, ((_, text), item) in enumerate(zip(chunk, encoded, strict=True),
-                                               start=counts["texts"] - len(chunk) + 1):
-        if isinstance(item, AttnkitError):
-            records.append({"text_number": number, "error": str(item)})
-            continue
-        prediction = next(predictions)
-        records.append({
-            "text_number": number, "label": prediction.label,
-            "probability": round(prediction.probability, 6),
-            "probabilities": dict(zip(classifier.class_names,
-                                      (round(p, 6) for p in prediction.probabilities),
-                                      strict=True)),
-            "top_tokens": classifier.top_tokens(text, prediction),
-        })
-        if args.n_best:
-            records[-1]["n_best"] = [{"label": name, "probability": round(probability, 6)}
-                                     for name, probability in
-                                     top_classes(classifier.class_names, prediction, args.n_best)]
-        if args.include_attention:
-            records[-1]["tokens"] = classifier.tokenizer.tokenize(text)[-len(prediction.weights):]
-            records[-1]["attention"] = rounded(prediction.weights)
-    return records
-
-
-def top_classes(classes: list[str], prediction: Prediction, count: int) -> list[tuple[str, float]]:
-    """The `count` most probable (class, probability), most probable first (ties: class
-    order)."""
-    ranked = sorted(range(len(classes)), key=lambda i: -prediction.probabilities[i])
-    return [(classes[i], prediction.probabilities[i]) for i in ranked[:count]]

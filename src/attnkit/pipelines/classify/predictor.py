@@ -2,7 +2,7 @@
 
     classifier = attnkit.load("runs/imdb")  # TextClassifier.from_checkpoint("runs/imdb")
     [prediction] = classifier.predict(["This movie was a delight."])
-    prediction.label, prediction.probability, prediction.weights
+    prediction.label, prediction.probability, prediction.weights, prediction.to_record()
 """
 
 from __future__ import annotations
@@ -10,9 +10,8 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 import torch
@@ -22,26 +21,25 @@ from attnkit.data.bucketing import token_budget_batches
 from attnkit.data.ngrams import NgramTable
 from attnkit.data.text_tokenizer import TextTokenizer
 from attnkit.data.word_vocab import OOV_ID, WordVocabulary
-from attnkit.engine.device import move, resolve_device
+from attnkit.engine.device import move
 from attnkit.errors import AttnkitError
 from attnkit.models.classifier import AttentionClassifier, ClassifierConfig
 from attnkit.models.stacked_classifier import StackedClassifier
 from attnkit.pipelines.classify.data import EncodedDataset, collate, run_model
 from attnkit.pipelines.classify.recipe import PIPELINE
+from attnkit.pipelines.classify.results import Prediction
 from attnkit.progress import progress_bar
 from attnkit.recipe import recipe_from_dict
-from attnkit.run.checkpoint import build_checked
-from attnkit.run.meta import (
-    is_count,
-    is_mapping,
-    is_strings,
-    load_run_checkpoint,
-)
-from attnkit.runtime.onnx_graphs import OnnxModule, is_onnx_checkpoint
+from attnkit.run.meta import is_count, is_mapping, is_strings, load_run_checkpoint
+from attnkit.runtime.runtimes import Runtime, runtime_for
 from attnkit.viz.highlight import highlight_html, highlight_terminal
 
 # what both kinds of classifier are called with (`data.run_model`), the ONNX graph too
 MODEL_INPUTS = ("tokens", "lengths", "bigrams", "ngrams", "ngram_offsets")
+# Texts per batch unless told. On a CPU small batches of similar length waste less on padding
+# and stay in cache: 32 read 676 IMDB training reviews/s, 256 513 (2 cores, shipped imdb).
+TORCH_BATCH_SIZE = {"cpu": 32, "cuda": 256}
+TOKENS_PER_ROW = 192  # a batch's padded tokens: at most this many per row of a full batch
 
 
 class EncodedText(NamedTuple):
@@ -51,22 +49,6 @@ class EncodedText(NamedTuple):
     ids: np.ndarray
     bigrams: np.ndarray | None
     ngrams: np.ndarray | None
-
-
-@dataclass(frozen=True)
-class Prediction:
-    """label and its probability, all class probabilities, and one attention weight per
-    token the model saw (the last ``len(weights)`` tokens of the text)."""
-
-    label: str
-    probability: float
-    probabilities: list[float]
-    weights: list[float]
-
-# Texts per batch unless told. On a CPU small batches of similar length waste less on padding
-# and stay in cache: 32 read 676 IMDB training reviews/s, 256 513 (2 cores, shipped imdb).
-TORCH_BATCH_SIZE = {"cpu": 32, "cuda": 256}
-TOKENS_PER_ROW = 192  # a batch's padded tokens: at most this many per row of a full batch
 
 
 class Classified(NamedTuple):
@@ -80,17 +62,18 @@ class Classified(NamedTuple):
 class TextClassifier:
     """Tokenises raw text exactly as in training, classifies it, and explains it."""
 
-    def __init__(self, model: AttentionClassifier | StackedClassifier, vocabulary: WordVocabulary,
-                 tokenizer: TextTokenizer, class_names: Sequence[str], max_length: int,
+    def __init__(self, model: Any, vocabulary: WordVocabulary, tokenizer: TextTokenizer,
+                 class_names: Sequence[str], max_length: int, runtime: Runtime,
                  bigrams: BigramTable | None = None, ngrams: NgramTable | None = None) -> None:
         self.model = model.eval()
         self.vocabulary, self.tokenizer, self.bigrams = vocabulary, tokenizer, bigrams
-        self.ngrams = ngrams
+        self.ngrams, self.runtime = ngrams, runtime
         self.class_names, self.max_length = list(class_names), max_length
 
     @classmethod
     def from_checkpoint(cls, path: str | Path, device: str = "auto") -> TextClassifier:
-        """A run folder (its best checkpoint) or a checkpoint file of this pipeline."""
+        """A run folder (its best checkpoint), a checkpoint file or an export of this
+        pipeline, run by the runtime it needs (`runtime.runtimes.runtime_for`)."""
         checkpoint = load_run_checkpoint(path, PIPELINE, "a classifier", {
             "recipe": is_mapping, "vocab": is_strings, "tokenizer": is_mapping,
             "classes": is_strings, "max_length": is_count})
@@ -109,11 +92,8 @@ class TextClassifier:
             return attention if stacking is None else \
                 StackedClassifier(attention, stacking["table_size"])
 
-        if is_onnx_checkpoint(checkpoint):  # an exported .onnx: ONNX Runtime runs it
-            model = OnnxModule.from_checkpoint(checkpoint, device, MODEL_INPUTS,
-                                               ("logits", "weights"))
-        else:
-            model = build_checked(build, checkpoint, resolve_device(device))
+        runtime = runtime_for(checkpoint, device)
+        model = runtime.module(checkpoint, build, MODEL_INPUTS, ("logits", "weights"))
         ngrams = None
         if stacking is not None:
             ngrams = NgramTable(checkpoint.model_state["ngrams.keys"].cpu().numpy(),
@@ -121,11 +101,16 @@ class TextClassifier:
         bigrams = BigramTable(meta["bigrams"]) if meta.get("bigrams") is not None else None
         return cls(model, WordVocabulary.from_list(meta["vocab"]),
                    TextTokenizer.from_dict(meta["tokenizer"]), meta["classes"],
-                   meta["max_length"], bigrams, ngrams)
+                   meta["max_length"], runtime, bigrams, ngrams)
+
+    def describe(self) -> dict[str, Any]:
+        return {"classes": list(self.class_names)}
 
     def encode(self, text: str, where: str = "text") -> EncodedText:
         """Ids (and bigram ids) of the last ``max_length`` tokens; empty or all-unknown text
         is an error."""
+        if not isinstance(text, str):
+            raise AttnkitError(f"{where}: expected a text, got {type(text).__name__}")
         words = self.tokenizer.tokenize(text)
         if not words:
             raise AttnkitError(f"{where}: empty text (no words after tokenizing), "
@@ -162,34 +147,64 @@ class TextClassifier:
         return EncodedDataset(column("ids") or [], labels, column("bigrams"), column("ngrams"))
 
     def predict(self, texts: Sequence[str], batch_size: int | None = None,
-                progress: bool = False, where: Sequence[str] | None = None) -> list[Prediction]:
+                progress: bool = False, where: Sequence[str] | None = None,
+                n_best: int | None = None) -> list[Prediction]:
         """One `Prediction` per text, in order: its ``label``, ``probability`` (and all class
         ``probabilities``) and attention ``weights`` over the tokens the model read; ``where``
-        names each text in error messages. An empty or all-unknown text is an AttnkitError."""
-        if isinstance(texts, str):
-            raise AttnkitError("predict takes a list of texts: predict([text]) for one")
+        names each text in error messages; ``n_best``: the record lists that many classes.
+        An empty or all-unknown text is an AttnkitError."""
+        results = self.predict_each(texts, batch_size, progress, where, n_best)
+        for result in results:
+            if isinstance(result, AttnkitError):
+                raise result
+        return results  # type: ignore[return-value]
+
+    def predict_each(self, texts: Sequence[str], batch_size: int | None = None,
+                     progress: bool = False, where: Sequence[str] | None = None,
+                     n_best: int | None = None) -> list[Prediction | AttnkitError]:
+        """As `predict`, with the AttnkitError of a text the model cannot read in its place."""
+        check_inputs(texts, "texts", "text")
+        if n_best is not None and not 1 <= n_best <= len(self.class_names):
+            raise AttnkitError(f"n_best {n_best}: this classifier has {len(self.class_names)} "
+                               f"classes ({', '.join(self.class_names)})")
         names = where or [f"text {i + 1}" for i in range(len(texts))]
-        encoded = [self.encode(text, name) for text, name in zip(texts, names, strict=True)]
-        return self.predict_encoded(self.dataset(encoded), batch_size, progress)
+        encoded: list[EncodedText | AttnkitError] = []
+        for text, name in zip(texts, names, strict=True):
+            try:
+                encoded.append(self.encode(text, name))
+            except AttnkitError as error:
+                encoded.append(error)
+        readable = [item for item in encoded if not isinstance(item, AttnkitError)]
+        found = iter(self.predict_encoded(self.dataset(readable), batch_size, progress))
+        return [item if isinstance(item, AttnkitError) else self.described(next(found), text,
+                                                                           n_best or 0)
+                for item, text in zip(encoded, texts, strict=True)]
+
+    def described(self, prediction: Prediction, text: str, n_best: int) -> Prediction:
+        """The prediction with its text, the tokens its weights belong to (as written in the
+        text) and their spans."""
+        count = len(prediction.weights)
+        spans = self.tokenizer.token_spans(text)[-count:] if count else []
+        tokens = [text[start:end] for start, end in spans]  # as the user wrote them
+        return Prediction(prediction.label, prediction.probability, prediction.probabilities,
+                          prediction.weights, prediction.classes, text, tokens, spans, n_best)
 
     @property
     def batch_size(self) -> int:
         """The batch `predict` uses unless told: the one that runs fastest on the model's
-        runtime (`TORCH_BATCH_SIZE` by device; ONNX Runtime `OnnxModule.batch_size`)."""
-        if isinstance(self.model, OnnxModule):
-            return self.model.batch_size
-        device = next(self.model.parameters()).device.type
-        return TORCH_BATCH_SIZE.get(device, TORCH_BATCH_SIZE["cuda"])
+        runtime (ONNX Runtime's own, else `TORCH_BATCH_SIZE` by device)."""
+        return self.runtime.batch_size or TORCH_BATCH_SIZE.get(self.runtime.device.type,
+                                                               TORCH_BATCH_SIZE["cuda"])
 
     def predict_encoded(self, dataset: EncodedDataset, batch_size: int | None = None,
                         progress: bool = False) -> list[Prediction]:
         """Predictions for an encoded dataset (``dataset``), in its order. Batches hold texts
         of similar length: at most `batch_size` of them and `TOKENS_PER_ROW` * `batch_size`
-        padded tokens (`data.bucketing.token_budget_batches`); an ONNX model runs
-        `OnnxModule.workers` batches at once."""
+        padded tokens (`data.bucketing.token_budget_batches`); the runtime's `parallel_calls`
+        batches run at once."""
         size = batch_size or self.batch_size
         chunks = token_budget_batches(dataset.lengths, size, size * TOKENS_PER_ROW)
-        workers = self.model.workers if isinstance(self.model, OnnxModule) else 1
+        workers = self.runtime.parallel_calls
         results: list[Prediction | None] = [None] * len(dataset)
         with ThreadPoolExecutor(workers) if workers > 1 else contextlib.nullcontext() as pool:
             answers = (pool.map if pool else map)(
@@ -205,42 +220,35 @@ class TextClassifier:
     @torch.inference_mode()
     def _classify(self, dataset: EncodedDataset, chosen: Sequence[int]) -> Classified:
         """The texts `chosen` of `dataset`, as one batch."""
-        device = next(self.model.parameters(), torch.empty(0)).device  # none: ONNX, CPU
-        batch = move(collate([dataset[i] for i in chosen]), device)
+        batch = move(collate([dataset[i] for i in chosen]), self.runtime.device)
         logits, weights = run_model(self.model, batch)
-        return Classified(self._probabilities(logits).cpu().numpy(),
+        return Classified(class_probabilities(logits).cpu().numpy(),
                           weights.float().cpu().numpy(), batch["lengths"].cpu().numpy())
-
-    def _probabilities(self, logits: torch.Tensor) -> torch.Tensor:
-        return class_probabilities(logits)
 
     def _prediction(self, probabilities: np.ndarray, weights: np.ndarray) -> Prediction:
         best = int(np.argmax(probabilities))
         return Prediction(self.class_names[best], float(probabilities[best]),
-                          probabilities.tolist(), weights.tolist())
+                          probabilities.tolist(), weights.tolist(), self.class_names)
 
-    def spans(self, text: str, prediction: Prediction) -> list[tuple[int, int]]:
-        """Character spans in ``text`` of the tokens the weights belong to."""
-        return self.tokenizer.token_spans(text)[-len(prediction.weights):]
+    def render_terminal(self, prediction: Prediction, color: bool) -> str:
+        return highlight_terminal(prediction.text or "", prediction.spans, prediction.weights,
+                                  color)
 
-    def render_terminal(self, text: str, prediction: Prediction, color: bool) -> str:
-        spans = self.spans(text, prediction)
-        return highlight_terminal(text, spans, prediction.weights, color)
-
-    def render_html(self, text: str, prediction: Prediction) -> str:
+    def render_html(self, prediction: Prediction) -> str:
         title = f"{prediction.label} ({prediction.probability:.3f})"
         caption = "Class probabilities: " + ", ".join(
             f"{name} {probability:.3f}" for name, probability
             in zip(self.class_names, prediction.probabilities, strict=True)) + \
             ". Tokens shaded by attention weight (hover for the weight)."
-        return highlight_html(text, self.spans(text, prediction), prediction.weights,
+        return highlight_html(prediction.text or "", prediction.spans, prediction.weights,
                               title, caption)
 
-    def top_tokens(self, text: str, prediction: Prediction, count: int = 5) -> list[tuple]:
-        """The ``count`` most attended (token, weight) pairs."""
-        words = self.tokenizer.tokenize(text)[-len(prediction.weights):]
-        ranked = np.argsort(prediction.weights)[::-1][:count]
-        return [(words[i], round(prediction.weights[i], 4)) for i in ranked]
+
+def check_inputs(inputs: Any, plural: str, singular: str) -> None:
+    """An AttnkitError unless `inputs` is a list (or tuple) of inputs."""
+    if isinstance(inputs, (str, bytes, dict)) or not isinstance(inputs, Sequence):
+        raise AttnkitError(f"predict takes a list of {plural}: predict([{singular}]) for one, "
+                           f"got {type(inputs).__name__}")
 
 
 def classifier_config(meta: dict, path: str | Path) -> ClassifierConfig:

@@ -30,11 +30,11 @@ from attnkit.pipelines.records import (
     add_format_arguments,
     add_n_best_argument,
     check_n_best,
-    rounded,
 )
 
 if TYPE_CHECKING:
-    from attnkit.pipelines.img2seq.predictor import ImageReader, Reading
+    from attnkit.pipelines.img2seq.predictor import ImageReader
+    from attnkit.pipelines.img2seq.results import Reading
 
 __all__ = ["add_eval_arguments", "add_predict_arguments", "add_train_arguments", "evaluate",
            "predict"]
@@ -121,7 +121,8 @@ def evaluate(args: argparse.Namespace) -> int:
     reader = ImageReader.from_checkpoint(args.checkpoint, args.device)
     images, references, skipped = evaluation_data(args, reader)
     started = time.perf_counter()
-    readings = reader.read(images, args.beam, args.prefer_valid, args.batch_size)
+    readings = reader.predict_encoded(images, args.beam, args.prefer_valid,
+                                      batch_size=args.batch_size)
     seconds = time.perf_counter() - started
     scores = text_scores([r.text for r in readings], references, reader.molecules)
     print(json.dumps({"images": len(references), "skipped_invalid_targets": skipped, **scores,
@@ -140,26 +141,28 @@ def add_predict_arguments(parser: argparse.ArgumentParser) -> None:
     add_attention_argument(parser, "tokens, attention (a row per output token, a column per "
                            "position of the model's grid_size x grid_size grid, row by row) "
                            "and grid_size")
-    parser.epilog = ('JSON: a list with an object per image, in order: {"file", "smiles", '
-                     '"canonical_smiles" (null when RDKit cannot parse it), "valid", '
-                     '"confidence": the probability of the output, "atoms": [{"token", "x", '
-                     '"y"}]} for molecule runs, {"file", "output", "confidence"} for text '
-                     'runs; with --n-best, "n_best": [{"smiles" or "output", "score": its '
-                     'log-probability, "normalized_score": score / (tokens + 1)**'
-                     'decode.length_penalty, the beam\'s ranking, "confidence", and for '
-                     'molecules "canonical_smiles" and "valid"}, ...] best first; with '
-                     '--include-attention, "tokens" (T), "attention" (T x P) and "grid_size". '
-                     'An image that cannot be read is {"file", "error"} (also printed to '
-                     'standard error; exit status 1).')
+    parser.epilog = ('JSON: a list with an object per image, in order: {"input": the file, '
+                     '"output": the SMILES or text, "probability": that of the output (0 when '
+                     'it never ended), "log_probability", and for molecule runs '
+                     '"canonical_smiles" (null when RDKit cannot parse it), "valid", "atoms": '
+                     '[{"token", "x", "y"}] in pixels of the image}; with --n-best, "n_best": '
+                     '[{"output", "probability", "log_probability", "normalized_score": '
+                     'log_probability / (tokens + 1)**decode.length_penalty, the beam\'s '
+                     'ranking, and for molecules "canonical_smiles" and "valid"}, ...] best '
+                     'first; with --include-attention, "output_tokens" (T), "attention" (T x P), '
+                     '"grid_size", "points" (T x 2) and "canvas". An image that cannot be read '
+                     'is {"input", "error"} (also printed to standard error; exit status 1). '
+                     'The same record as attnkit.load(RUN).predict([file])[0].to_record() and '
+                     'attnkit serve.')
     add_search_arguments(parser)
 
 
 def predict(args: argparse.Namespace) -> int:
-    """One record per image (see `records`): `file<TAB>output<TAB>confidence` as text; JSON and
+    """One record per image (`Reading.to_record`): `output<TAB>probability` as text; JSON and
     CSV add, for molecules, the canonical SMILES, validity and each atom's image position.
     An image that cannot be read is reported and the others are read; the exit status is then 1."""
     from attnkit.data.images import image_paths
-    from attnkit.pipelines.img2seq.predictor import ImageReader, prediction_record
+    from attnkit.pipelines.img2seq.predictor import ImageReader
 
     paths = image_paths(args.images)
     if args.attention is not None:
@@ -169,68 +172,39 @@ def predict(args: argparse.Namespace) -> int:
     reader = ImageReader.from_checkpoint(args.checkpoint, args.device)
     check_n_best(args.n_best, args.beam or reader.recipe.decode.beam_width,
                  args.beam is not None)
-    columns = ["file", "smiles", "canonical_smiles", "valid", "confidence", "atoms"] \
-        if reader.molecules else ["file", "output", "confidence"]
+    columns = ["input", "output", "probability", "log_probability"] + \
+        (["canonical_smiles", "valid", "atoms"] if reader.molecules else [])
     optional = (["n_best"] if args.n_best else []) + \
-        (["tokens", "attention", "grid_size"] if args.include_attention else [])
+        (["output_tokens", "attention", "grid_size", "points", "canvas"]
+         if args.include_attention else [])
     writer = RecordWriter(args.format, [*columns, *optional, "error"],
-                          [columns[0], columns[1], "confidence"])
+                          ["input", "output", "probability"])
     failed, first = 0, None
     for start in range(0, len(paths), args.batch_size):
-        chunk, images, placements = paths[start: start + args.batch_size], [], []
-        for path in chunk:
-            try:
-                image, placement = reader.load_placed(path)
-            except AttnkitError as error:
-                image, placement = None, str(error)
-            images.append(image)
-            placements.append(placement)
-        readable = [image for image in images if image is not None]
-        readings = iter(reader.read(np.stack(readable), args.beam, args.prefer_valid,
-                                    args.batch_size) if readable else [])
-        n_best = iter(reader.read_n_best(np.stack(readable), args.n_best, args.beam,
-                                         args.batch_size) if readable and args.n_best else [])
-        for path, image, placement in zip(chunk, images, placements, strict=True):
-            if image is None:
+        chunk = [str(path) for path in paths[start: start + args.batch_size]]
+        for path, result in zip(chunk, reader.predict_each(
+                chunk, args.beam, args.prefer_valid, args.n_best, batch_size=args.batch_size),
+                strict=True):
+            if isinstance(result, AttnkitError):
                 failed += 1
-                writer.write({"file": str(path), "error": placement})
+                writer.write({"input": path, "error": str(result)})
                 continue
-            reading = next(readings)
-            first = first or (image, reading, path)
-            record = prediction_record(str(path), reading, placement, reader.molecules)
-            writer.write(with_options(record, reading, next(n_best, []), reader, args))
+            first = first or result
+            writer.write(result.to_record(args.include_attention))
     writer.close()
     if args.attention is not None and first is not None:
-        write_attention(args.attention, *first)
+        write_attention(args.attention, reader, first)
     return 1 if failed else 0
 
 
-def with_options(record: dict, reading: Reading, n_best: list[Reading], reader: ImageReader,
-                 args: argparse.Namespace) -> dict:
-    """The record with what --n-best and --include-attention ask for."""
-    key = "smiles" if reader.molecules else "output"
-    if args.n_best:
-        penalty = reader.recipe.decode.length_penalty
-        record["n_best"] = []
-        for other in n_best:
-            entry = {key: other.text, "score": other.score, "normalized_score": other.score /
-                     (len(other.tokens) + int(other.finished)) ** penalty,
-                     "confidence": round(other.confidence, 4)}
-            if reader.molecules:
-                entry.update(canonical_smiles=other.canonical, valid=other.valid)
-            record["n_best"].append(entry)
-    if args.include_attention:
-        record["tokens"] = reading.tokens
-        record["attention"] = None if reading.attention is None else rounded(reading.attention)
-        record["grid_size"] = reader.recipe.model.grid_size
-    return record
-
-
-def write_attention(path: Path, image: np.ndarray, reading: Reading, source: Path) -> None:
+def write_attention(path: Path, reader: ImageReader, reading: Reading) -> None:
+    from attnkit.data.images import read_image
     from attnkit.viz.attention_overlay import plot_attention_strip
 
+    source = Path(reading.input or "image")
     if reading.attention is None or not reading.tokens:
         raise AttnkitError(f"{source} gave an empty output: no attention to draw")
+    image, _ = read_image(source, reader.image_size, str(source))
     plot_attention_strip(image, reading.attention, reading.tokens, path,
                          title=f"{source.name}: {reading.text}", points=reading.points)
     print(f"attention written to {path}", file=sys.stderr)

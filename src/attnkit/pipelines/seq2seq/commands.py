@@ -33,7 +33,6 @@ from attnkit.pipelines.records import (
     add_format_arguments,
     add_n_best_argument,
     check_n_best,
-    rounded,
 )
 from attnkit.pipelines.seq2seq.data import build_splits
 from attnkit.pipelines.seq2seq.predictor import (
@@ -91,7 +90,7 @@ def evaluate(args: argparse.Namespace) -> int:
         sources, targets = splits.test_sources, splits.test_targets
     else:
         raise AttnkitError("this run has no generated test split; pass --data FILE")
-    outputs = [t.output for t in translator.translate(sources, args.beam)]
+    outputs = [t.output for t in translator.predict(sources, args.beam)]
     print(json.dumps({"pairs": len(sources), "exact_match": exact_match(outputs, targets),
                       "char_accuracy": character_accuracy(outputs, targets)}))
     return 0
@@ -111,15 +110,16 @@ def add_predict_arguments(parser: argparse.ArgumentParser) -> None:
                         "wide)")
     add_attention_argument(parser, "output_tokens and attention (a row per output token, a "
                            "column per source character)")
-    parser.epilog = ('JSON: a list with an object per input, in input order: {"source", '
-                     '"output", "score": the log-probability of the output, its end '
-                     'included}; with --n-best, "n_best": [{"output", "score", '
-                     '"normalized_score": score / (characters + 1)**decode.length_penalty, '
-                     'the beam\'s ranking}, ...] best first, the first equal to output; with '
-                     '--include-attention, "output_tokens" (T) and "attention" (T x S; null for '
-                     'models without attention). An '
-                     'input the model cannot read is {"source", "error"} (also printed to '
-                     'standard error; exit status 1).')
+    parser.epilog = ('JSON: a list with an object per input, in input order: {"input", '
+                     '"output", "probability": that of the output, its end included, '
+                     '"log_probability"}; with --n-best, "n_best": [{"output", "probability", '
+                     '"log_probability", "normalized_score": log_probability / (tokens + '
+                     '1)**decode.length_penalty, the beam\'s ranking}, ...] best first, the '
+                     'first equal to output; with --include-attention, "input_tokens" (S), '
+                     '"output_tokens" (T) and "attention" (T x S; null for models without '
+                     'attention). An input the model cannot read is {"input", "error"} (also '
+                     'printed to standard error; exit status 1). The same record as '
+                     'attnkit.load(RUN).predict([text])[0].to_record() and attnkit serve.')
     add_search_arguments(parser)
 
 
@@ -142,22 +142,20 @@ def predict(args: argparse.Namespace) -> int:
     show_maps = writer is None and not args.no_text_heatmap and len(chunk) <= TEXT_HEATMAPS
     failed, first = 0, None
     while chunk:
-        results = translator.translate_each([text for _, text in chunk], args.beam)
-        alternatives = iter(n_best_lists(translator, results, args))
+        results = translator.predict_each([text for _, text in chunk], args.beam, args.n_best)
         for (where, text), result in zip(chunk, results, strict=True):
             if isinstance(result, AttnkitError):
                 failed += 1
                 if writer is None:
                     print(f"error: {where}{result}", file=sys.stderr)
                 else:
-                    writer.write({"source": text, "error": f"{where}{result}"})
+                    writer.write({"input": text, "error": f"{where}{result}"})
                 continue
             first = first or result
-            best = next(alternatives)
             if writer is None:
-                print_translation(result, best, show_maps)
+                print_translation(result, show_maps)
             else:
-                writer.write(translation_record(result, best, translator, args))
+                writer.write(result.to_record(args.include_attention))
         chunk = list(itertools.islice(inputs, CHUNK))
     if writer is not None:
         writer.close()
@@ -170,37 +168,16 @@ def predict(args: argparse.Namespace) -> int:
 
 def record_columns(args: argparse.Namespace) -> list[str]:
     optional = (["n_best"] if args.n_best else []) + \
-        (["output_tokens", "attention"] if args.include_attention else [])
-    return ["source", "output", "score", *optional, "error"]
+        (["input_tokens", "output_tokens", "attention"] if args.include_attention else [])
+    return ["input", "output", "probability", "log_probability", *optional, "error"]
 
 
-def n_best_lists(translator: Translator, results: list, args: argparse.Namespace) -> list:
-    """The --n-best list of each readable result, in order (empty lists without --n-best)."""
-    readable = [r.source for r in results if not isinstance(r, AttnkitError)]
-    if not args.n_best or not readable:
-        return [[] for _ in readable]
-    return translator.translate_n_best(readable, args.n_best, args.beam)
-
-
-def print_translation(result: Translation, n_best: list[Translation], show_map: bool) -> None:
+def print_translation(result: Translation, show_map: bool) -> None:
     print(f"{result.source} -> {result.output}")
-    for alternative in n_best:
+    for alternative in result.n_best:
         print(f"\t{alternative.output}\t{alternative.score:.4f}")
     if show_map and result.attention is not None:
         print(render_text_heatmap(result))
-
-
-def translation_record(result: Translation, n_best: list[Translation], translator: Translator,
-                       args: argparse.Namespace) -> dict:
-    record = {"source": result.source, "output": result.output, "score": result.score}
-    if args.n_best:
-        penalty = translator.recipe.decode.length_penalty
-        record["n_best"] = [{"output": t.output, "score": t.score, "normalized_score":
-                             t.score / (len(t.output_tokens) + 1) ** penalty} for t in n_best]
-    if args.include_attention:
-        record["output_tokens"] = result.output_tokens
-        record["attention"] = None if result.attention is None else rounded(result.attention)
-    return record
 
 
 def labelled_inputs(args: argparse.Namespace) -> Iterator[tuple[str, str]]:

@@ -47,11 +47,11 @@ def demo_command(args: argparse.Namespace) -> int:
     translator = Translator.from_checkpoint(run_dir, recipe.train.device)
     held_out = splits.test_sources or splits.val_sources
     references = splits.test_targets or splits.val_targets
-    outputs = [t.output for t in translator.translate(held_out)]
+    outputs = [t.output for t in translator.predict(held_out)]
     score = exact_match(outputs, references)
     print(f"\nheld-out exact match: {score:.4f} on {len(held_out):,} unseen dates")
     heatmap_dir = run_dir / "heatmaps"
-    for number, translation in enumerate(translator.translate(list(EXAMPLES)), start=1):
+    for number, translation in enumerate(translator.predict(list(EXAMPLES)), start=1):
         print(f"\n{translation.source} -> {translation.output}")
         if translation.attention is not None:
             print(render_text_heatmap(translation))

@@ -11,7 +11,7 @@ function describe(model) {
   const measured = Object.entries(model.measured || {})
     .filter(([, value]) => typeof value === "number")
     .map(([name, value]) => `${name.replaceAll("_", " ")} ${value}`);
-  return el("p", {class: "note"}, model.task,
+  return el("p", {class: "note"}, model.description,
             measured.length ? [el("br"), `Measured: ${measured.join(", ")}.`] : null);
 }
 

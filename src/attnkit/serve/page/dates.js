@@ -37,7 +37,7 @@ function render(answer) {
   const output = el("div", {class: "output", id: "output-tokens"},
     targets.map((token, row) => el("span", {"data-row": row, title: token}, tokenText(token))));
   const parts = [
-    facts([["output", answer.output], ["probability", answer.score.toFixed(4)]]),
+    facts([["output", answer.output], ["probability", answer.probability.toFixed(4)]]),
     el("p", {class: "note"}, "Hover an output character to see which input characters it read."),
     output];
   if (!answer.attention) {

@@ -67,15 +67,15 @@ function render(answer, image) {
   step.addEventListener("input", () => show(Number(step.value)));
   const move = (by) => show(Math.min(Math.max(Number(step.value) + by, 0), tokens.length - 1));
   show(0);
-  const isMolecule = answer.smiles !== undefined;
+  const isMolecule = answer.valid !== undefined;
   const drawing = !isMolecule ? null : answer.valid
-    ? el("img", {class: "drawing", id: "molecule-drawing", alt: `RDKit's drawing of ${answer.smiles}`,
+    ? el("img", {class: "drawing", id: "molecule-drawing", alt: `RDKit's drawing of ${answer.output}`,
                  src: `/api/drawing.svg?smiles=${encodeURIComponent(answer.canonical_smiles)}`})
     : el("p", {class: "error", id: "molecule-drawing"}, "RDKit cannot parse this SMILES: nothing to draw.");
   const known = isMolecule
-    ? [["SMILES", answer.smiles], ["parses", answer.valid ? "yes" : "no"],
-       ["canonical", answer.canonical_smiles || "\u2014"], ["confidence", answer.confidence.toFixed(4)]]
-    : [["output", answer.output], ["confidence", answer.score.toFixed(4)]];
+    ? [["SMILES", answer.output], ["parses", answer.valid ? "yes" : "no"],
+       ["canonical", answer.canonical_smiles || "\u2014"], ["probability", answer.probability.toFixed(4)]]
+    : [["output", answer.output], ["probability", answer.probability.toFixed(4)]];
   return [
     el("div", {id: "molecule-facts"}, facts(known)),
     el("div", {class: "pictures"},
@@ -85,7 +85,7 @@ function render(answer, image) {
        el("button", {type: "button", onclick: () => move(-1)}, "\u2190"), step,
        el("button", {type: "button", onclick: () => move(1)}, "\u2192"), label),
     written,
-    answer.attention ? legend(answer.grid * answer.grid, "grid cell") : null];
+    answer.attention ? legend(answer.grid_size * answer.grid_size, "grid cell") : null];
 }
 
 function draw(canvas, image, answer, step) {
@@ -96,12 +96,12 @@ function draw(canvas, image, answer, step) {
   context.fillRect(0, 0, SIDE, SIDE);
   context.drawImage(image, left * factor, top * factor, width * scale * factor, height * scale * factor);
   if (step === null || !answer.attention) return;
-  const weights = answer.attention[step], cells = answer.grid * answer.grid, cell = SIDE / answer.grid;
+  const weights = answer.attention[step], cells = answer.grid_size * answer.grid_size, cell = SIDE / answer.grid_size;
   weights.forEach((weight, position) => {
     const value = strength(weight, cells);
     if (value <= 0) return;
     context.fillStyle = `rgba(255, 80, 30, ${(0.7 * value).toFixed(3)})`;
-    context.fillRect((position % answer.grid) * cell, Math.floor(position / answer.grid) * cell, cell, cell);
+    context.fillRect((position % answer.grid_size) * cell, Math.floor(position / answer.grid_size) * cell, cell, cell);
   });
   if (answer.points) {
     const [x, y] = answer.points[step];

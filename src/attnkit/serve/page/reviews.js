@@ -28,10 +28,10 @@ async function classify(model, text, result) {
 function render(answer, text) {
   const count = answer.attention.length;
   return [
-    el("div", {class: "output", id: "review-label"}, answer.label),
-    facts([["probability", answer.score.toFixed(4)]]),
+    el("div", {class: "output", id: "review-label"}, answer.output),
+    facts([["probability", answer.probability.toFixed(4)]]),
     el("div", {class: "bars", id: "review-probabilities"},
-       answer.probabilities.map(({label, probability}) => {
+       Object.entries(answer.probabilities).map(([label, probability]) => {
          const bar = el("div", {class: "bar"});
          bar.style.width = `${(probability * 100).toFixed(1)}%`;
          return [el("span", {}, label), el("div", {}, bar), el("span", {}, probability.toFixed(4))];
