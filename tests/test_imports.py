@@ -46,7 +46,7 @@ THIRD_PARTY = {"numpy_ref": {"numpy"}}
 # Inside a pipeline package, each role may import the roles of a lower rank only.
 # The NumPy engine reuses the torch training's task (its evaluation), so it comes after it.
 ROLES = {
-    "recipe": 0, "results": 1, "data": 1, "stacking": 2, "molecule_metrics": 2,
+    "recipe": 0, "results": 1, "data": 1, "stacking": 2, "search": 2, "molecule_metrics": 2,
     "attention_supervision": 2, "training": 3, "predictor": 3,
     "numpy_engine": 4, "compare": 4, "demo": 4, "export": 4, "tasks": 5, "commands": 6,
 }
@@ -171,6 +171,31 @@ def test_every_arrow_points_down():
 def test_no_import_circle():
     inside, _ = graph()
     assert circles(inside) == []
+
+
+# The front ends know pipelines only through the registry and the prediction protocol
+# (`attnkit.pipelines.registry`, `prediction`, `run_request`, `exporting`), never a pipeline's
+# own modules, so a new pipeline needs no change to them.
+FRONT_ENDS = ("serve", "cli", "api", "attnkit")
+
+
+def reaches_into_a_pipeline(inside: dict[str, set[str]]) -> list[str]:
+    return [f"{module} -> {target}" for module, targets in sorted(inside.items())
+            if part(module) in FRONT_ENDS for target in sorted(targets)
+            if pipeline_role(target) or (target.count(".") == 2 and
+                                         target.startswith("attnkit.pipelines.") and
+                                         (SOURCE / "pipelines" / target.split(".")[2]).is_dir())]
+
+
+def test_front_ends_ask_the_registry_not_a_pipeline():
+    inside, _ = graph()
+    assert reaches_into_a_pipeline(inside) == []
+    made_up = {"attnkit.serve.served": {"attnkit.pipelines.img2seq.predictor",
+                                        "attnkit.pipelines.registry"},
+               "attnkit.api": {"attnkit.pipelines.classify"}}
+    assert reaches_into_a_pipeline(made_up) == [
+        "attnkit.api -> attnkit.pipelines.classify",
+        "attnkit.serve.served -> attnkit.pipelines.img2seq.predictor"]
 
 
 def test_numpy_ref_needs_only_numpy():

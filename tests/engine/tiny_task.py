@@ -26,7 +26,7 @@ def build_model() -> nn.Module:
 
 
 class ClusterTask:
-    """The TrainingTask of the tiny problem: cross-entropy and accuracy."""
+    """The TrainingObjective of the tiny problem: cross-entropy and accuracy."""
 
     def loss(self, model: nn.Module, batch: dict[str, Tensor]) -> tuple[Tensor, int]:
         logits = model(batch["inputs"])

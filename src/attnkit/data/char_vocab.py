@@ -35,9 +35,6 @@ class CharVocabulary(SymbolVocabulary):
         """All characters found in `texts`, in sorted order (deterministic ids)."""
         return cls(sorted(set().union(*map(set, texts))))
 
-    def unknown_characters(self, text: str) -> list[str]:
-        return sorted(set(text) - self.index.keys())
-
     def held_out(self) -> CharVocabulary:
         """The same ids, but `encode` maps characters never seen in training to `<unk>`: for
         validation and test pairs, which are scored (such a pair cannot be right), not refused."""

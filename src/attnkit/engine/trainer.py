@@ -49,7 +49,7 @@ RandomState = tuple[dict[str, Tensor], dict[str, Any]]  # capture_rng's (tensors
 EPOCH_RNG_PREFIX = "epoch_rng."  # the random state as the cut epoch began
 
 
-class TrainingTask(Protocol):
+class TrainingObjective(Protocol):
     def loss(self, model: nn.Module, batch: Batch) -> tuple[Tensor, int]:
         """Mean loss over the batch and the number of examples in it. Must call model(...)."""
 
@@ -61,7 +61,7 @@ class Trainer:
     """clock: seconds from an arbitrary origin, read to measure training time (the time limit,
     `train_seconds`, items per second); tests pass a scripted one."""
 
-    def __init__(self, model: nn.Module, task: TrainingTask, config: TrainConfig,
+    def __init__(self, model: nn.Module, objective: TrainingObjective, config: TrainConfig,
                  run_dir: Path, meta: dict[str, Any],
                  context: DistributedContext | None = None, *,
                  clock: Callable[[], float] = time.perf_counter) -> None:
@@ -74,7 +74,8 @@ class Trainer:
             self.device = torch.device("cuda", self.context.local_rank)
         self.model = model.to(self.device)
         self.wrapped = wrap_model(self.model, self.context, self.device)
-        self.task, self.config, self.run_dir, self.meta = task, config, Path(run_dir), meta
+        self.objective, self.config = objective, config
+        self.run_dir, self.meta = Path(run_dir), meta
         optimizer_class = torch.optim.AdamW if config.optimizer == "adamw" else torch.optim.Adam
         self.optimizer = optimizer_class(self.model.parameters(), lr=config.lr,
                                          weight_decay=config.weight_decay)
@@ -187,7 +188,7 @@ class Trainer:
         self._set_learning_rate()
         self.optimizer.zero_grad(set_to_none=True)
         with self._autocast():
-            loss, items = self.task.loss(self.wrapped, batch)
+            loss, items = self.objective.loss(self.wrapped, batch)
         if not torch.isfinite(loss):
             raise AttnkitError(f"training diverged: loss is {loss.item()} at step {self.step}; "
                                "try a lower train.lr or train.grad_clip")
@@ -203,7 +204,7 @@ class Trainer:
     def _evaluate(self, loader: Iterable[Batch]) -> dict[str, float]:
         self.model.eval()
         with torch.no_grad(), self._autocast():
-            return self.task.evaluate(self.model, (move(b, self.device) for b in loader))
+            return self.objective.evaluate(self.model, (move(b, self.device) for b in loader))
 
     def _out_of_time(self) -> bool:
         """Whether this session's time budget is spent; under DDP all ranks stop at the same

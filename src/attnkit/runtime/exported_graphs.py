@@ -19,7 +19,7 @@ import contextlib
 import inspect
 import logging
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -185,8 +185,3 @@ def step_graphs(model: nn.Module, source: Tensor, source_lengths: Tensor,
                      {"tokens": {0: "batch"}, **memory_axes})
     return {"encoder": encoder, "step": step}
 
-
-def outputs_of(spec: GraphSpec, inputs: Sequence[Tensor]) -> dict[str, Tensor]:
-    """The spec's module on `inputs`, its outputs by name (the reference of parity tests)."""
-    with torch.no_grad():
-        return dict(zip(spec.outputs, spec.module(*inputs), strict=True))

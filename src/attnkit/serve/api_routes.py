@@ -66,6 +66,13 @@ def api_router() -> APIRouter:
         # FastAPI's jsonable_encoder, which took milliseconds per answer on the event loop.
         return JSONResponse({"results": answers})
 
+    add_molecule_routes(router)
+    return router
+
+
+def add_molecule_routes(router: APIRouter) -> None:
+    """The molecules view's pictures: its built-in examples and RDKit's drawing of a SMILES."""
+
     @router.get("/api/{model}/examples")
     async def examples(model: str, request: Request) -> dict:
         if not reads_molecules(model_named(request, model)):
@@ -89,5 +96,3 @@ def api_router() -> APIRouter:
         svg = await run_in_threadpool(molecule_svg, smiles)
         return Response(svg, media_type="image/svg+xml",
                         headers={"Content-Security-Policy": "default-src 'none'"})
-
-    return router

@@ -1,5 +1,2 @@
-"""Pictures of what models attend to and how training went."""
-
-from attnkit.viz.highlight import highlight_html, highlight_terminal
-
-__all__ = ["highlight_html", "highlight_terminal"]
+"""Pictures of what models attend to and how training went: one module per kind of picture
+(`heatmap`, `highlight`, `attention_overlay`, `curves`, `comparison`, ...), imported by name."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 import html
 from collections.abc import Sequence
 
-from attnkit.viz import attention_scale
+from attnkit.viz import attention_scale  # the module, not the package's names
 
 RESET = "\x1b[0m"
 ELLIPSIS = "\u2026 "

@@ -1,5 +1,5 @@
-from attnkit.pipelines.img2seq.predictor import search_images
 from attnkit.pipelines.img2seq.recipe import DecodeConfig
+from attnkit.pipelines.img2seq.search import search_images
 
 from ...models.tiny_img2seq import model_and_images
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Union
@@ -17,16 +17,13 @@ from attnkit.data.images import Placement, read_image
 from attnkit.data.smiles_tokenizer import TokenVocabulary, is_atom_token
 from attnkit.decoding import (
     Hypothesis,
-    beam_search_passing,
     normalised_score,
-    search,
-    search_n_best,
 )
 from attnkit.errors import AttnkitError
 from attnkit.models.img2seq import TRAINING_ONLY_PREFIX, Img2Seq
-from attnkit.pipelines.img2seq.data import image_lengths
-from attnkit.pipelines.img2seq.recipe import PIPELINE, DecodeConfig, Img2SeqRecipe
+from attnkit.pipelines.img2seq.recipe import PIPELINE, Img2SeqRecipe
 from attnkit.pipelines.img2seq.results import AtomReading, Reading
+from attnkit.pipelines.img2seq.search import search_images
 from attnkit.recipe import recipe_from_dict, recipe_to_dict
 from attnkit.run.checkpoint import Checkpoint
 from attnkit.run.meta import is_count, is_mapping, is_strings, load_run_checkpoint
@@ -186,33 +183,6 @@ def inference_state(model_state: dict[str, Tensor]) -> dict[str, Tensor]:
     """Model weights without the training-only cell head's."""
     return {key: value for key, value in model_state.items()
             if not key.startswith(TRAINING_ONLY_PREFIX)}
-
-
-def search_images(model: Img2Seq, images: Tensor, decode: DecodeConfig, start_id: int,
-                  end_id: int, max_length: int,
-                  is_valid: Callable[[list[int]], bool] | None = None,
-                  n_best: int | None = None) -> list[tuple[Hypothesis, list[Hypothesis]]]:
-    """images (B, S, S) -> per image (the hypothesis read, the `n_best` best of the same beam
-    or []). `is_valid` (token ids -> bool) enables prefer_valid: where the beam's best does not
-    pass, the beam is searched again without it (`beam_search_passing`), for those images
-    only; with `n_best`, the list stays the model's own ranking."""
-    lengths = image_lengths(model, images)
-    ends = (start_id, end_id, max_length)
-    if n_best:
-        lists = search_n_best(model, images, lengths, *ends, decode, n_best)
-    else:
-        lists = [[found] for found in search(model, images, lengths, *ends, decode)]
-    chosen = [found[0] for found in lists]
-    if decode.beam_width > 1 and decode.prefer_valid and is_valid is not None:
-        failing = [i for i, found in enumerate(chosen) if not is_valid(found.tokens)]
-        if failing:
-            rows = torch.tensor(failing, device=images.device)
-            passing = beam_search_passing(model, images[rows], lengths[rows], *ends,
-                                          decode.beam_width, decode.length_penalty, is_valid,
-                                          decode.valid_retries)
-            for i, found in zip(failing, passing, strict=True):
-                chosen[i] = found
-    return [(best, found if n_best else []) for best, found in zip(chosen, lists, strict=True)]
 
 
 def inference_checkpoint(checkpoint: Checkpoint) -> Checkpoint:

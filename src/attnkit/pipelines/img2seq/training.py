@@ -11,8 +11,8 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
+from attnkit.data.chem import parse_molecule
 from attnkit.data.smiles_tokenizer import TokenVocabulary, is_atom_token
-from attnkit.decoding import SearchConfig, search
 from attnkit.engine.seeding import seed_everything
 from attnkit.engine.sequence_loss import padded_cross_entropy
 from attnkit.engine.sequence_metrics import text_scores as sequence_text_scores
@@ -26,10 +26,10 @@ from attnkit.pipelines.img2seq.attention_supervision import (
 from attnkit.pipelines.img2seq.data import (
     EncodedTargets,
     ImageTextSplits,
-    image_lengths,
     loaders,
 )
 from attnkit.pipelines.img2seq.recipe import Img2SeqRecipe, SupervisionConfig, checkpoint_meta
+from attnkit.pipelines.img2seq.search import search_images
 from attnkit.pipelines.sequence_training import SequenceTraining, loss_counts
 
 Batch = dict[str, Tensor]
@@ -92,16 +92,20 @@ class ImageSequenceTraining(SequenceTraining):
 
 def img2seq_training(vocab: TokenVocabulary, max_length: int,
                      recipe: Img2SeqRecipe) -> ImageSequenceTraining:
-    """The trainer's task; held out, the loss per token, the attention on atoms and the metrics
-    (`text_scores`) of greedy outputs."""
-
-    def outputs(model: nn.Module, batch: Batch) -> list[list[int]]:
-        images = batch["images"]
-        found = search(model, images, image_lengths(model, images), vocab.start_id,
-                       vocab.end_id, max_length, SearchConfig())
-        return [hypothesis.tokens for hypothesis in found]
+    """The trainer's objective; held out, the loss per token, the attention on atoms and the
+    metrics (`text_scores`) of the outputs the recipe's search (`decode`) finds."""
 
     molecules = recipe.data.tokenizer == "smiles"
+
+    def is_valid(ids: list[int]) -> bool:
+        return parse_molecule(vocab.decode(ids)) is not None
+
+    def outputs(model: nn.Module, batch: Batch) -> list[list[int]]:
+        """The recipe's own search (`decode`), as the model will be used."""
+        found = search_images(model, batch["images"], recipe.decode, vocab.start_id,
+                              vocab.end_id, max_length, is_valid if molecules else None)
+        return [best.tokens for best, _ in found]
+
     is_atom = torch.tensor([molecules and is_atom_token(token) for token in vocab.tokens])
     return ImageSequenceTraining(("images",), outputs, vocab.decode,
                                  functools.partial(text_scores, molecules=molecules),
