@@ -5,10 +5,12 @@ Steps, each taken with its probability in `Degradation`, in the order a page goe
 a wider canvas with the drawing off-centre, stray text beside it (a compound number, a caption)
 and a page mark, a small rotation and shear, thinner or thicker strokes, a low-resolution scan
 (scaled down and back up), blur, Gaussian and salt-and-pepper noise, JPEG at a low quality, and
-last binarisation to 1 bit at a random threshold (then every pixel is 0 or 255). `degrade`
-returns the damaged picture and the `Affine` map that moved its points, so atom positions stay
-true (`degrade_depiction` applies it). Only the canvas, text and rotation steps move points; the
-stroke step's 2-pixel filters shift ink by at most half a pixel.
+last binarisation to 1 bit at a random threshold between the strokes' gray and the paper's
+(then every pixel is 0 or 255). Strengths are bounded by the bond length, so that the molecule
+stays legible. `degrade` returns the damaged picture and the `Affine` map that moved its
+points, so atom positions stay true (`degrade_depiction` applies it). Only the canvas, text and
+tilt steps move points; the stroke step's even-sized filters shift ink by half a pixel at most,
+and the low-resolution scan by a third of a pixel.
 """
 
 from __future__ import annotations

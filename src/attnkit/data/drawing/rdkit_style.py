@@ -43,12 +43,13 @@ LEGENDS = ("({n})", "{n}", "{n}a", "({n}b)", "Example {n}", "Compound {n}", "{n}
 
 @dataclass(frozen=True)
 class RdkitStyle:
-    """Every option of one RDKit drawing. `font` is a font file ("" = RDKit's own); sizes in
-    pixels except `base_font_size` (label height per bond length, -1 = RDKit's choice),
-    `annotation_font_scale` (notes and indices relative to labels), `multiple_bond_offset`
-    (double-bond spacing per bond length), `padding` (fraction of the canvas) and `bond_length`
-    (pixels per bond: the largest on a fixed canvas, the scale on a fitted one; -1 = fit the
-    canvas). `gray_luma` turns colour into gray: 1 is Pillow's luma (a yellow S at 181 of 255,
+    """Every option of one RDKit drawing (RDKit's option names in brackets where they differ).
+    `font` is a font file ("" = RDKit's own); sizes in pixels except `base_font_size` (label
+    size relative to the bond length, -1 = RDKit's default), `annotation_font_scale` (indices
+    and CIP labels relative to atom labels), `multiple_bond_offset` (double-bond spacing per
+    bond length), `label_padding` (additionalAtomLabelPadding: room around labels, per font
+    size), `padding` (fraction of the canvas) and `bond_length` (pixels per bond: the largest
+    on a fixed canvas, the scale of a fitted one; -1 = as large as the canvas allows). `gray_luma` turns colour into gray: 1 is Pillow's luma (a yellow S at 181 of 255,
     as attnkit reads a colour file), 0 the darkest channel (every colour black).
     `carbon_labels`: none, methyl (CH3 only), chain (every carbon outside rings), all.
     `abbreviations`: the group labels drawn abbreviated (rdkit_labels.abbreviation_labels())."""
