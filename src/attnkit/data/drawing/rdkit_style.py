@@ -49,8 +49,9 @@ class RdkitStyle:
     and CIP labels relative to atom labels), `multiple_bond_offset` (double-bond spacing per
     bond length), `label_padding` (additionalAtomLabelPadding: room around labels, per font
     size), `padding` (fraction of the canvas) and `bond_length` (pixels per bond: the largest
-    on a fixed canvas, the scale of a fitted one; -1 = as large as the canvas allows). `gray_luma` turns colour into gray: 1 is Pillow's luma (a yellow S at 181 of 255,
-    as attnkit reads a colour file), 0 the darkest channel (every colour black).
+    on a fixed canvas, the scale of a fitted one; -1 = as large as the canvas allows).
+    `gray_luma` turns colour into gray: 1 is Pillow's luma (a yellow S at 181 of 255, as
+    attnkit reads a colour file), 0 the darkest channel (every colour black).
     `carbon_labels`: none, methyl (CH3 only), chain (every carbon outside rings), all.
     `abbreviations`: the group labels drawn abbreviated (rdkit_labels.abbreviation_labels())."""
 
