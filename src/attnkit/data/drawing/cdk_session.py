@@ -7,15 +7,13 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
+from attnkit.data.drawing.cdk_style import CdkStyle
 from attnkit.data.drawing.tint import tinted_color
 from attnkit.errors import AttnkitError
-
-if TYPE_CHECKING:
-    from attnkit.data.drawing.cdk import CdkStyle
 
 JAR_FOLDER = Path(os.environ.get("ATTNKIT_CDK_JARS", "/usr/share/java"))
 # What CDK's depiction needs beside its own jars (Debian names, unversioned links)
@@ -146,7 +144,8 @@ class CdkSession:
         except self.CDKException as error:
             raise AttnkitError(f"CDK cannot draw the molecule: {error.getMessage()}") from None
         W, H = int(picture.getWidth()), int(picture.getHeight())
-        argb = np.array(picture.getRGB(0, 0, W, H, None, 0, W), dtype=np.int64).reshape(H, W)
+        packed = picture.getRGB(0, 0, W, H, None, 0, W)  # Java int[]: read through its buffer
+        argb = np.asarray(memoryview(packed)).view(np.uint32).astype(np.int64).reshape(H, W)
         alpha = ((argb >> 24) & 255)[..., None] / 255.0
         rgb = np.stack([(argb >> 16) & 255, (argb >> 8) & 255, argb & 255], axis=-1)
         return rgb * alpha + 255 * (1 - alpha)
