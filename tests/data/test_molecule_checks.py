@@ -27,3 +27,13 @@ def test_stereo_and_charges_survive_any_atom_order_in_kekule_form():
 
 def test_a_molecule_that_cannot_be_kekulised_is_refused():
     assert not writes_back(Chem.MolFromSmiles("c1cccc1", sanitize=False))
+
+
+def test_a_cage_whose_stereo_rdkit_loses_in_some_atom_orders_is_mostly_refused():
+    cage = Chem.MolFromSmiles("Cn1cc([C@H]2[N@@]3C[C@]4(C)C[N@]2C[C@](C)(C3)C4)c2ccccc21")
+    rng = np.random.default_rng(0)
+    lost = sum(not writes_back(cage, rng.permutation(cage.GetNumAtoms())) for _ in range(30))
+    assert 3 <= lost <= 27  # order-dependent: one order alone often passes it
+    refused = sum(target_canonical(cage, np.random.default_rng(seed)) is None
+                  for seed in range(20))
+    assert refused >= 14

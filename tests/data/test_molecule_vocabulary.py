@@ -15,6 +15,7 @@ def test_rare_tokens_and_long_targets_are_left_out():
     summary = choice.summary(len(targets))
     assert summary["distinct_tokens"] == 6 and summary["vocabulary_tokens"] == 3
     assert summary["kept"] == 9 and summary["kept_fraction"] == round(9 / 11, 5)
+    assert choice.covered == 10 and summary["covered_fraction"] == round(10 / 11, 5)
 
 
 def test_everything_is_kept_with_min_count_one_and_full_coverage():

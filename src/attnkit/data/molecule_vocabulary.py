@@ -21,17 +21,20 @@ from attnkit.errors import AttnkitError
 class VocabularyChoice:
     """vocab: tokens seen >= min_count times; max_length: tokens including the end token;
     keep: indices of the targets the model can train on (every token known, shorter than
-    max_length); token_counts: every token of the targets and how often it occurs."""
+    max_length); covered: how many targets have every token known (of any length);
+    token_counts: every token of the targets and how often it occurs."""
 
     vocab: TokenVocabulary
     max_length: int
     keep: np.ndarray
+    covered: int
     token_counts: dict[str, int]
 
     def summary(self, targets: int) -> dict[str, float | int]:
         """Figures for a report: distinct tokens, vocabulary size, share of targets kept."""
         return {"targets": targets, "distinct_tokens": len(self.token_counts),
                 "vocabulary_tokens": len(self.vocab) - len(self.vocab.specials),
+                "covered_fraction": round(self.covered / max(targets, 1), 5),
                 "max_length": self.max_length, "kept": len(self.keep),
                 "kept_fraction": round(len(self.keep) / max(targets, 1), 5)}
 
@@ -49,7 +52,7 @@ def choose_vocabulary(targets: Sequence[str], min_count: int = 20,
     counts = Counter(token for row in tokens for token in row)
     vocab = TokenVocabulary(sorted(token for token, n in counts.items() if n >= min_count))
     max_length = length_covering([len(row) + 1 for row in tokens], coverage)
-    keep = np.array([i for i, row in enumerate(tokens)
-                     if len(row) < max_length and all(t in vocab.index for t in row)],
+    known = [all(token in vocab.index for token in row) for row in tokens]
+    keep = np.array([i for i, row in enumerate(tokens) if known[i] and len(row) < max_length],
                     dtype=np.int64)
-    return VocabularyChoice(vocab, max_length, keep, dict(counts.most_common()))
+    return VocabularyChoice(vocab, max_length, keep, sum(known), dict(counts.most_common()))
