@@ -39,7 +39,7 @@ from attnkit.data.chem import canonical_smiles, parse_molecule
 from attnkit.data.drawing.cdk import draw_cdk
 from attnkit.data.drawing.indigo import draw_indigo
 from attnkit.data.drawing.openbabel import draw_openbabel_many
-from attnkit.data.molecule_splits import load_hiv
+from attnkit.data.hiv import load_hiv
 from attnkit.data.moses import load_moses
 from attnkit.errors import AttnkitError
 from attnkit.files import write_text_atomically
@@ -52,7 +52,7 @@ Drawing = tuple[int, Image.Image | None, int | None]  # molecule, picture, JPEG 
 
 def pick_molecules(source: str, count: int, seed: int, data_dir: str | None) -> list[str]:
     """`count` canonical SMILES drawn without replacement from `source` by `seed`."""
-    pool = load_moses("test", data_dir) if source == "moses-test" else load_hiv("test", data_dir)
+    pool = load_moses("test", data_dir) if source == "moses-test" else load_hiv(data_dir, "test")
     canonical = [text for text in (canonical_smiles(s) for s in pool) if text]
     if count > len(canonical):
         raise AttnkitError(f"{source} has {len(canonical)} molecules, fewer than {count}")

@@ -1,47 +1,40 @@
-"""The HIV split rule: literal splits worked out with coreutils' sha256sum (the first 16 hex
-digits as a fraction of 2**64), the same split for any spelling of a molecule, and the loader
-on the shared HIV file."""
-
-from __future__ import annotations
+import hashlib
+from collections import Counter
 
 import pytest
 
-from attnkit.data.chem import canonical_smiles
-from attnkit.data.molecule_splits import hiv_split, load_hiv, split_fraction
-from attnkit.errors import AttnkitError
+from attnkit.data.molecule_splits import hash_split, hiv_split
 
-from ..shared_data import data_dir, needs_data
 
-# printf '%s' SMILES | sha256sum: ab1de819ede91df4... -> 0.6684, and so on
-WORKED = {"CCO": ("train", 0.6684), "c1ccccc1": ("train", 0.0773),
-          "CCN(CC)CC": ("val", 0.8751), "CC(C)O": ("val", 0.8582),
-          "CCCCCC": ("test", 0.9161), "CS(C)=O": ("test", 0.9347), "CI": ("test", 0.9944)}
+def test_split_is_the_position_of_the_hash_in_its_range():
+    for text in ("CCO", "c1ccccc1", "O=C(O)c1ccccc1", "CC(=O)Nc1ccc(O)cc1"):
+        position = int(hashlib.sha256(text.encode("utf-8")).hexdigest(), 16) / 16 ** 64
+        expected = "test" if position >= 0.9 else "val" if position >= 0.85 else "train"
+        assert hiv_split(text) == hash_split(text, 0.05, 0.10) == expected
+
+
+def test_fractions_hold_on_many_texts_and_the_split_never_changes():
+    texts = [f"C{i}" for i in range(20000)]
+    counts = Counter(hash_split(text, 0.05, 0.10) for text in texts)
+    # binomial standard deviations: val 31, test 42, so 5 of them is far outside chance
+    assert abs(counts["val"] - 1000) < 160 and abs(counts["test"] - 2000) < 210
+    assert [hash_split(text, 0.05, 0.10) for text in texts[:50]] == \
+        [hash_split(text, 0.05, 0.10) for text in texts[:50]]
+    assert {hash_split(text, 0.0, 0.0) for text in texts[:500]} == {"train"}
+    assert {hash_split(text, 0.0, 1.0) for text in texts[:500]} == {"test"}
+
+
+@pytest.mark.parametrize("val, test", [(-0.1, 0.1), (0.6, 0.5)])
+def test_bad_fractions_are_refused(val, test):
+    with pytest.raises(ValueError, match="fractions"):
+        hash_split("CCO", val, test)
+
+
+# printf '%s' SMILES | sha256sum: ab1de819ede91df4... -> 0.6684 of the range, and so on
+WORKED = {"CCO": "train", "c1ccccc1": "train", "CCN(CC)CC": "val", "CC(C)O": "val",
+          "CCCCCC": "test", "CS(C)=O": "test", "CI": "test"}
 
 
 @pytest.mark.parametrize("smiles", sorted(WORKED))
-def test_splits_worked_by_hand(smiles: str) -> None:
-    split, fraction = WORKED[smiles]
-    assert abs(split_fraction(smiles) - fraction) < 1e-4
-    assert hiv_split(smiles) == split
-
-
-def test_every_spelling_of_a_molecule_gets_its_split() -> None:
-    for spelling in ("CCCCCC", "C(CCCC)C", "C(C)CCCC"):
-        assert hiv_split(canonical_smiles(spelling)) == "test"
-
-
-@needs_data("hiv", "hiv_smiles.csv")
-def test_loaded_molecules_are_canonical_unique_and_in_their_split() -> None:
-    test = load_hiv("test", data_dir(), limit=60)
-    val = load_hiv("val", data_dir(), limit=30)
-    assert len(test) == 60 and len(val) == 30 and len(set(test)) == 60
-    assert all(hiv_split(s) == "test" and canonical_smiles(s) == s for s in test)
-    assert all(hiv_split(s) == "val" for s in val)
-    assert not set(test) & set(load_hiv("train", data_dir(), limit=500))
-
-
-def test_unknown_split_and_missing_file_are_errors(tmp_path) -> None:  # noqa: ANN001
-    with pytest.raises(AttnkitError, match="split"):
-        load_hiv("validation", tmp_path)
-    with pytest.raises(AttnkitError, match="not found"):
-        load_hiv("test", tmp_path)
+def test_hiv_splits_worked_with_sha256sum(smiles: str) -> None:
+    assert hiv_split(smiles) == WORKED[smiles]
