@@ -9,6 +9,8 @@ output layer, which with `tie_embeddings` scores the vocabulary with the embeddi
 The decoder's search state is its key/value cache: `DecoderCache`, one `LayerCache` per layer
 (keys and values (B, heads, L, E / heads) of the L tokens decoded so far); the memory's
 projected keys and values (`DecoderMemory.projected`) are computed once per source.
+Right-padded targets need no mask of their own: padding comes after every real token, which the
+causal mask already hides from it, and the loss ignores the outputs at padding.
 """
 
 from __future__ import annotations
