@@ -1,5 +1,6 @@
 """Multi-head attention (Vaswani et al., 2017) with the `(context, weights)` contract."""
 
+import torch
 from torch import Tensor, nn
 
 from attnkit.errors import AttnkitError
@@ -21,6 +22,14 @@ class MultiHeadAttention(Attention):
     `fused=True` runs each head with `F.scaled_dot_product_attention` (see
     `fused_scaled_dot_product`: the returned weights are then detached from autograd).
 
+    `causal=True` (a decoder's self-attention): the T queries are the last T of the S key
+    positions, and query i attends only keys j <= i + S - T, so a full pass (T = S) sees no
+    future position and an incremental step (T = 1, keys = all positions so far) sees them all.
+    The causal and the key mask meet in the one masked softmax.
+
+    For incremental decoding the keys and values can be projected once (`project_keys_values`)
+    and attended with `attend_projected`; `attend` is exactly those two calls.
+
     The key projection has no bias: it would add q^T b_k, the same for every key, which the
     softmax cancels, so it would never receive a gradient.
     """
@@ -34,6 +43,7 @@ class MultiHeadAttention(Attention):
         value_size: int | None = None,
         average_heads: bool = True,
         fused: bool = False,
+        causal: bool = False,
     ) -> None:
         super().__init__()
         if num_heads < 1 or units % num_heads != 0:
@@ -45,6 +55,7 @@ class MultiHeadAttention(Attention):
         self.num_heads = num_heads
         self.average_heads = average_heads
         self.fused = fused
+        self.causal = causal
         self.attention_function = fused_scaled_dot_product if fused else scaled_dot_product
         self.query_layer = nn.Linear(query_size, units)
         self.key_layer = nn.Linear(key_size, units, bias=False)
@@ -56,13 +67,22 @@ class MultiHeadAttention(Attention):
     ) -> tuple[Tensor, Tensor]:
         """query (B, T, H), keys (B, S, K), values (B, S, Dv), mask (B, S) | None
         -> context (B, T, Dv), weights (B, T, S) averaged | (B, heads, T, S) per head."""
+        return self.attend_projected(query, *self.project_keys_values(keys, values), mask)
+
+    def project_keys_values(self, keys: Tensor, values: Tensor) -> tuple[Tensor, Tensor]:
+        """keys (B, S, K), values (B, S, Dv) -> per-head keys and values, each
+        (B, heads, S, A / heads)."""
+        return self.split_heads(self.key_layer(keys)), self.split_heads(self.value_layer(values))
+
+    def attend_projected(
+        self, query: Tensor, head_keys: Tensor, head_values: Tensor, mask: Tensor | None
+    ) -> tuple[Tensor, Tensor]:
+        """query (B, T, H), head_keys and head_values (B, heads, S, A / heads) from
+        `project_keys_values`, mask (B, S) | None -> context (B, T, Dv), weights as `attend`."""
         B, T, _ = query.shape
-        head_mask = None if mask is None else mask[:, None, None, :]  # (B, 1, 1, S)
         head_context, weights = self.attention_function(
-            self.split_heads(self.query_layer(query)),
-            self.split_heads(self.key_layer(keys)),
-            self.split_heads(self.value_layer(values)),
-            head_mask,
+            self.split_heads(self.query_layer(query)), head_keys, head_values,
+            self.head_mask(mask, T, head_keys.shape[2], query.device),
         )  # (B, heads, T, A / heads), (B, heads, T, S)
         context = self.output_layer(head_context.transpose(1, 2).reshape(B, T, -1))
         if mask is not None:  # no key to attend to: context 0 (not the output bias), as elsewhere
@@ -71,10 +91,22 @@ class MultiHeadAttention(Attention):
             weights = weights.mean(dim=1)
         return context, weights
 
+    def head_mask(self, mask: Tensor | None, T: int, S: int,
+                  device: torch.device) -> Tensor | None:
+        """The key mask (B, S) and, when causal, the causal mask (T, S), as one mask
+        broadcastable to the scores (B, heads, T, S); None when nothing is masked."""
+        key_mask = None if mask is None else mask[:, None, None, :]  # (B, 1, 1, S)
+        if not self.causal:
+            return key_mask
+        queries = torch.arange(T, device=device).unsqueeze(1) + (S - T)
+        causal = torch.arange(S, device=device).unsqueeze(0) <= queries  # (T, S)
+        return causal if key_mask is None else key_mask & causal
+
     def split_heads(self, projected: Tensor) -> Tensor:
         """projected (B, L, A) -> (B, heads, L, A / heads)."""
         B, L, A = projected.shape
         return projected.view(B, L, self.num_heads, A // self.num_heads).transpose(1, 2)
 
     def extra_repr(self) -> str:
-        return f"num_heads={self.num_heads}, average_heads={self.average_heads}, fused={self.fused}"
+        return (f"num_heads={self.num_heads}, average_heads={self.average_heads}, "
+                f"fused={self.fused}, causal={self.causal}")

@@ -1,5 +1,6 @@
 """The NumPy engine: the book's from-scratch layers (params, grads, forward, backward), the same
-seq2seq models as `attnkit.models.seq2seq` under the same class names, optimisers and a trainer.
+seq2seq models as `attnkit.models.seq2seq` and the pre-norm Transformer of
+`attnkit.models.transformer_seq2seq` under the same class names, optimisers and a trainer.
 Imports only NumPy and `attnkit.errors`. Its models are saved and loaded through the torch side's
 checkpoints (`pipelines.seq2seq.numpy_engine`): one format, one writer."""
 
@@ -15,6 +16,7 @@ from attnkit.numpy_ref.attention_seq2seq import (
     AttentionEncoder,
     AttentionSeq2seq,
 )
+from attnkit.numpy_ref.feed_forward import PositionwiseFeedForward
 from attnkit.numpy_ref.layers import (
     Affine,
     Embedding,
@@ -22,10 +24,20 @@ from attnkit.numpy_ref.layers import (
     TimeAffine,
     TimeSoftmaxWithLoss,
 )
+from attnkit.numpy_ref.linear import LayerNorm, Linear
+from attnkit.numpy_ref.multihead import MultiHeadAttention
 from attnkit.numpy_ref.optimizers import SGD, Adam, clip_grads_by_global_norm
+from attnkit.numpy_ref.positions import TokenEmbedding, sinusoidal_positions
 from attnkit.numpy_ref.recurrent import LSTM, TimeBiLSTM, TimeLSTM
 from attnkit.numpy_ref.seq2seq import Decoder, Encoder, PeekyDecoder, PeekySeq2seq, Seq2seq
 from attnkit.numpy_ref.trainer import Trainer
+from attnkit.numpy_ref.transformer_layers import TransformerDecoderLayer, TransformerEncoderLayer
+from attnkit.numpy_ref.transformer_seq2seq import TransformerSeq2Seq
+from attnkit.numpy_ref.transformer_stacks import (
+    OutputLayer,
+    TransformerDecoder,
+    TransformerEncoder,
+)
 
 __all__ = [
     "Adam",
@@ -39,8 +51,13 @@ __all__ = [
     "Embedding",
     "Encoder",
     "LSTM",
+    "LayerNorm",
+    "Linear",
+    "MultiHeadAttention",
+    "OutputLayer",
     "PeekyDecoder",
     "PeekySeq2seq",
+    "PositionwiseFeedForward",
     "SGD",
     "Seq2seq",
     "Softmax",
@@ -50,7 +67,14 @@ __all__ = [
     "TimeBiLSTM",
     "TimeLSTM",
     "TimeSoftmaxWithLoss",
+    "TokenEmbedding",
     "Trainer",
+    "TransformerDecoder",
+    "TransformerDecoderLayer",
+    "TransformerEncoder",
+    "TransformerEncoderLayer",
+    "TransformerSeq2Seq",
     "WeightSum",
     "clip_grads_by_global_norm",
+    "sinusoidal_positions",
 ]

@@ -49,3 +49,19 @@ def named_params(prefix: str, layers: dict) -> dict[str, tuple[np.ndarray, np.nd
         for name, param, grad in zip(names, layer.params, layer.grads, strict=True):
             named[f"{prefix}.{layer_name}.{name}"] = (param, grad)
     return named
+
+
+def nested_params(layers: dict) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """{"<layer>.<param>": (param, grad)} for layers given as {name: layer}: a layer with a
+    `named` dict contributes its names under its own; any other names its params by its
+    `param_names` or, for the book's layers, by `PARAM_NAMES`."""
+    named = {}
+    for layer_name, layer in layers.items():
+        if hasattr(layer, "named"):
+            inner = layer.named
+        else:
+            names = getattr(layer, "param_names", None) or PARAM_NAMES[type(layer).__name__]
+            inner = {name: (param, grad)
+                     for name, param, grad in zip(names, layer.params, layer.grads, strict=True)}
+        named.update({f"{layer_name}.{name}": pair for name, pair in inner.items()})
+    return named
