@@ -66,11 +66,15 @@ def test_detokenised_output_is_the_input(english_german, algorithm):
 
 
 @MULTI30K
-def test_the_same_text_gives_the_same_model_bytes(english_german):
+@pytest.mark.parametrize("algorithm", ["unigram", "bpe"])
+def test_the_same_text_gives_the_same_model_bytes(english_german, algorithm):
     train, _ = english_german
-    first = SubwordTokenizers.train(train["en"][:1500], train["de"][:1500], SMALL)
-    second = SubwordTokenizers.train(train["en"][:1500], train["de"][:1500], SMALL)
+    config = SubwordConfig(vocab_size=1000, algorithm=algorithm)
+    first = SubwordTokenizers.train(train["en"][:1500], train["de"][:1500], config)
+    second = SubwordTokenizers.train(train["en"][:1500], train["de"][:1500], config)
     assert first.source.to_bytes() == second.source.to_bytes()
+    other = SubwordTokenizers.train(train["en"][1500:], train["de"][1500:], config)
+    assert other.source.to_bytes() != first.source.to_bytes()
 
 
 @MULTI30K
@@ -140,8 +144,11 @@ def test_a_model_with_other_special_tokens_is_refused():
 
 
 def test_too_large_a_vocabulary_is_one_clear_error():
-    with pytest.raises(AttnkitError, match="500-piece unigram model"):
+    with pytest.raises(AttnkitError, match="500-piece bpe model from this text"):
         SubwordModel.train(["one short line", "and another one"] * 10,
                            SubwordConfig(vocab_size=500))
+    with pytest.raises(AttnkitError, match="from the target text"):
+        SubwordTokenizers.train([f"word{i} and more words" for i in range(300)], ["kurz"] * 20,
+                                SubwordConfig(vocab_size=200, joint=False))
     with pytest.raises(ValueError, match="vocab_size"):
         SubwordConfig(vocab_size=4)

@@ -4,9 +4,9 @@ tensors that stay within the budget."""
 
 import numpy as np
 import pytest
-from torch.utils.data import DataLoader
 
 from attnkit.data.char_vocab import CharVocabulary
+from attnkit.data.loaders import token_loader
 from attnkit.data.seq_batches import PairCollator, SequencePairs
 from attnkit.data.token_batches import TokenBatchSampler
 from attnkit.errors import AttnkitError
@@ -99,12 +99,14 @@ def test_padded_batches_hold_at_most_the_budget_of_positions():
     vocab = CharVocabulary.build(sources + targets)
     pairs = SequencePairs(vocab, sources, targets)
     # the target tensors carry one more token than the text (start or end)
-    sampler = TokenBatchSampler(pairs.source_lengths,
-                                [length + 1 for length in pairs.target_lengths], 120)
-    loader = DataLoader(pairs, batch_sampler=sampler,
-                        collate_fn=PairCollator(vocab.start_id, vocab.end_id, False))
+    loader = token_loader(pairs, pairs.source_lengths,
+                          [length + 1 for length in pairs.target_lengths],
+                          PairCollator(vocab.start_id, vocab.end_id, False), 120, seed=0)
+    rows = 0
     for batch in loader:
         assert batch["source"].numel() + batch["target_in"].numel() <= 120
+        rows += len(batch["source"])
+    assert rows == 120 and len(loader) == len(loader.batch_sampler)
 
 
 def test_bad_arguments_are_clear_errors():
