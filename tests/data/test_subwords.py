@@ -90,6 +90,21 @@ def test_the_same_ids_after_a_trip_through_checkpoint_json(english_german, joint
 
 
 @MULTI30K
+def test_a_checkpoint_file_carries_the_model(english_german, joint, tmp_path):
+    """Written and read by the one checkpoint module: the model comes back from the header."""
+    import torch
+
+    from attnkit.engine.checkpoint import read_header, save_checkpoint
+
+    _, validation = english_german
+    path = tmp_path / "run.safetensors"
+    save_checkpoint(path, {"weight": torch.zeros(1)}, {"meta": {"subwords": joint.to_meta()}})
+    loaded = SubwordTokenizers.from_meta(read_header(path)["meta"]["subwords"])
+    assert [loaded.source.encode(text) for text in validation["en"][:50]] == \
+        [joint.source.encode(text) for text in validation["en"][:50]]
+
+
+@MULTI30K
 def test_separate_models_learn_each_side_and_store_both(english_german):
     train, validation = english_german
     pair = SubwordTokenizers.train(train["en"][:1500], train["de"][:1500],
