@@ -14,7 +14,7 @@ setup: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check "$(TORCH)"
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[dev,chem,serve,onnx]"
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[dev,chem,serve,onnx,translate,drawings]"
 	touch $@
 
 test: setup

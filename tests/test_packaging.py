@@ -8,7 +8,7 @@ from .test_imports import graph
 
 PYPROJECT = Path(__file__).parents[1] / "pyproject.toml"
 # import name -> distribution name, where they differ
-DISTRIBUTIONS = {"PIL": "Pillow", "yaml": "PyYAML"}
+DISTRIBUTIONS = {"PIL": "Pillow", "yaml": "PyYAML", "indigo": "epam-indigo", "jpype": "JPype1"}
 
 
 def declared() -> dict[str, str]:

@@ -90,17 +90,22 @@ class BucketBatchSampler(Sampler[list[int]]):
                         for start in range(0, len(chunk), self.batch_size)]
         if self.drop_last and len(batches[-1]) < self.batch_size:
             batches.pop()
-        for batch in self._rank_share(batches, rng):
+        for batch in rank_share(batches, self.num_replicas, self.rank,
+                                rng if self.shuffle else None):
             yield batch.tolist()
 
-    def _rank_share(self, batches: list[np.ndarray], rng: np.random.Generator) -> list[np.ndarray]:
-        """Pad to a multiple of num_replicas, shuffle groups of neighbours, take this rank's."""
-        missing = -len(batches) % self.num_replicas
-        batches = batches + [batches[i % len(batches)] for i in range(missing)]
-        groups = np.arange(len(batches) // self.num_replicas)
-        if self.shuffle:
-            groups = rng.permutation(groups)
-        return [batches[group * self.num_replicas + self.rank] for group in groups]
+
+def rank_share(batches: list[np.ndarray], num_replicas: int, rank: int,
+               rng: np.random.Generator | None) -> list[np.ndarray]:
+    """`rank`'s batches: the list padded to a multiple of `num_replicas` by repeating batches
+    from its start, cut into groups of neighbours (one batch per rank), the groups shuffled by
+    `rng` (None keeps their order); the ranks' batches at one step have similar lengths."""
+    missing = -len(batches) % num_replicas
+    batches = batches + [batches[i % len(batches)] for i in range(missing)]
+    groups = np.arange(len(batches) // num_replicas)
+    if rng is not None:
+        groups = rng.permutation(groups)
+    return [batches[group * num_replicas + rank] for group in groups]
 
 
 def token_budget_batches(lengths: Sequence[int], rows: int, tokens: int) -> list[np.ndarray]:

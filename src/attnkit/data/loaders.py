@@ -14,6 +14,7 @@ from typing import Any
 from torch.utils.data import DataLoader, Dataset
 
 from attnkit.data.bucketing import BucketBatchSampler
+from attnkit.data.token_batches import TokenBatchSampler
 
 
 def bucketed_loader(dataset: Dataset, lengths: Sequence[int], collate: Callable[[list], Any],
@@ -24,6 +25,17 @@ def bucketed_loader(dataset: Dataset, lengths: Sequence[int], collate: Callable[
     sampler = BucketBatchSampler(lengths, batch_size, shuffle=True, seed=seed,
                                  bucket_size_multiplier=bucket_size_multiplier,
                                  num_replicas=world_size, rank=rank)
+    return DataLoader(dataset, batch_sampler=sampler, collate_fn=collate)
+
+
+def token_loader(dataset: Dataset, source_lengths: Sequence[int], target_lengths: Sequence[int],
+                 collate: Callable[[list], Any], max_tokens: int, seed: int, rank: int = 0,
+                 world_size: int = 1) -> DataLoader:
+    """Shuffled batches of sequence pairs, each of at most `max_tokens` padded source + target
+    positions (`TokenBatchSampler`: lengths as the batch tensors have them), as many every
+    epoch; the order depends on the seed and the epoch only."""
+    sampler = TokenBatchSampler(source_lengths, target_lengths, max_tokens, shuffle=True,
+                                seed=seed, num_replicas=world_size, rank=rank)
     return DataLoader(dataset, batch_sampler=sampler, collate_fn=collate)
 
 

@@ -24,14 +24,18 @@ Example = tuple[list[int], list[int]]
 
 
 class SequencePairs(Dataset):
-    """Encoded (source ids, target ids) pairs; `source_lengths` feeds the bucketed sampler."""
+    """Encoded (source ids, target ids) pairs; `source_lengths` (and `target_lengths`) feed the
+    bucketed samplers. `vocab` encodes both sides, or the sources alone when `target_vocab` is
+    given (e.g. `data.subwords.SubwordModel`s learnt on each side)."""
 
-    def __init__(self, vocab: CharVocabulary, sources: Sequence[str], targets: Sequence[str]):
+    def __init__(self, vocab: CharVocabulary, sources: Sequence[str], targets: Sequence[str],
+                 target_vocab: CharVocabulary | None = None):
         if len(sources) != len(targets):
             raise AttnkitError(f"{len(sources)} sources but {len(targets)} targets")
         self.sources = [vocab.encode(text) for text in sources]
-        self.targets = [vocab.encode(text) for text in targets]
+        self.targets = [(target_vocab or vocab).encode(text) for text in targets]
         self.source_lengths = [len(ids) for ids in self.sources]
+        self.target_lengths = [len(ids) for ids in self.targets]
 
     def __len__(self) -> int:
         return len(self.sources)

@@ -8,10 +8,13 @@ folder is made by the first of these writes: a run that fails before its first e
 leaves nothing behind. A checkpoint's header is
 {"meta", "epoch", "metrics", "history", "trainer": {..., "best", "bad_epochs"}}; the engine's
 `write_checkpoint(path, header)` adds its weights (and optimiser and RNG state) and writes it.
+With `train.keep_last` K > 0, each whole epoch n also writes `epoch-<n>.safetensors` and only
+the last K of those stay (`engine.checkpoint_averaging` averages them).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -35,13 +38,15 @@ class RunRecorder:
         self.monitor = MetricMonitor(config.monitor, config.monitor_mode,
                                      config.early_stopping_patience)
         self.history: list[dict[str, float]] = []
+        self.keep_last = config.keep_last
 
     def end_epoch(self, record: dict[str, float], trainer_state: dict[str, Any]) -> bool:
         """Record one epoch (`trainer_state`: what the engine needs to resume, JSON);
         -> True when early stopping says to stop."""
         improved = self.monitor.observe(record)
         self.history.append(record)
-        self.write(len(self.history), {**trainer_state, **self.monitor.state()}, improved)
+        self.write(len(self.history), {**trainer_state, **self.monitor.state()}, improved,
+                   whole_epoch=True)
         return self.monitor.exhausted
 
     def cut(self, record: dict[str, float], trainer_state: dict[str, Any]) -> None:
@@ -53,8 +58,10 @@ class RunRecorder:
         self.history.append(record)
         self.write(len(self.history) - 1, {**trainer_state, **before}, improved)
 
-    def write(self, epochs: int, trainer: dict[str, Any], improved: bool) -> None:
-        """The checkpoints, the log and the recipe after `epochs` whole epochs."""
+    def write(self, epochs: int, trainer: dict[str, Any], improved: bool,
+              whole_epoch: bool = False) -> None:
+        """The checkpoints, the log and the recipe after `epochs` whole epochs (`whole_epoch`:
+        and no part of the next)."""
         if not self.writes:
             return
         header = {"meta": self.meta, "epoch": epochs, "metrics": self.history[-1],
@@ -62,6 +69,10 @@ class RunRecorder:
         self.write_checkpoint(self.run_dir / "last.safetensors", header)
         if improved:
             self.write_checkpoint(self.run_dir / "best.safetensors", header)
+        if whole_epoch and self.keep_last:
+            self.write_checkpoint(self.run_dir / f"epoch-{epochs}.safetensors", header)
+            for stale in epoch_checkpoints(self.run_dir)[:-self.keep_last]:
+                stale.unlink()
         write_metrics(self.history, self.run_dir / "metrics.jsonl")
         if "recipe" in self.meta:
             write_recipe(self.meta["recipe"], self.run_dir / "recipe.yaml")
@@ -79,3 +90,13 @@ class RunRecorder:
     def finish(self) -> None:
         if self.writes:
             write_curves(self.history, self.run_dir / "curves.png")
+
+
+EPOCH_FILE = re.compile(r"epoch-(\d+)\.safetensors")
+
+
+def epoch_checkpoints(run_dir: Path) -> list[Path]:
+    """The run's `epoch-<n>.safetensors` files (train.keep_last), oldest epoch first."""
+    found = [(int(match[1]), path) for path in Path(run_dir).glob("epoch-*.safetensors")
+             if (match := EPOCH_FILE.fullmatch(path.name))]
+    return [path for _, path in sorted(found)]

@@ -22,8 +22,8 @@ class TrainConfig:
     optimizer: Literal["adam", "adamw"] = "adam"
     weight_decay: float = 0.0
     grad_clip: float = 5.0  # global norm; 0 turns clipping off
-    schedule: Literal["none", "cosine", "linear"] = "none"
-    warmup_steps: int = 0
+    schedule: Literal["none", "cosine", "linear", "inverse_sqrt"] = "none"
+    warmup_steps: int = 0  # inverse_sqrt needs it: the peak step
     early_stopping_patience: int = 0  # epochs without improvement (a tie is none); 0 = off
     monitor: str = "val_loss"
     monitor_mode: Literal["min", "max"] = "min"
@@ -32,6 +32,7 @@ class TrainConfig:
     amp: bool = True  # mixed precision on CUDA only; CPU always trains in float32
     threads: int = 0  # torch CPU threads; 0 keeps torch's default
     time_limit_minutes: float = 0.0  # stop at this much training time (eval excluded); 0 = none
+    keep_last: int = 0  # also keep epoch-<n>.safetensors of the last K epochs (to average)
 
     def __post_init__(self) -> None:
         if self.epochs < 1 or self.batch_size < 1 or not self.lr > 0:
@@ -45,8 +46,11 @@ class TrainConfig:
         if not all(math.isfinite(value) and value >= 0 for value in finite):
             raise ValueError("lr, weight_decay, grad_clip and time_limit_minutes must be finite "
                              "and >= 0 (0 = off for the last two)")
-        if self.warmup_steps < 0 or self.early_stopping_patience < 0:
-            raise ValueError("warmup_steps and early_stopping_patience must be >= 0")
+        if min(self.warmup_steps, self.early_stopping_patience, self.keep_last) < 0:
+            raise ValueError("warmup_steps, early_stopping_patience and keep_last must be >= 0")
+        if self.schedule == "inverse_sqrt" and self.warmup_steps < 1:
+            raise ValueError("schedule inverse_sqrt decays from the end of the warm-up: set "
+                             "train.warmup_steps (e.g. 4000)")
         if "test" in self.monitor.split("_"):
             raise ValueError(f"monitor {self.monitor!r} names a test metric: the test split only "
                              f"reports, epochs are chosen on train_ or val_ metrics")

@@ -265,9 +265,13 @@ class Trainer:
 
 
 def learning_rate_factor(step: int, total: int, schedule: str, warmup: int) -> float:
-    """Multiplier of the base learning rate: warm-up, then constant, cosine or linear decay."""
+    """Multiplier of the base learning rate: warm-up, then constant, cosine or linear decay, or
+    inverse_sqrt: sqrt(warmup / (step + 1)), the Transformer's ("noam") decay, which with the
+    linear warm-up is min(s / warmup, sqrt(warmup / s)) at s = step + 1, peaking at 1."""
     if warmup and step < warmup:
         return (step + 1) / warmup
+    if schedule == "inverse_sqrt":
+        return math.sqrt(warmup / (step + 1))
     if schedule == "none" or total <= warmup:
         return 1.0
     progress = min((step - warmup) / max(total - warmup, 1), 1.0)
