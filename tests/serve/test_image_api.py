@@ -59,7 +59,7 @@ def test_examples_are_listed_and_read_as_their_molecules(client):
     assert len(result["attention"]) == len(result["output_tokens"]) == len(result["points"])
     assert len(result["attention"][0]) == result["grid_size"] ** 2
     assert result["canvas"] == {"size": 128, "scale": 1.0, "left": 0, "top": 0,
-                                "width": 128, "height": 128}
+                                "width": 128, "height": 128, "crop_left": 0, "crop_top": 0}
     assert [atom["token"] for atom in result["atoms"]] == list("CCONCCCCOCC")
 
 

@@ -18,7 +18,7 @@ from typing import Literal
 import numpy as np
 
 from attnkit.data.chem import canonical_smiles
-from attnkit.data.images import load_image
+from attnkit.data.images import load_placed_image
 from attnkit.errors import AttnkitError
 from attnkit.files import read_text
 
@@ -85,12 +85,13 @@ def canonical_molecule_rows(rows: Sequence[ImageTextRow], csv_path: str | Path,
 
 
 def load_row_images(rows: Sequence[ImageTextRow], image_size: int,
-                    csv_path: str | Path) -> np.ndarray:
-    """The rows' images as uint8 (N, S, S); a bad image raises AttnkitError naming its line."""
+                    csv_path: str | Path, crop: bool = False) -> np.ndarray:
+    """The rows' images as uint8 (N, S, S), each cropped to its ink with `crop`; a bad image
+    raises AttnkitError naming its line."""
     images = np.empty((len(rows), image_size, image_size), dtype=np.uint8)
     for i, row in enumerate(rows):
         try:
-            images[i] = load_image(row.image, image_size)
+            images[i] = load_placed_image(row.image, image_size, crop=crop)[0]
         except AttnkitError as error:
             raise AttnkitError(f"{csv_path} line {row.line}: {error}") from None
     return images

@@ -35,13 +35,16 @@ IMAGE_FORMATS = ("PNG", "JPEG", "GIF", "BMP", "TIFF", "WEBP")
 @dataclass(frozen=True)
 class Placement:
     """Where an image of `width` x `height` pixels lies on the S x S canvas: scaled by `scale`,
-    its top-left corner at (`left`, `top`)."""
+    the corner of the part placed at (`left`, `top`); that part starts at (`crop_left`,
+    `crop_top`) of the image (0, 0 unless it was cropped to its ink)."""
 
     width: int
     height: int
     scale: float
     left: int
     top: int
+    crop_left: int = 0
+    crop_top: int = 0
 
     @classmethod
     def fitting(cls, width: int, height: int, image_size: int) -> Placement:
@@ -53,7 +56,8 @@ class Placement:
 
     def to_image(self, points: np.ndarray) -> np.ndarray:
         """(..., 2) canvas pixel positions (x, y) -> positions in the original image."""
-        return (points - np.array([self.left, self.top])) / self.scale
+        return (points - np.array([self.left, self.top])) / self.scale + \
+            np.array([self.crop_left, self.crop_top])
 
 
 def load_image(path: str | Path, image_size: int, max_pixels: int = MAX_PIXELS) -> np.ndarray:
@@ -61,9 +65,19 @@ def load_image(path: str | Path, image_size: int, max_pixels: int = MAX_PIXELS) 
     return load_placed_image(path, image_size, max_pixels)[0]
 
 
-def load_placed_image(path: str | Path, image_size: int,
-                      max_pixels: int = MAX_PIXELS) -> tuple[np.ndarray, Placement]:
-    """The image at `path` as uint8 (S, S) grayscale, and where it lies on that canvas."""
+def load_placed_image(path: str | Path, image_size: int, max_pixels: int = MAX_PIXELS,
+                      crop: bool = False) -> tuple[np.ndarray, Placement]:
+    """The image at `path` as uint8 (S, S) grayscale, and where it lies on that canvas; with
+    `crop`, only its ink (`drawing.ink.crop_to_ink`) is placed."""
+    # a JPEG may be decoded at a reduced size; a crop keeps 4 times the canvas's resolution
+    gray, width, height = decode_file(path, image_size * (4 if crop else 1), max_pixels)
+    return placed(gray, width, height, image_size, crop)
+
+
+def decode_file(path: str | Path, draft_size: int,
+                max_pixels: int = MAX_PIXELS) -> tuple[np.ndarray, int, int]:
+    """The image at `path` as uint8 (h, w) grayscale (a JPEG perhaps decoded smaller, down to
+    about `draft_size`), and its full width and height, read from the header first."""
     from PIL import Image, UnidentifiedImageError
 
     path = Path(path)
@@ -80,9 +94,9 @@ def load_placed_image(path: str | Path, image_size: int,
                 if max(width, height) > MAX_ASPECT * min(width, height):
                     raise AttnkitError(f"{path} is {width} x {height} pixels: more than "
                                        f"{MAX_ASPECT} times longer than wide; crop it first")
-                image.draft("L", (image_size, image_size))  # JPEG: decode at reduced size
+                image.draft("L", (draft_size, draft_size))  # JPEG: decode at reduced size
                 image.load()
-                gray = to_grayscale(image, str(path))
+                return to_grayscale(image, str(path)), width, height
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
         raise AttnkitError(f"{path} is too large to decode safely ({error})") from None
     except UnidentifiedImageError:
@@ -90,23 +104,36 @@ def load_placed_image(path: str | Path, image_size: int,
                            f"({', '.join(IMAGE_FORMATS)})") from None
     except (OSError, SyntaxError, ValueError) as error:
         raise AttnkitError(f"{path} is a corrupt or truncated image ({error})") from None
-    # a JPEG may have been decoded at a reduced size: place what was decoded, scaled back
+
+
+def placed(gray: np.ndarray, width: int, height: int, image_size: int,
+           crop: bool = False) -> tuple[np.ndarray, Placement]:
+    """gray (h, w), the picture of a `width` x `height` image (smaller when decoded at a
+    reduced size), fitted on the S x S canvas, and where it lies there; with `crop`, only the
+    box of its ink is placed."""
+    shrink = gray.shape[1] / width  # decoded pixels per image pixel (1 unless drafted)
+    left = top = 0
+    if crop:
+        from attnkit.data.drawing.ink import crop_to_ink
+
+        gray, (left, top, _, _) = crop_to_ink(gray)
     decoded = Placement.fitting(gray.shape[1], gray.shape[0], image_size)
-    placement = Placement(width, height, decoded.scale * gray.shape[1] / width, decoded.left,
-                          decoded.top)
-    return fit_on_white(gray, image_size), placement
+    placement = Placement(width, height, decoded.scale * shrink, decoded.left, decoded.top,
+                          round(left / shrink), round(top / shrink))
+    return fit_on_white(np.ascontiguousarray(gray), image_size), placement
 
 
 def read_image(image: str | Path | np.ndarray | Any, image_size: int,
-               where: str = "the image") -> tuple[np.ndarray, Placement]:
+               where: str = "the image", crop: bool = False) -> tuple[np.ndarray, Placement]:
     """Any image a user can give, as a model reads it: uint8 (S, S) gray, and where it lies
     on that canvas. A file path (opened by `load_placed_image`, formats `IMAGE_FORMATS` only),
     a PIL image (an upload the server decoded) or a uint8 array (H, W) gray or (H, W, 3|4)
-    RGB(A). The one way images come in, for the CLI, the Python API and the server."""
+    RGB(A). With `crop`, the box of its ink is placed, not the whole canvas. The one way images
+    come in, for the CLI, the Python API and the server."""
     from PIL import Image
 
     if isinstance(image, (str, Path)):
-        return load_placed_image(image, image_size)
+        return load_placed_image(image, image_size, crop=crop)
     if isinstance(image, np.ndarray):
         if image.dtype != np.uint8 or not (image.ndim == 2 or (
                 image.ndim == 3 and image.shape[2] in (3, 4))):
@@ -120,8 +147,7 @@ def read_image(image: str | Path | np.ndarray | Any, image_size: int,
     if min(width, height) < 1 or max(width, height) > MAX_ASPECT * min(width, height):
         raise AttnkitError(f"{where} is {width} x {height} pixels: empty, or more than "
                            f"{MAX_ASPECT} times longer than wide; crop it first")
-    canvas = fit_on_white(to_grayscale(image, where), image_size)
-    return canvas, Placement.fitting(width, height, image_size)
+    return placed(to_grayscale(image, where), width, height, image_size, crop)
 
 
 NUMBER_MODES = ("I", "I;16", "I;16B", "I;16L", "I;16N", "F")  # 16/32-bit integers, floats

@@ -20,11 +20,11 @@ from __future__ import annotations
 import hashlib
 import json
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass
 from multiprocessing import get_context
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 
@@ -185,9 +185,7 @@ def render_cache(smiles: Sequence[str], config: RenderConfig, cache_dir: Path,
     name: `.npy` images, `.atoms.npy` and `.smiles.txt`; each is written under a temporary name
     and renamed, and a cache entry counts only when all three are there.
     """
-    stem = Path(cache_dir) / f"molecules-{cache_key(smiles, config, augment, seed)}"
-    paths = (stem.with_suffix(".npy"), stem.with_suffix(".atoms.npy"),
-             stem.with_suffix(".smiles.txt"))
+    paths = cache_paths(cache_dir, cache_key(smiles, config, augment, seed))
     cached = read_cache(paths, len(smiles), config.image_size)
     if cached is not None:
         return cached
@@ -196,8 +194,22 @@ def render_cache(smiles: Sequence[str], config: RenderConfig, cache_dir: Path,
     larger = upscale_flags(flags, config.upscale_plain, seed) if augment else flags
     jobs = [(text, asdict(config), bool(flags[i]), seed * 1_000_003 + i, bool(larger[i]))
             for i, text in enumerate(smiles)]
-    render_files(jobs, config.image_size, paths, workers, label)
-    cached = read_cache(paths, len(smiles), config.image_size)
+    return drawn_into_cache(jobs, render_task, config.image_size, paths, workers, label)
+
+
+def cache_paths(cache_dir: Path, key: str) -> tuple[Path, Path, Path]:
+    """The three files of a cache entry: images, atoms and SMILES."""
+    stem = Path(cache_dir) / f"molecules-{key}"
+    return (stem.with_suffix(".npy"), stem.with_suffix(".atoms.npy"),
+            stem.with_suffix(".smiles.txt"))
+
+
+def drawn_into_cache(jobs: list, task: Callable[[Any], MoleculeDrawing], size: int,
+                     paths: Sequence[Path], workers: int, label: str) -> RenderedMolecules:
+    """Draw `jobs` with `task` (a module-level function, so worker processes can run it) into
+    the cache files `paths`, and read them back."""
+    render_files(jobs, task, size, paths, workers, label)
+    cached = read_cache(paths, len(jobs), size)
     if cached is None:
         raise AttnkitError(f"the render cache {paths[0]} cannot be read back after writing it")
     return cached
@@ -226,9 +238,9 @@ def read_cache(paths: Sequence[Path], count: int, size: int) -> RenderedMolecule
     return None
 
 
-def render_files(jobs: list[tuple[str, dict, bool, int, bool]], size: int, paths: Sequence[Path],
-                 workers: int, label: str) -> None:
-    """Draw `jobs` into the cache files `paths` (images, atoms, smiles)."""
+def render_files(jobs: list, task: Callable[[Any], MoleculeDrawing], size: int,
+                 paths: Sequence[Path], workers: int, label: str) -> None:
+    """Draw `jobs` with `task` into the cache files `paths` (images, atoms, smiles)."""
     targets: list[str] = []
     atoms: list[np.ndarray] = []
 
@@ -237,10 +249,10 @@ def render_files(jobs: list[tuple[str, dict, bool, int, bool]], size: int, paths
                                            shape=(len(jobs), size, size))
         if workers > 1 and len(jobs) >= 256:  # starting processes costs more for a few images
             with get_context("spawn").Pool(workers) as pool:
-                drawings = pool.imap(render_task, jobs, chunksize=64)
+                drawings = pool.imap(task, jobs, chunksize=64)
                 fill(images, targets, atoms, drawings, label)
         else:
-            fill(images, targets, atoms, map(render_task, jobs), label)
+            fill(images, targets, atoms, map(task, jobs), label)
         images.flush()
         del images
 

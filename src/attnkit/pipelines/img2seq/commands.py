@@ -94,7 +94,8 @@ def evaluation_data(args: argparse.Namespace, reader) -> tuple[np.ndarray, list[
         skipped = 0
         if reader.molecules:
             rows, skipped = canonical_molecule_rows(rows, args.csv, "skip")
-        return load_row_images(rows, reader.image_size, args.csv), [r.target for r in rows], \
+        images = load_row_images(rows, reader.image_size, args.csv, reader.recipe.data.crop_to_ink)
+        return images, [r.target for r in rows], \
             skipped
     if not reader.molecules:
         raise AttnkitError("this run reads text, not molecules: pass --csv FILE to evaluate it")
@@ -102,13 +103,25 @@ def evaluation_data(args: argparse.Namespace, reader) -> tuple[np.ndarray, list[
     from attnkit.data.moses import load_moses
     from attnkit.pipelines.img2seq.data import moses_selection
 
+    data = reader.recipe.data
+    if args.split == "val" and data.source == "mix":  # the run's own validation drawings
+        from attnkit.pipelines.img2seq.data import mix_drawings
+
+        drawn = mix_drawings(reader.recipe, "val", args.data_dir)
+        return drawn.images[: args.limit], drawn.smiles[: args.limit], 0
     if args.split == "val":
-        smiles = moses_selection(reader.recipe.data, args.data_dir)[1][: args.limit]
+        smiles = moses_selection(data, args.data_dir)[1][: args.limit]
     else:
         smiles = load_moses(args.split, args.data_dir, args.limit, download_if_missing=True)
-    cache = Path(reader.recipe.data.cache_dir).expanduser()
+    cache = Path(data.cache_dir).expanduser()
     rendered = render_cache(smiles, reader.recipe.render, cache, label=f"render {args.split}")
-    return rendered.images, rendered.smiles, 0  # written as the run writes them (token metrics)
+    images = rendered.images
+    if data.crop_to_ink:  # read as the reader reads a user's image of the same drawing
+        from attnkit.data.images import placed
+
+        size = reader.image_size
+        images = np.stack([placed(image, size, size, size, crop=True)[0] for image in images])
+    return images, rendered.smiles, 0  # written as the run writes them (token metrics)
 
 
 def evaluate(args: argparse.Namespace) -> int:

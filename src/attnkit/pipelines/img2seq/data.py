@@ -9,6 +9,9 @@ loaded into memory with `load_image`'s checks and have no atom positions.
 
 from __future__ import annotations
 
+import hashlib
+import json
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,17 +23,22 @@ from torch.utils.data import DataLoader, Dataset
 from attnkit.data.atom_targets import NonAtomTarget, cell_tokens, token_positions
 from attnkit.data.image_text import canonical_molecule_rows, load_row_images, read_image_table
 from attnkit.data.loaders import bucketed_loader, sorted_loader
-from attnkit.data.molecule_render import render_cache
+from attnkit.data.molecule_render import RenderedMolecules, render_cache
 from attnkit.data.moses import load_moses
 from attnkit.data.smiles_tokenizer import (
+    SPECIALS,
     TokenVocabulary,
     is_atom_token,
     length_covering,
     tokenize,
 )
 from attnkit.errors import AttnkitError
+from attnkit.files import write_text_atomically
 from attnkit.models.img2seq import Img2Seq
 from attnkit.pipelines.img2seq.recipe import DataConfig, Img2SeqRecipe
+
+UNK_ID = SPECIALS.index("<unk>")
+IGNORED_CELL = -100  # cross-entropy's ignore index: no cell target for this image
 
 
 @dataclass
@@ -50,7 +58,43 @@ class ImageTextSplits:
 def build_splits(recipe: Img2SeqRecipe, data_dir: str | None = None) -> ImageTextSplits:
     if recipe.data.source == "moses":
         return moses_splits(recipe, data_dir)
+    if recipe.data.source == "mix":
+        return mix_splits(recipe, data_dir)
     return file_splits(recipe)
+
+
+def mix_molecules(data: DataConfig, split: str, data_dir: str | None) -> list[str]:
+    """The recipe's `mix` (training) or `val_mix` molecules (`data.molecule_sources`), kept as
+    a list in the render cache: building a mix takes minutes."""
+    from attnkit.data.molecule_sources import molecule_mix
+
+    counts = (data.mix if split == "train" else data.val_mix).counts()
+    key = hashlib.sha256(json.dumps([split, counts, data.seed]).encode()).hexdigest()[:16]
+    path = Path(data.cache_dir).expanduser() / f"mix-{split}-{key}.txt"
+    if path.is_file():
+        return path.read_text(encoding="utf-8").split("\n")[:-1]
+    smiles = molecule_mix(data_dir, counts, data.seed, split)
+    write_text_atomically(path, "".join(text + "\n" for text in smiles))
+    return smiles
+
+
+def mix_drawings(recipe: Img2SeqRecipe, split: str, data_dir: str | None) -> RenderedMolecules:
+    """The recipe's training (`mix`, drawn as `style` says) or validation molecules (`val_mix`,
+    `val_style`), cropped to their ink: from the render cache, drawn first when not there."""
+    from attnkit.data.drawing.styled import styled_cache
+
+    data = recipe.data
+    style = data.style if split == "train" else data.val_style
+    return styled_cache(mix_molecules(data, split, data_dir), style, recipe.model.image_size,
+                        Path(data.cache_dir).expanduser(), data.seed,
+                        recipe.render.smiles_order == "spatial", data.render_workers,
+                        f"draw {split}")
+
+
+def mix_splits(recipe: Img2SeqRecipe, data_dir: str | None) -> ImageTextSplits:
+    train, val = (mix_drawings(recipe, split, data_dir) for split in ("train", "val"))
+    return ImageTextSplits(train.images, train.smiles, val.images, val.smiles,
+                           train_atoms=train.atoms, val_atoms=val.atoms)
 
 
 def moses_selection(data: DataConfig, data_dir: str | None) -> tuple[list[str], list[str]]:
@@ -97,8 +141,9 @@ def file_splits(recipe: Img2SeqRecipe) -> ImageTextSplits:
                                "validation rows; add rows or pass --val-csv")
         val_rows = [rows[i] for i in order[:held_out]]
         rows = [rows[i] for i in order[held_out:]]
-    return ImageTextSplits(load_row_images(rows, size, data.csv), [r.target for r in rows],
-                           load_row_images(val_rows, size, data.val_csv or data.csv),
+    crop = data.crop_to_ink
+    return ImageTextSplits(load_row_images(rows, size, data.csv, crop), [r.target for r in rows],
+                           load_row_images(val_rows, size, data.val_csv or data.csv, crop),
                            [r.target for r in val_rows], {"invalid_smiles": skipped})
 
 
@@ -122,19 +167,29 @@ class EncodedTargets:
 
 
 def encode_targets(splits: ImageTextSplits, recipe: Img2SeqRecipe) -> EncodedTargets:
-    """Vocabulary of train + validation tokens; max length from the training lengths."""
-    kind = recipe.data.tokenizer
+    """The vocabulary: with `vocab_min_count` 1, every token of training and validation;
+    above 1, the training tokens seen at least that often (training targets with another are
+    skipped, validation ones read it as `<unk>`, which no output matches). The max length
+    covers `length_coverage` of the training targets."""
+    kind, data = recipe.data.tokenizer, recipe.data
     train_tokens = [tokenize(text, kind) for text in splits.train_targets]
     val_tokens = [tokenize(text, kind) for text in splits.val_targets]
-    vocab = TokenVocabulary.build(train_tokens + val_tokens)
-    max_length = recipe.data.max_length or length_covering(
-        [len(tokens) + 1 for tokens in train_tokens], recipe.data.length_coverage)
-    keep = np.array([i for i, tokens in enumerate(train_tokens) if len(tokens) < max_length],
-                    dtype=np.int64)
-    splits.skipped["longer_than_max_length"] = len(train_tokens) - len(keep)
+    if data.vocab_min_count == 1:
+        vocab = TokenVocabulary.build(train_tokens + val_tokens)
+    else:
+        counts = Counter(token for tokens in train_tokens for token in tokens)
+        vocab = TokenVocabulary(sorted(t for t, n in counts.items() if n >= data.vocab_min_count))
+    max_length = data.max_length or length_covering(
+        [len(tokens) + 1 for tokens in train_tokens], data.length_coverage)
+    known = [all(token in vocab.index for token in tokens) for tokens in train_tokens]
+    keep = np.array([i for i, tokens in enumerate(train_tokens)
+                     if known[i] and len(tokens) < max_length], dtype=np.int64)
+    splits.skipped["rare_tokens"] = len(train_tokens) - sum(known)
+    splits.skipped["longer_than_max_length"] = sum(known) - len(keep)
     return EncodedTargets(vocab, max_length, keep,
                           [vocab.encode(train_tokens[i]) for i in keep],
-                          [vocab.encode(tokens) for tokens in val_tokens])
+                          [[vocab.index.get(token, UNK_ID) for token in tokens]
+                           for tokens in val_tokens])
 
 
 class ImageTokens(Dataset):
@@ -201,6 +256,9 @@ class ImageTokenCollator:
         positions = np.full((len(items), T, 2), np.nan, dtype=np.float32)
         cells = np.zeros((len(items), rule.grid_size ** 2), dtype=np.int64)
         for b, (_, ids, atoms) in enumerate(items):
+            if np.isnan(atoms).all():  # a drawing whose renderer did not say: no targets
+                cells[b] = IGNORED_CELL
+                continue
             positions[b, : len(ids)] = token_positions(ids, atoms, rule.is_atom, rule.non_atom)
             cells[b] = cell_tokens(ids, atoms, rule.is_atom, rule.grid_size, rule.image_size)
         return {"atom_positions": torch.from_numpy(positions),

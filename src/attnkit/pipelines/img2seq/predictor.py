@@ -23,7 +23,7 @@ from attnkit.errors import AttnkitError
 from attnkit.models.img2seq import TRAINING_ONLY_PREFIX, Img2Seq
 from attnkit.pipelines.img2seq.recipe import PIPELINE, Img2SeqRecipe
 from attnkit.pipelines.img2seq.results import AtomReading, Reading
-from attnkit.pipelines.img2seq.search import search_images
+from attnkit.pipelines.img2seq.search import output_grammar, search_images
 from attnkit.recipe import recipe_from_dict, recipe_to_dict
 from attnkit.run.checkpoint import Checkpoint
 from attnkit.run.meta import is_count, is_mapping, is_strings, load_run_checkpoint
@@ -45,6 +45,7 @@ class ImageReader:
         self.model, self.vocab, self.recipe, self.device = model.eval(), vocab, recipe, device
         self.max_length = int(meta["max_length"])
         self.molecules = bool(meta.get("molecules", recipe.data.tokenizer == "smiles"))
+        self.grammar = output_grammar(vocab, recipe)
 
     @classmethod
     def from_checkpoint(cls, path: str | Path, device: str = "cpu") -> ImageReader:
@@ -99,7 +100,8 @@ class ImageReader:
         loaded: list[tuple[np.ndarray, Placement] | AttnkitError] = []
         for image, name in zip(images, names, strict=True):
             try:
-                canvas, placement = read_image(image, self.image_size, name)
+                canvas, placement = read_image(image, self.image_size, name,
+                                               self.recipe.data.crop_to_ink)
                 loaded.append((check_drawn(canvas, name), placement))
             except AttnkitError as error:
                 loaded.append(error)
@@ -127,7 +129,7 @@ class ImageReader:
             with torch.no_grad():
                 found = search_images(self.model, batch.to(self.device), decode,
                                       self.vocab.start_id, self.vocab.end_id, self.max_length,
-                                      validity, n_best)
+                                      validity, n_best, self.grammar)
             for best, others in found:
                 reading = self.reading(best, decode.length_penalty)
                 reading.n_best = [self.reading(other, decode.length_penalty)

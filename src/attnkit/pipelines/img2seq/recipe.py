@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from attnkit.data.atom_targets import NON_ATOM_TARGETS, NonAtomTarget
+from attnkit.data.drawing.styled import StyleMix
 from attnkit.data.molecule_render import RenderConfig
 from attnkit.data.smiles_tokenizer import TokenVocabulary
 from attnkit.decoding.search import SearchConfig
@@ -17,6 +19,39 @@ PIPELINE = "img2seq"
 
 
 @dataclass(frozen=True)
+class MixConfig:
+    """How many molecules of each source a `source: mix` split draws
+    (`data.molecule_sources`): MOSES, HIV (split by hash: training never sees a validation or
+    test molecule) and RDKit variants of MOSES molecules."""
+
+    moses: int = 60_000
+    hiv: int = 20_000
+    stereo: int = 10_000
+    charged: int = 10_000
+    salts: int = 5_000
+    elements: int = 8_000
+    small: int = 10_000
+    large: int = 10_000
+
+    def __post_init__(self) -> None:
+        if min(self.counts().values()) < 0 or sum(self.counts().values()) < 1:
+            raise ValueError("molecule counts must be >= 0, and not all 0")
+
+    def counts(self) -> dict[str, int]:
+        return dataclasses.asdict(self)
+
+
+def default_val_mix() -> MixConfig:
+    return MixConfig(moses=300, hiv=300, stereo=70, charged=70, salts=40, elements=60,
+                     small=80, large=80)
+
+
+def default_val_style() -> StyleMix:
+    """Validation drawn by toolkits training never uses (CDK and Open Babel)."""
+    return StyleMix(("cdk", "openbabel"), (0.5, 0.5), 0.5)
+
+
+@dataclass(frozen=True)
 class DataConfig:
     """`source: moses` samples `train_size` + `val_size` molecules (seed `seed`) from the MOSES
     training file and renders them; `source: files` reads a `file,target` CSV (`csv`, images
@@ -24,9 +59,14 @@ class DataConfig:
     `val_csv`. `max_length` 0 means: cover `length_coverage` of the training targets (tokens,
     plus the end token); longer training targets are skipped with a count.
     `invalid_smiles`: what to do with user targets RDKit cannot parse (molecule tokenizer only).
-    """
+    `source: mix` draws `mix` molecules for training and `val_mix` for validation
+    (`MixConfig`), drawn by the toolkits of `style` and `val_style`
+    (`data.drawing.styled.StyleMix`); tokens seen fewer than `vocab_min_count` times in
+    training are left out of the vocabulary, with the molecules that need them.
+    `crop_to_ink`: training drawings and every image read are cropped to their ink before
+    they are fitted to the canvas (`data.drawing.ink`)."""
 
-    source: Literal["moses", "files"] = "moses"
+    source: Literal["moses", "files", "mix"] = "moses"
     train_size: int = 100_000
     val_size: int = 1000
     seed: int = 0
@@ -39,6 +79,12 @@ class DataConfig:
     max_length: int = 0
     length_coverage: float = 0.999
     cache_dir: str = "~/.cache/attnkit/molecule-renders"
+    mix: MixConfig = field(default_factory=MixConfig)
+    val_mix: MixConfig = field(default_factory=default_val_mix)
+    style: StyleMix = field(default_factory=StyleMix)
+    val_style: StyleMix = field(default_factory=default_val_style)
+    vocab_min_count: int = 1
+    crop_to_ink: bool = False
     render_workers: int = 2
     eval_batch_size: int = 250
 
@@ -47,18 +93,22 @@ class DataConfig:
             raise ValueError("train_size, val_size and eval_batch_size must be positive")
         if not 0 < self.val_fraction < 1 or not 0 < self.length_coverage <= 1:
             raise ValueError("val_fraction must be in (0, 1) and length_coverage in (0, 1]")
-        if self.max_length < 0:
-            raise ValueError("max_length must be 0 (automatic) or positive")
+        if self.max_length < 0 or self.vocab_min_count < 1:
+            raise ValueError("max_length must be 0 (automatic) or positive, vocab_min_count "
+                             ">= 1")
 
 
 @dataclass(frozen=True)
 class DecodeConfig(SearchConfig):
     """`beam_width` 1 is greedy search. `prefer_valid`: with a beam, when the best hypothesis
     is a SMILES RDKit cannot parse, search again without it, up to `valid_retries` times, and
-    keep the best one that parses (molecule runs only)."""
+    keep the best one that parses (molecule runs only). `grammar`: search only among
+    well-formed SMILES (`data.smiles_grammar`: brackets, rings and valences), molecule runs
+    only."""
 
     prefer_valid: bool = False
     valid_retries: int = 3
+    grammar: bool = False
 
     def __post_init__(self) -> None:
         super().__post_init__()

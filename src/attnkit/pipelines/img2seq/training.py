@@ -29,7 +29,7 @@ from attnkit.pipelines.img2seq.data import (
     loaders,
 )
 from attnkit.pipelines.img2seq.recipe import Img2SeqRecipe, SupervisionConfig, checkpoint_meta
-from attnkit.pipelines.img2seq.search import search_images
+from attnkit.pipelines.img2seq.search import output_grammar, search_images
 from attnkit.pipelines.sequence_training import SequenceTraining, loss_counts
 
 Batch = dict[str, Tensor]
@@ -96,6 +96,7 @@ def img2seq_training(vocab: TokenVocabulary, max_length: int,
     metrics (`text_scores`) of the outputs the recipe's search (`decode`) finds."""
 
     molecules = recipe.data.tokenizer == "smiles"
+    grammar = output_grammar(vocab, recipe)
 
     def is_valid(ids: list[int]) -> bool:
         return parse_molecule(vocab.decode(ids)) is not None
@@ -103,7 +104,8 @@ def img2seq_training(vocab: TokenVocabulary, max_length: int,
     def outputs(model: nn.Module, batch: Batch) -> list[list[int]]:
         """The recipe's own search (`decode`), as the model will be used."""
         found = search_images(model, batch["images"], recipe.decode, vocab.start_id,
-                              vocab.end_id, max_length, is_valid if molecules else None)
+                              vocab.end_id, max_length, is_valid if molecules else None,
+                              grammar=grammar)
         return [best.tokens for best, _ in found]
 
     is_atom = torch.tensor([molecules and is_atom_token(token) for token in vocab.tokens])

@@ -90,11 +90,13 @@ function render(answer, image) {
 
 function draw(canvas, image, answer, step) {
   const context = canvas.getContext("2d");
-  const {size, scale, left, top, width, height} = answer.canvas;
+  const {size, scale, left, top, width, height, crop_left: cropLeft = 0, crop_top: cropTop = 0} = answer.canvas;
   const factor = SIDE / size;
   context.fillStyle = "#fff";
   context.fillRect(0, 0, SIDE, SIDE);
-  context.drawImage(image, left * factor, top * factor, width * scale * factor, height * scale * factor);
+  // the image's ink box is what lies on the model's canvas: draw the image moved by its corner
+  context.drawImage(image, (left - cropLeft * scale) * factor, (top - cropTop * scale) * factor,
+                    width * scale * factor, height * scale * factor);
   if (step === null || !answer.attention) return;
   const weights = answer.attention[step], cells = answer.grid_size * answer.grid_size, cell = SIDE / answer.grid_size;
   weights.forEach((weight, position) => {
