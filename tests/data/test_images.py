@@ -200,3 +200,27 @@ def test_a_mode_pillow_cannot_make_grayscale_is_an_error_naming_it(tmp_path):
     with pytest.raises(AttnkitError, match="scan.png is in Pillow mode La, which attnkit "
                        "cannot read as grayscale"):
         to_grayscale(premultiplied, "scan.png")
+
+
+@pytest.mark.parametrize("suffix", [".png", ".jpg"])
+def test_a_cropped_image_places_its_ink_and_maps_canvas_points_back(tmp_path, suffix):
+    """A dark cross at a known place on a wide page with a far-away mark: read with `crop`,
+    the cross fills the canvas, and its centre on the canvas maps back to where it was drawn
+    (the JPEG is decoded at a reduced size: the mapping scales that back too)."""
+    from PIL import Image
+
+    from attnkit.data.images import read_image
+
+    page = np.full((1200, 2000), 255, np.uint8)
+    page[380:420, 500:800] = 0  # a cross centred at (650, 400)
+    page[250:550, 630:670] = 0
+    page[1100:1130, 1900:1960] = 0  # a page number far away
+    path = tmp_path / f"page{suffix}"
+    Image.fromarray(page).save(path, quality=95)
+    canvas, placement = read_image(path, 128, crop=True)
+    dark = np.argwhere(canvas < 128)
+    assert dark[:, 0].min() < 10 and dark[:, 1].max() > 118  # the cross fills the canvas
+    centre = np.array([dark[:, 1].mean(), dark[:, 0].mean()])
+    np.testing.assert_allclose(placement.to_image(centre), [650, 400], atol=6)
+    whole, _ = read_image(path, 128)
+    assert (whole < 128).sum() < (canvas < 128).sum() / 4  # without the crop it is small
