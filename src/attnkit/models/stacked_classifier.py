@@ -13,7 +13,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
-from attnkit.models.classifier import AttentionClassifier
+from attnkit.models.classifier_kinds import KindedClassifier
 
 
 class NgramLogits(nn.Module):
@@ -37,9 +37,10 @@ class NgramLogits(nn.Module):
 class StackedClassifier(nn.Module):
     """tokens (B, S), lengths (B,), bigrams (B, S) | None, ngrams (N,), ngram_offsets (B,) ->
     logits (B,) for two classes or (B, C), attention weights (B, S) of the attention model.
-    Called like `AttentionClassifier` (the same batch, the same arguments)."""
+    Called like `AttentionClassifier` (the same batch, the same arguments); `attention` is
+    either kind of classifier (`models.classifier_kinds`)."""
 
-    def __init__(self, attention: AttentionClassifier, table_size: int) -> None:
+    def __init__(self, attention: KindedClassifier, table_size: int) -> None:
         super().__init__()
         self.attention = attention
         outputs = 1 if attention.config.num_classes == 2 else attention.config.num_classes

@@ -8,7 +8,8 @@ import torch
 
 from attnkit.cli import main
 from attnkit.data.text_tokenizer import TextTokenizer
-from attnkit.models.classifier import AttentionClassifier, ClassifierConfig
+from attnkit.models.classifier import AttentionClassifier
+from attnkit.models.classifier_kinds import ClassifierModelConfig
 from attnkit.pipelines.classify.predictor import TextClassifier
 from attnkit.recipe import recipe_from_dict
 from attnkit.run.checkpoint import load_checkpoint, read_header
@@ -37,8 +38,9 @@ def model_probabilities(checkpoint_path, text):
     checkpoint = load_checkpoint(checkpoint_path)
     meta = checkpoint.header["meta"]
     assert meta.get("ngrams") is None and meta.get("bigrams") is None
-    model = AttentionClassifier(recipe_from_dict(ClassifierConfig, meta["recipe"]["model"],
-                                                 "model."))
+    config = recipe_from_dict(ClassifierModelConfig, meta["recipe"]["model"], "model.")
+    assert config.kind == "bilstm"
+    model = AttentionClassifier(config)
     model.load_state_dict(checkpoint.model_state)
     index = {word: position for position, word in enumerate(meta["vocab"])}
     words = TextTokenizer.from_dict(meta["tokenizer"]).tokenize(text)

@@ -1,6 +1,6 @@
 """Text classification from the command line: ``attnkit train imdb``, ``attnkit train
 classify --data FILE``, and ``attnkit eval RUN [--json]`` / ``attnkit predict RUN "text"
-[--json] [--n-best K] [--include-attention]`` on their runs.
+[--json] [--n-best K] [--include-attention] [--heads PNG]`` on their runs.
 """
 
 from __future__ import annotations
@@ -42,6 +42,7 @@ from attnkit.pipelines.records import (
     add_n_best_argument,
 )
 from attnkit.progress import progress_bar
+from attnkit.viz.heads import plot_attention_heads
 
 __all__ = ["add_train_arguments", "add_eval_arguments", "evaluate", "add_predict_arguments",
            "predict"]
@@ -145,6 +146,9 @@ def add_predict_arguments(parser: argparse.ArgumentParser) -> None:
                         "(JSON lines, or as --format says)")
     parser.add_argument("--html", type=Path, help="write a page highlighting the text by "
                         "attention weight (one text)")
+    parser.add_argument("--heads", type=Path, help="write a PNG of a Transformer "
+                        "classifier's self-attention per layer and head, and their mean (one "
+                        "text)")
     parser.add_argument("--no-color", action="store_true", help="plain text output")
     add_format_arguments(parser, None, "text (default for texts: label, probability, top "
                          "tokens and the highlighted text; TSV lines with --input, where the "
@@ -171,14 +175,15 @@ def predict(args: argparse.Namespace) -> int:
     classified; the exit status is then 1. Outputs are checked before any work."""
     if bool(args.texts) == bool(args.input):
         raise AttnkitError("give either texts to classify or --input FILE (one text a line)")
-    if args.html is not None and (args.input or len(args.texts) != 1):
-        raise AttnkitError("--html shows one text: give exactly one text, not --input")
+    for option, value in (("--html", args.html), ("--heads", args.heads)):
+        if value is not None and (args.input or len(args.texts) != 1):
+            raise AttnkitError(f"{option} shows one text: give exactly one text, not --input")
     if args.output is not None and not args.input:
         raise AttnkitError("--output writes predictions for --input FILE")
     form = args.format or ("jsonl" if args.input else "text")
-    if args.html is not None and form != "text":
-        raise AttnkitError(f"--html goes with the text output, not --format {form}")
-    for output in (args.html, args.output):
+    if (args.html is not None or args.heads is not None) and form != "text":
+        raise AttnkitError(f"--html and --heads go with the text output, not --format {form}")
+    for output in (args.html, args.heads, args.output):
         if output is not None:
             check_writable(output)
     classifier = TextClassifier.from_checkpoint(args.checkpoint, args.device)
@@ -189,6 +194,8 @@ def predict(args: argparse.Namespace) -> int:
     if args.input or form != "text":
         return predict_records(classifier, args, form)
     color = not args.no_color and sys.stdout.isatty()
+    # before any output: a run without self-attention heads fails here
+    heads = None if args.heads is None else classifier.self_attention(args.texts[0])
     results = classifier.predict_each(args.texts, args.batch_size, n_best=args.n_best)
     for prediction in results:
         if isinstance(prediction, AttnkitError):
@@ -205,6 +212,10 @@ def predict(args: argparse.Namespace) -> int:
         if args.html is not None:
             write_text_atomically(args.html, classifier.render_html(prediction))
             print(f"wrote {args.html}")
+        if heads is not None:
+            plot_attention_heads(*heads, heads[1], args.heads, title="self-attention (rows "
+                                 f"attend to columns), classified {prediction.label}")
+            print(f"wrote {args.heads}")
     return 1 if any(isinstance(result, AttnkitError) for result in results) else 0
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
-from attnkit.models.classifier import AttentionClassifier
+from attnkit.models.classifier_kinds import KindedClassifier
 from attnkit.models.stacked_classifier import StackedClassifier
 from attnkit.pipelines.classify.predictor import (
     MODEL_INPUTS,
@@ -30,7 +30,7 @@ OUTPUTS = ("logits", "probabilities", "weights")
 class ClassifierGraph(nn.Module):
     """(*the inputs `names` lists) -> logits, probabilities, weights."""
 
-    def __init__(self, model: AttentionClassifier | StackedClassifier,
+    def __init__(self, model: KindedClassifier | StackedClassifier,
                  names: tuple[str, ...]) -> None:
         super().__init__()
         self.model, self.names = model, names
@@ -42,7 +42,7 @@ class ClassifierGraph(nn.Module):
         return logits, class_probabilities(logits), weights
 
 
-def input_names(model: AttentionClassifier | StackedClassifier) -> tuple[str, ...]:
+def input_names(model: KindedClassifier | StackedClassifier) -> tuple[str, ...]:
     """The inputs of `MODEL_INPUTS` the model reads."""
     attention = model.attention if isinstance(model, StackedClassifier) else model
     unread = set()
@@ -53,7 +53,7 @@ def input_names(model: AttentionClassifier | StackedClassifier) -> tuple[str, ..
     return tuple(name for name in MODEL_INPUTS if name not in unread)
 
 
-def example_inputs(model: AttentionClassifier | StackedClassifier,
+def example_inputs(model: KindedClassifier | StackedClassifier,
                    names: tuple[str, ...]) -> tuple[Tensor, ...]:
     """A batch of 3 texts of lengths 6, 3 and 5 (every variable axis >= 2)."""
     attention = model.attention if isinstance(model, StackedClassifier) else model
@@ -72,7 +72,7 @@ def example_inputs(model: AttentionClassifier | StackedClassifier,
     return tuple(examples[name] for name in names)
 
 
-def classifier_graph(model: AttentionClassifier | StackedClassifier) -> GraphSpec:
+def classifier_graph(model: KindedClassifier | StackedClassifier) -> GraphSpec:
     names = input_names(model)
     dynamic = {"tokens": {0: "batch", 1: "length"}, "lengths": {0: "batch"},
                "bigrams": {0: "batch", 1: "length"}, "ngrams": {0: "ngram_count"},

@@ -23,8 +23,13 @@ from attnkit.data.text_tokenizer import TextTokenizer
 from attnkit.data.word_vocab import OOV_ID, WordVocabulary
 from attnkit.engine.device import move
 from attnkit.errors import AttnkitError
-from attnkit.models.classifier import AttentionClassifier, ClassifierConfig
+from attnkit.models.classifier_kinds import (
+    ClassifierModelConfig,
+    KindedClassifier,
+    build_classifier,
+)
 from attnkit.models.stacked_classifier import StackedClassifier
+from attnkit.models.transformer_classifier import TransformerClassifier
 from attnkit.pipelines.classify.data import EncodedDataset, collate, run_model
 from attnkit.pipelines.classify.recipe import PIPELINE
 from attnkit.pipelines.classify.results import Prediction
@@ -87,8 +92,8 @@ class TextClassifier:
                 is_count(stacking.get(key), 2**62) for key in ("table_size", "order", "base"))):
             raise AttnkitError(f"{path} has an invalid n-gram description: {stacking!r:.60}")
 
-        def build() -> AttentionClassifier | StackedClassifier:
-            attention = AttentionClassifier(config)
+        def build() -> KindedClassifier | StackedClassifier:
+            attention = build_classifier(config, meta["max_length"])
             return attention if stacking is None else \
                 StackedClassifier(attention, stacking["table_size"])
 
@@ -230,6 +235,21 @@ class TextClassifier:
         return Prediction(self.class_names[best], float(probabilities[best]),
                           probabilities.tolist(), weights.tolist(), self.class_names)
 
+    @torch.inference_mode()
+    def self_attention(self, text: str) -> tuple[np.ndarray, list[str]]:
+        """A Transformer classifier's self-attention over `text`: weights (layers, heads, S, S)
+        over the S tokens it reads (the last ones of a long text), and those tokens as the text
+        writes them. A BiLSTM, or an ONNX export, has none to show: an AttnkitError."""
+        model = self.model.attention if isinstance(self.model, StackedClassifier) else self.model
+        if not isinstance(model, TransformerClassifier):
+            raise AttnkitError("self-attention heads need a Transformer classifier "
+                               "(model.kind: transformer) run by torch, not an ONNX export")
+        encoded = self.encode(text)
+        batch = move(collate([self.dataset([encoded])[0]]), self.runtime.device)
+        weights = model.self_attention(batch["tokens"], batch["lengths"], batch.get("bigrams"))
+        spans = self.tokenizer.token_spans(text)[-len(encoded.ids):]
+        return weights[0].float().cpu().numpy(), [text[start:end] for start, end in spans]
+
     def render_terminal(self, prediction: Prediction, color: bool) -> str:
         return highlight_terminal(prediction.text or "", prediction.spans, prediction.weights,
                                   color)
@@ -251,13 +271,14 @@ def check_inputs(inputs: Any, plural: str, singular: str) -> None:
                            f"got {type(inputs).__name__}")
 
 
-def classifier_config(meta: dict, path: str | Path) -> ClassifierConfig:
+def classifier_config(meta: dict, path: str | Path) -> ClassifierModelConfig:
     """The model as built: the recipe's model section (checkpoints written before it held the
-    built model kept it as `meta["model"]`, which wins where present)."""
+    built model kept it as `meta["model"]`, which wins where present; sections without `kind`
+    are BiLSTMs)."""
     described = meta.get("model", meta["recipe"].get("model"))
     if not is_mapping(described):
         raise AttnkitError(f"{path} has no valid model description in its classifier meta")
-    return recipe_from_dict(ClassifierConfig, described, "model.")
+    return recipe_from_dict(ClassifierModelConfig, described, "model.")
 
 
 def class_probabilities(logits: torch.Tensor) -> torch.Tensor:

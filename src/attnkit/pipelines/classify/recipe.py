@@ -1,8 +1,11 @@
-"""The text-classification recipe (``configs/imdb.yaml``, ``configs/imdb_plus.yaml``).
+"""The text-classification recipe (``configs/imdb.yaml``, ``configs/imdb_plus.yaml``,
+``configs/imdb_transformer.yaml``).
 
 ``model.vocab_size`` and ``model.num_classes`` are filled in from the data when training
 (the vocabulary actually built, the classes actually found); the recipe sets the vocabulary
-size it asks for in ``data.vocab_size``. ``checkpoint_meta`` is what a run's checkpoints store.
+size it asks for in ``data.vocab_size``. ``model.kind`` picks the BiLSTM (the default) or the
+Transformer (``models.classifier_kinds``), which reads at most ``data.max_length`` tokens.
+``checkpoint_meta`` is what a run's checkpoints store.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from attnkit.data.bigrams import BigramTable
 from attnkit.data.text_tokenizer import TextTokenizer
 from attnkit.data.word_vocab import WordVocabulary
 from attnkit.engine.train_config import TrainConfig
-from attnkit.models.classifier import ClassifierConfig
+from attnkit.models.classifier_kinds import ClassifierModelConfig
 from attnkit.run.meta import pipeline_meta
 
 PIPELINE = "classify"
@@ -86,14 +89,15 @@ class NgramBranchConfig:
 @dataclass(frozen=True)
 class ClassifyRecipe:
     data: ClassifyDataConfig = field(default_factory=ClassifyDataConfig)
-    model: ClassifierConfig = field(default_factory=ClassifierConfig)
+    model: ClassifierModelConfig = field(default_factory=ClassifierModelConfig)
     train: TrainConfig = field(default_factory=default_train)
     ngram_branch: NgramBranchConfig = field(default_factory=NgramBranchConfig)
 
 
-def checkpoint_meta(recipe: Any, model_config: ClassifierConfig, vocabulary: WordVocabulary,
-                    tokenizer: TextTokenizer, class_names: list[str], max_length: int,
-                    source: dict[str, Any], bigrams: BigramTable | None = None) -> dict[str, Any]:
+def checkpoint_meta(recipe: Any, model_config: ClassifierModelConfig,
+                    vocabulary: WordVocabulary, tokenizer: TextTokenizer,
+                    class_names: list[str], max_length: int, source: dict[str, Any],
+                    bigrams: BigramTable | None = None) -> dict[str, Any]:
     """What a checkpoint needs to rebuild the classifier and its preprocessing alone. The
     recipe is stored with the model as built (`model_config`: vocabulary size and classes
     from the data), so the run's `recipe.yaml` says what was trained. (Checkpoints written

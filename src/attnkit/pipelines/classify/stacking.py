@@ -15,7 +15,7 @@ from attnkit.data.ngrams import log_count_ratios
 from attnkit.engine.classification_loss import classification_loss
 from attnkit.engine.monitor import MetricMonitor
 from attnkit.errors import AttnkitError
-from attnkit.models.classifier import AttentionClassifier
+from attnkit.models.classifier_kinds import KindedClassifier
 from attnkit.models.stacked_classifier import NgramLogits, StackedClassifier
 from attnkit.pipelines.classify.data import (
     EncodedDataset,
@@ -28,10 +28,11 @@ from attnkit.pipelines.classify.recipe import NgramBranchConfig
 from attnkit.progress import progress_bar
 
 
-def stack_ngram_branch(attention: AttentionClassifier, data: PreparedData,
+def stack_ngram_branch(attention: KindedClassifier, data: PreparedData,
                        config: NgramBranchConfig, seed: int,
                        eval_batch_size: int = 256) -> StackedClassifier:
-    """The trained ``attention`` model stacked with a freshly trained n-gram branch."""
+    """The trained ``attention`` model (either kind of classifier) stacked with a freshly trained
+    n-gram branch."""
     if data.ngrams is None or data.train.ngram_features is None:
         raise AttnkitError("stacking needs n-gram features: set data.ngram_order")
     if data.validation is None:

@@ -1,4 +1,5 @@
-"""Training the attention classifier: the trainer's task (loss, held-out metrics) and the run."""
+"""Training the attention classifier (a BiLSTM or a Transformer, as `model.kind` says): the
+trainer's task (loss, held-out metrics) and the run."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from attnkit.engine.classification_loss import classification_loss, predicted_cl
 from attnkit.engine.classification_metrics import classification_scores, confusion_matrix
 from attnkit.engine.seeding import seed_everything
 from attnkit.engine.trainer import Trainer
-from attnkit.models.classifier import AttentionClassifier
+from attnkit.models.classifier_kinds import KindedClassifier, build_classifier
 from attnkit.pipelines.classify.data import PreparedData, collate, eval_loader, run_model
 from attnkit.pipelines.classify.recipe import ClassifyRecipe, checkpoint_meta
 from attnkit.pipelines.classify.stacking import stack_ngram_branch
@@ -61,7 +62,7 @@ def train_classifier(recipe: ClassifyRecipe, data: PreparedData, run_dir: Path,
     model_config = replace(recipe.model, vocab_size=len(data.vocabulary),
                            num_classes=len(data.class_names),
                            bigram_vocab_size=len(data.bigrams) if data.bigrams else 0)
-    model = AttentionClassifier(model_config)
+    model = build_classifier(model_config, recipe.data.max_length)
     meta = checkpoint_meta(recipe, model_config, data.vocabulary, data.tokenizer,
                            data.class_names, recipe.data.max_length, source, data.bigrams)
     task = task or ClassificationTraining(len(data.class_names))
@@ -78,7 +79,7 @@ def train_classifier(recipe: ClassifyRecipe, data: PreparedData, run_dir: Path,
     return history
 
 
-def save_stacked(attention: AttentionClassifier, data: PreparedData, recipe: ClassifyRecipe,
+def save_stacked(attention: KindedClassifier, data: PreparedData, recipe: ClassifyRecipe,
                  run_dir: Path, meta: dict[str, Any], task: ClassificationTraining) -> None:
     """Stack the best attention model with an n-gram branch and make that the run's best
     checkpoint (its header keeps the training history and adds the stacked validation

@@ -20,7 +20,8 @@ from attnkit.decoding import (
     normalised_score,
 )
 from attnkit.errors import AttnkitError
-from attnkit.models.img2seq import TRAINING_ONLY_PREFIX, Img2Seq
+from attnkit.models.img2seq import TRAINING_ONLY_PREFIX
+from attnkit.models.img2seq_kinds import ImageToSequence, build_img2seq
 from attnkit.pipelines.img2seq.recipe import PIPELINE, Img2SeqRecipe
 from attnkit.pipelines.img2seq.results import AtomReading, Reading
 from attnkit.pipelines.img2seq.search import output_grammar, search_images
@@ -40,7 +41,7 @@ ImageInput = Union[str, Path, np.ndarray, "PILImage"]
 class ImageReader:
     """A trained model with its vocabulary and recipe, ready to read images."""
 
-    def __init__(self, model: Img2Seq, vocab: TokenVocabulary, recipe: Img2SeqRecipe,
+    def __init__(self, model: ImageToSequence, vocab: TokenVocabulary, recipe: Img2SeqRecipe,
                  meta: dict[str, Any], device: torch.device) -> None:
         self.model, self.vocab, self.recipe, self.device = model.eval(), vocab, recipe, device
         self.max_length = int(meta["max_length"])
@@ -55,7 +56,8 @@ class ImageReader:
         recipe = recipe_from_dict(Img2SeqRecipe, meta["recipe"])
         vocab = TokenVocabulary.from_list(meta["vocab"])
         runtime = runtime_for(checkpoint, device)
-        model = runtime.step_decoder(checkpoint, lambda: Img2Seq(len(vocab), recipe.model))
+        model = runtime.step_decoder(checkpoint, lambda: build_img2seq(
+            len(vocab), recipe.model, int(meta["max_length"])))
         return cls(model, vocab, recipe, meta, runtime.device)
 
     @property

@@ -12,7 +12,7 @@ from attnkit.data.molecule_render import RenderConfig
 from attnkit.data.smiles_tokenizer import TokenVocabulary
 from attnkit.decoding.search import SearchConfig
 from attnkit.engine.train_config import TrainConfig
-from attnkit.models.img2seq import Img2SeqConfig
+from attnkit.models.img2seq_kinds import Img2SeqModelConfig
 from attnkit.run.meta import pipeline_meta
 
 PIPELINE = "img2seq"
@@ -150,7 +150,7 @@ def default_train() -> TrainConfig:
 class Img2SeqRecipe:
     data: DataConfig = field(default_factory=DataConfig)
     render: RenderConfig = field(default_factory=RenderConfig)
-    model: Img2SeqConfig = field(default_factory=Img2SeqConfig)
+    model: Img2SeqModelConfig = field(default_factory=Img2SeqModelConfig)
     train: TrainConfig = field(default_factory=default_train)
     decode: DecodeConfig = field(default_factory=DecodeConfig)
     supervision: SupervisionConfig = field(default_factory=SupervisionConfig)

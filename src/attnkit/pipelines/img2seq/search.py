@@ -17,12 +17,12 @@ from attnkit.decoding import (
     search,
     search_n_best,
 )
-from attnkit.models.img2seq import Img2Seq
+from attnkit.models.img2seq_kinds import ImageToSequence
 from attnkit.pipelines.img2seq.data import image_lengths
 from attnkit.pipelines.img2seq.recipe import DecodeConfig, Img2SeqRecipe
 
 
-def search_images(model: Img2Seq, images: Tensor, decode: DecodeConfig, start_id: int,
+def search_images(model: ImageToSequence, images: Tensor, decode: DecodeConfig, start_id: int,
                   end_id: int, max_length: int,
                   is_valid: Callable[[list[int]], bool] | None = None,
                   n_best: int | None = None,

@@ -17,7 +17,7 @@ from attnkit.engine.seeding import seed_everything
 from attnkit.engine.sequence_loss import padded_cross_entropy
 from attnkit.engine.sequence_metrics import text_scores as sequence_text_scores
 from attnkit.engine.trainer import Trainer
-from attnkit.models.img2seq import Img2Seq
+from attnkit.models.img2seq_kinds import build_img2seq
 from attnkit.pipelines.img2seq.attention_supervision import (
     attention_on_target,
     attention_supervision_loss,
@@ -121,7 +121,7 @@ def train(recipe: Img2SeqRecipe, splits: ImageTextSplits, encoded: EncodedTarget
     """Train into `run_dir` (the trainer stops at train.time_limit_minutes); returns the history."""
     seed_everything(recipe.train.seed)
     meta = checkpoint_meta(recipe, encoded.vocab, encoded.max_length, splits.skipped)
-    model = Img2Seq(len(encoded.vocab), recipe.model)
+    model = build_img2seq(len(encoded.vocab), recipe.model, encoded.max_length)
     task = img2seq_training(encoded.vocab, encoded.max_length, recipe)
     trainer = Trainer(model, task, recipe.train, run_dir, meta)
     context = trainer.context
