@@ -33,6 +33,7 @@ class TrainConfig:
     threads: int = 0  # torch CPU threads; 0 keeps torch's default
     time_limit_minutes: float = 0.0  # stop at this much training time (eval excluded); 0 = none
     keep_last: int = 0  # also keep epoch-<n>.safetensors of the last K epochs (to average)
+    init_from: str = ""  # img2seq: start from this run, checkpoint or shipped model's weights
 
     def __post_init__(self) -> None:
         if self.epochs < 1 or self.batch_size < 1 or not self.lr > 0:

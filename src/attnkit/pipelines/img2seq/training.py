@@ -28,9 +28,16 @@ from attnkit.pipelines.img2seq.data import (
     ImageTextSplits,
     loaders,
 )
-from attnkit.pipelines.img2seq.recipe import Img2SeqRecipe, SupervisionConfig, checkpoint_meta
+from attnkit.pipelines.img2seq.recipe import (
+    PIPELINE,
+    Img2SeqRecipe,
+    SupervisionConfig,
+    checkpoint_meta,
+)
 from attnkit.pipelines.img2seq.search import output_grammar, search_images
 from attnkit.pipelines.sequence_training import SequenceTraining, loss_counts
+from attnkit.run.meta import is_strings, load_run_checkpoint
+from attnkit.run.warm_start import warm_start
 
 Batch = dict[str, Tensor]
 
@@ -122,8 +129,18 @@ def train(recipe: Img2SeqRecipe, splits: ImageTextSplits, encoded: EncodedTarget
     seed_everything(recipe.train.seed)
     meta = checkpoint_meta(recipe, encoded.vocab, encoded.max_length, splits.skipped)
     model = build_img2seq(len(encoded.vocab), recipe.model, encoded.max_length)
+    if recipe.train.init_from and not resume:
+        start_from(model, recipe.train.init_from, encoded.vocab)
     task = img2seq_training(encoded.vocab, encoded.max_length, recipe)
     trainer = Trainer(model, task, recipe.train, run_dir, meta)
     context = trainer.context
     return trainer.fit(*loaders(splits, encoded, recipe, context.rank, context.world_size),
                        resume=resume)
+
+
+def start_from(model: nn.Module, source: str, vocab: TokenVocabulary) -> None:
+    """`train.init_from`: begin from an earlier image-to-sequence model's weights."""
+    checkpoint = load_run_checkpoint(source, PIPELINE, "an image-to-sequence model",
+                                     {"vocab": is_strings})
+    print(warm_start(model, checkpoint, vocab.to_list(), checkpoint.meta["vocab"]).summary(),
+          flush=True)
