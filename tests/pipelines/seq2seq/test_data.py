@@ -7,12 +7,15 @@ from attnkit.data.dates import generate_date_splits
 from attnkit.data.seq_files import PairSplits
 from attnkit.errors import AttnkitError
 from attnkit.pipelines.seq2seq.data import build_vocabulary
+from attnkit.pipelines.seq2seq.recipe import DataConfig
 from attnkit.run.checkpoint import read_header
 
 
 def test_the_vocabulary_holds_the_training_characters_only():
     splits = PairSplits(["ab"], ["c"], ["aX"], ["cY"], ["aZ"], ["c!"])
-    vocab = build_vocabulary(splits)
+    vocabulary = build_vocabulary(DataConfig(), splits)
+    assert vocabulary.shared  # characters: one vocabulary for both sides
+    vocab = vocabulary.source
     assert vocab.to_list()[4:] == ["a", "b", "c"]
     assert vocab.held_out().encode("cZa") == [6, 1, 4]  # <unk> is 1
     assert vocab.held_out().to_list() == vocab.to_list()
