@@ -153,8 +153,8 @@ def predict(args: argparse.Namespace) -> int:
     check_n_best(args.n_best, args.beam or translator.recipe.decode.beam_width,
                  args.beam is not None)
     if args.heads is not None and not translator.has_heads:
-        raise AttnkitError("--heads draws a Transformer's attention heads; this run is a "
-                           f"{translator.recipe.model.kind} model")
+        raise AttnkitError("--heads draws a Transformer's attention heads; this run's model "
+                           f"is {translator.recipe.model.kind!r}")
     heads = args.heads is not None or (args.include_attention and translator.has_heads)
     writer = None if args.format == "text" else \
         RecordWriter(args.format, record_columns(args), [])
