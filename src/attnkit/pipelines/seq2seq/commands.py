@@ -152,10 +152,7 @@ def predict(args: argparse.Namespace) -> int:
     translator = Translator.from_checkpoint(args.checkpoint, args.device)
     check_n_best(args.n_best, args.beam or translator.recipe.decode.beam_width,
                  args.beam is not None)
-    if args.heads is not None and not translator.has_heads:
-        raise AttnkitError("--heads draws a Transformer's attention heads; this run's model "
-                           f"is {translator.recipe.model.kind!r}")
-    heads = args.heads is not None or (args.include_attention and translator.has_heads)
+    heads = heads_asked(args, translator)
     writer = None if args.format == "text" else \
         RecordWriter(args.format, record_columns(args), [])
     show_maps = writer is None and not args.no_text_heatmap and len(chunk) <= TEXT_HEATMAPS
@@ -188,6 +185,15 @@ def predict(args: argparse.Namespace) -> int:
         print(f"attention heads written to {args.heads}",
               file=sys.stdout if writer is None else sys.stderr)
     return 1 if failed else 0
+
+
+def heads_asked(args: argparse.Namespace, translator: Translator) -> bool:
+    """Whether to find every layer's and head's attention: for --heads (Transformers only, else
+    an AttnkitError) and, for Transformers, --include-attention."""
+    if args.heads is not None and not translator.has_heads:
+        raise AttnkitError("--heads draws a Transformer's attention heads; this run's model "
+                           f"is {translator.recipe.model.kind!r}")
+    return args.heads is not None or (args.include_attention and translator.has_heads)
 
 
 def record_columns(args: argparse.Namespace) -> list[str]:
