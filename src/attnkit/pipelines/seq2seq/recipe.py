@@ -4,7 +4,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from attnkit.data.pair_vocabulary import PairVocabulary, TokenizerKind
@@ -83,7 +83,8 @@ class Seq2seqTrainConfig(TrainConfig):
     """`TrainConfig` and two settings of sequence training: `label_smoothing` (of the training
     loss only: held-out losses are plain cross-entropy) and `max_tokens`: with > 0, batches of
     at most that many padded source + target tokens (`data.token_batches`) instead of
-    `batch_size` pairs of similar length."""
+    `batch_size` pairs of similar length. `monitor: auto` is `val_bleu` for translation
+    recipes and `val_exact_match` otherwise (`resolve_monitor`)."""
 
     label_smoothing: float = 0.0
     max_tokens: int = 0
@@ -114,6 +115,15 @@ class Seq2seqRecipe:
         """Whether outputs are sentences scored by BLEU and chrF (Multi30k, or subwords),
         rather than strings scored by exact match and character accuracy (dates)."""
         return self.data.source == "multi30k" or self.data.tokenizer == "subwords"
+
+
+def resolve_monitor(recipe: Seq2seqRecipe) -> Seq2seqRecipe:
+    """The recipe with `train.monitor: auto` made the metric it stands for: validation BLEU
+    for translation recipes (`translates`), else validation exact match, both maximised."""
+    if recipe.train.monitor != "auto":
+        return recipe
+    metric = "val_bleu" if recipe.translates else "val_exact_match"
+    return replace(recipe, train=replace(recipe.train, monitor=metric, monitor_mode="max"))
 
 
 def checkpoint_meta(recipe: Seq2seqRecipe, vocabulary: PairVocabulary,

@@ -12,7 +12,12 @@ from attnkit.errors import AttnkitError
 from attnkit.pipelines.arguments import prepare_run_dir, recipe_from_args
 from attnkit.pipelines.run_request import RunRequest
 from attnkit.pipelines.seq2seq.data import build_splits, build_vocabulary, loaders
-from attnkit.pipelines.seq2seq.recipe import PIPELINE, Seq2seqRecipe, checkpoint_meta
+from attnkit.pipelines.seq2seq.recipe import (
+    PIPELINE,
+    Seq2seqRecipe,
+    checkpoint_meta,
+    resolve_monitor,
+)
 
 ENGINES = ("torch", "numpy")
 
@@ -37,7 +42,7 @@ def train(task: str, request: RunRequest) -> Path:
     if engine not in ENGINES:
         raise AttnkitError(f"engine must be one of {', '.join(ENGINES)}, got {engine!r}")
     request.overrides = [*request.overrides, *option_overrides(request.options)]
-    recipe = recipe_from_args(Seq2seqRecipe, request)
+    recipe = resolve_monitor(recipe_from_args(Seq2seqRecipe, request))
     splits = build_splits(recipe.data, request.data_dir)
     vocabulary = build_vocabulary(recipe.data, splits, request.resume)
     run_dir = prepare_run_dir(request, f"{PIPELINE}-{recipe.model.kind}", recipe)

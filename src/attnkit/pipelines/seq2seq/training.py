@@ -18,7 +18,7 @@ from attnkit.engine.translation_metrics import translation_scores
 from attnkit.errors import AttnkitError
 from attnkit.models.seq2seq_kinds import build_seq2seq_model
 from attnkit.pipelines.seq2seq.data import loaders, output_grammar
-from attnkit.pipelines.seq2seq.recipe import Seq2seqRecipe, checkpoint_meta
+from attnkit.pipelines.seq2seq.recipe import Seq2seqRecipe, checkpoint_meta, resolve_monitor
 from attnkit.pipelines.sequence_training import Batch, SequenceTraining
 
 SOURCES = ("source", "source_lengths")
@@ -68,6 +68,7 @@ def raw_references(texts: Sequence[str]) -> Callable[[Batch], list[str]]:
 def train_torch(recipe: Seq2seqRecipe, splits: PairSplits, vocabulary: PairVocabulary,
                 run_dir: Path, resume: bool = False) -> list[dict[str, Any]]:
     """Train the recipe's model on `splits` into `run_dir`; returns the per-epoch history."""
+    recipe = resolve_monitor(recipe)
     torch.manual_seed(recipe.train.seed)
     meta = checkpoint_meta(recipe, vocabulary, splits)
     check_positions(recipe, meta)
