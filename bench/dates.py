@@ -6,6 +6,7 @@ and held-out exact match after each epoch on 5,000 pairs disjoint from training;
 greedy decoding throughput of the attention model (dates/s) on the 5,000 test pairs.
 
     .venv/bin/python bench/dates.py [--epochs 3] [--models plain,peeky,attention]
+    .venv/bin/python bench/dates.py --models transformer,residual_lstm  # their recipe sections
 
 `--from-run RUN` (a run, checkpoint or shipped name such as `dates`) trains nothing: it measures
 that model's greedy throughput on the recipe's 5,000 test pairs under each runtime, torch and
@@ -71,7 +72,7 @@ def main() -> None:
                     args.repeats, args.decode_batch)
         print(json.dumps(report, indent=1))
         return
-    vocab = build_vocabulary(splits)
+    vocab = build_vocabulary(recipe.data, splits)
     report: dict = {"torch_threads": torch.get_num_threads(), "recipe": recipe_to_dict(recipe),
                     "train_pairs": len(splits.train_sources),
                     "held_out_pairs": len(splits.val_sources), "models": {}}

@@ -50,7 +50,7 @@ def train(task: str, config: str | Path | None = None,
           **options: OptionValue) -> Path:
     """Train `task` as `attnkit train TASK` does and return the run folder.
 
-    task: dates, seq2seq, imdb, classify, molecules or img2seq.
+    task: dates, translate, seq2seq, imdb, classify, molecules or img2seq.
     config: a recipe name or YAML file (`--config`; default: the task's seed recipe).
     overrides: `"key=value"` strings or a {key: value} mapping (`--set`), e.g.
         `["train.epochs=1"]` or `{"train.epochs": 1}`.

@@ -1,15 +1,25 @@
 """`attnkit export RUN --output F`: a run's model as weights only (safetensors, optionally fp16)
-or as ONNX graphs (`--format onnx [--int8]`), loadable wherever a RUN is."""
+or as ONNX graphs (`--format onnx [--int8]`), loadable wherever a RUN is. `--average K` exports
+the mean of the weights of the run's last K epochs (kept with `train.keep_last`) instead of
+its best checkpoint."""
 
 from __future__ import annotations
 
 import argparse
 import copy
+import dataclasses
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from attnkit.errors import AttnkitError
 from attnkit.files import check_writable
+from attnkit.pipelines.arguments import integer_from
+
+if TYPE_CHECKING:
+    from attnkit.run.checkpoint import Checkpoint
+
+MAX_AVERAGED = 100  # epoch checkpoints averaged at most (each is read once, one at a time)
 
 
 def add_arguments(export: argparse.ArgumentParser, verb: str) -> None:
@@ -26,6 +36,11 @@ def add_arguments(export: argparse.ArgumentParser, verb: str) -> None:
     export.add_argument("--set", dest="overrides", action="append", default=[],
                         metavar="decode.KEY=VALUE", help="store another decoding (chosen on "
                         "validation) as the model's default; only decode.* may change")
+    export.add_argument("--average", type=integer_from(1, MAX_AVERAGED), metavar="K",
+                        help="export the mean of the weights of the last K epochs of the run "
+                        "folder RUN (it keeps them with train.keep_last >= K), e.g. "
+                        "--average 5 --output averaged.safetensors; then eval or translate "
+                        "averaged.safetensors as any RUN")
     export.add_argument("--overwrite", action="store_true", help="replace an existing --output")
     export.set_defaults(func=export_weights)
 
@@ -64,7 +79,9 @@ def export_weights(args: argparse.Namespace) -> None:
     if path.suffix == ".onnx":
         raise AttnkitError(f"{path} is an ONNX export already; export the run folder or "
                            "checkpoint it came from")
-    checkpoint = inference_checkpoint(load_checkpoint(path))
+    loaded = load_checkpoint(path) if args.average is None else \
+        averaged_checkpoint(Path(args.run), args.average)
+    checkpoint = inference_checkpoint(loaded)
     if args.overrides:
         checkpoint.header["meta"]["recipe"] = decode_changed(
             checkpoint.header["meta"]["recipe"], args.overrides,
@@ -76,10 +93,29 @@ def export_weights(args: argparse.Namespace) -> None:
         return
     state = {key: value.half() if args.dtype == "fp16" and value.is_floating_point() else value
              for key, value in checkpoint.model_state.items()}
-    header = {key: checkpoint.header[key] for key in ("meta", "epoch", "metrics")
+    header = {key: checkpoint.header[key] for key in ("meta", "epoch", "metrics", "averaged")
               if key in checkpoint.header}
     save_checkpoint(output, state, {**header, "exported_from": str(path), "dtype": args.dtype})
     print(f"wrote {output} ({output.stat().st_size / 1e6:.1f} MB, {args.dtype}, weights only)")
+
+
+def averaged_checkpoint(run_dir: Path, count: int) -> Checkpoint:
+    """The last epoch checkpoint of `run_dir` holding the mean weights of its last `count`
+    epochs; its header's "averaged" says which, and it has no metrics (those of one epoch
+    would not describe the mean)."""
+    from attnkit.engine.checkpoint_averaging import average_checkpoints, last_epoch_checkpoints
+    from attnkit.run.checkpoint import load_checkpoint
+
+    if not run_dir.is_dir():
+        raise AttnkitError(f"--average needs a run folder (with epoch-<n>.safetensors), got "
+                           f"{run_dir}")
+    paths = last_epoch_checkpoints(run_dir, count)
+    last = load_checkpoint(paths[-1])
+    header = {key: value for key, value in last.header.items() if key != "metrics"}
+    header["averaged"] = {"files": [path.name for path in paths],
+                          "epochs": [int(path.stem.split("-")[1]) for path in paths]}
+    return dataclasses.replace(last, header=header, model_state=average_checkpoints(paths),
+                               optimizer_state=None)
 
 
 def decode_changed(recipe: dict, overrides: Sequence[str], recipe_class: type) -> dict:

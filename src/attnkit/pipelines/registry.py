@@ -133,11 +133,14 @@ register(PipelineSpec(
                      "CSV", "molecules", ("csv", "images", "val_csv", "tokenizer",
                                           "invalid_smiles"), ("csv",)))))
 register(PipelineSpec(
-    name="seq2seq", summary="text -> text (dates, your own pairs)", inputs="text",
+    name="seq2seq", summary="text -> text (dates, translation, your own pairs)", inputs="text",
     view="dates", recipe="recipe:Seq2seqRecipe", predictor="predictor:Translator",
     tasks=(TrainTask("dates", "date normalisation on generated dates (book ch. 7-8)", "dates",
                      ("model", "engine")),
-           TrainTask("seq2seq", "a character seq2seq model on your own pairs", "seq2seq",
+           TrainTask("translate", "English -> German translation on Multi30k: a Transformer "
+                     "on subwords (needs attnkit[translate])", "multi30k", ("model",)),
+           TrainTask("seq2seq", "a seq2seq model on your own pairs (characters, or "
+                     "--set data.tokenizer=subwords)", "seq2seq",
                      ("data", "val", "format", "model", "engine"), ("data",))),
     verbs=(Verb("translate", "translate text with a seq2seq run and show its attention",
                 "commands"),

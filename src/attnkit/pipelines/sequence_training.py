@@ -25,20 +25,28 @@ class SequenceTraining:
     per target token and the `scores` of the outputs the model finds by itself.
 
     outputs(model, batch) -> token ids per row (the pipeline's search); decode(ids) -> text
-    (stops at the end token); scores(predictions, references) -> {metric: value}.
+    (stops at the end token); scores(predictions, references) -> {metric: value};
+    references(batch) -> the texts a held-out batch's outputs are scored against (default:
+    its decoded `target_out`; e.g. the raw texts, which subword decoding only normalises);
+    label_smoothing: of the training loss (held-out losses are plain cross-entropy).
     """
 
     def __init__(self, sources: Sequence[str], outputs: Callable[[Any, Batch], list[list[int]]],
                  decode: Callable[[Sequence[int]], str],
-                 scores: Callable[[list[str], list[str]], dict[str, float]]) -> None:
+                 scores: Callable[[list[str], list[str]], dict[str, float]],
+                 references: Callable[[Batch], list[str]] | None = None,
+                 label_smoothing: float = 0.0) -> None:
         self.sources, self.outputs = tuple(sources), outputs
         self.decode, self.scores = decode, scores
+        self.references = references or self.decoded_targets
+        self.label_smoothing = label_smoothing
 
     def logits(self, model: Any, batch: Batch) -> Tensor:
         return model(*(batch[key] for key in self.sources), batch["target_in"])
 
     def loss(self, model: Any, batch: Batch) -> tuple[Tensor, int]:
-        loss = padded_cross_entropy(self.logits(model, batch), batch["target_out"])
+        loss = padded_cross_entropy(self.logits(model, batch), batch["target_out"],
+                                    label_smoothing=self.label_smoothing)
         return loss, batch[self.sources[0]].shape[0]
 
     def held_out_counts(self, model: Any, batch: Batch) -> Counter[str]:
@@ -55,8 +63,11 @@ class SequenceTraining:
         for batch in loader:
             counts.update(self.held_out_counts(model, batch))
             predictions += [self.decode(ids) for ids in self.outputs(model, batch)]
-            references += [self.decode(row) for row in batch["target_out"].tolist()]
+            references += self.references(batch)
         return {**self.held_out_metrics(counts), **self.scores(predictions, references)}
+
+    def decoded_targets(self, batch: Batch) -> list[str]:
+        return [self.decode(row) for row in batch["target_out"].tolist()]
 
 
 def loss_counts(logits: Tensor, targets: Tensor) -> Counter[str]:

@@ -24,6 +24,7 @@ from attnkit.viz.text_heatmap import visible
 
 MAX_LABELS = 40  # more tick labels than this do not fit a panel: the axis is left unlabelled
 PANEL_INCHES = (0.8, 3.0)  # the smallest and largest side of one panel
+MAX_TITLE = 100  # characters of a title shown (a long translation is cut with "...")
 
 
 def check_heads(weights: np.ndarray, column_labels: Sequence[str],
@@ -73,7 +74,8 @@ def heads_figure(weights: np.ndarray, column_labels: Sequence[str], row_labels: 
     bar.set_ticks([mark for mark, _ in marks], labels=[label for _, label in marks], fontsize=7)
     bar.set_label("attention, relative to an even spread", fontsize=8)
     if title:
-        figure.suptitle(title, fontsize=10)
+        shown = title if len(title) <= MAX_TITLE else title[: MAX_TITLE - 3] + "..."
+        figure.suptitle(shown, fontsize=10)
     return figure
 
 

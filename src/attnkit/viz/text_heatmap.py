@@ -16,16 +16,19 @@ def shade(weight: float) -> str:
 
 def text_heatmap(weights: np.ndarray, source_labels: Sequence[str],
                  target_labels: Sequence[str]) -> str:
-    """weights (T, S) -> lines: a header of source characters, then one row per output
-    character with a shade per source position (two columns each, for a squarer look)."""
+    """weights (T, S) -> lines: a header of source tokens, then one row per output token with
+    a shade per source position (two columns each, for a squarer look; as wide as the longest
+    source token when tokens are longer, such as subword pieces)."""
     T, S = weights.shape
     if (len(target_labels), len(source_labels)) != (T, S):
         raise ValueError(f"weights {weights.shape} do not match {len(target_labels)} output and "
                          f"{len(source_labels)} source labels")
     margin = max((len(label) for label in target_labels), default=0)
-    header = " " * (margin + 1) + "".join(f"{visible(label):<2}" for label in source_labels)
+    width = max([2] + [len(visible(label)) + 1 for label in source_labels if len(label) > 1])
+    header = " " * (margin + 1) + "".join(f"{visible(label):<{width}}"
+                                          for label in source_labels)
     rows = [
-        f"{label:>{margin}} " + "".join(shade(w) * 2 for w in row)
+        f"{label:>{margin}} " + "".join(shade(w) * width for w in row)
         for label, row in zip(target_labels, weights, strict=True)
     ]
     return "\n".join([header.rstrip(), *rows])

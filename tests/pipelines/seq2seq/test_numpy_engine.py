@@ -9,10 +9,11 @@ import pytest
 
 from attnkit.cli import main
 from attnkit.engine.run_log import read_metrics
-from attnkit.models.seq2seq import Seq2seqConfig
 from attnkit.pipelines.seq2seq.numpy_engine import load_numpy_model, training_processes
 from attnkit.pipelines.seq2seq.predictor import Translator
+from attnkit.pipelines.seq2seq.recipe import Seq2seqRecipe
 from attnkit.pipelines.seq2seq.training import search_length
+from attnkit.recipe import recipe_from_dict
 from attnkit.run.checkpoint import load_checkpoint
 
 TINY = ["--set", "data.train_size=256", "--set", "data.val_size=32", "--set",
@@ -44,7 +45,8 @@ def test_run_folder_matches_the_torch_engines(numpy_run):
 def test_torch_pipeline_decodes_the_numpy_checkpoint_like_numpy(numpy_run, capsys):
     translator = Translator.from_checkpoint(numpy_run / "last.safetensors")
     checkpoint = load_checkpoint(numpy_run / "last.safetensors")
-    twin = load_numpy_model(checkpoint, Seq2seqConfig(**checkpoint.meta["recipe"]["model"]))
+    twin = load_numpy_model(checkpoint,
+                            recipe_from_dict(Seq2seqRecipe, checkpoint.meta["recipe"]).model)
     texts = ["September 27, 1994", "2/10/93", "Tue, 27 Sep 1994"]
     vocab = translator.vocab
     rows = [vocab.encode(text)[::-1] for text in texts]

@@ -11,6 +11,7 @@ from torch.nn import functional
 
 from attnkit.cli import main
 from attnkit.data.char_vocab import CharVocabulary
+from attnkit.data.pair_vocabulary import PairVocabulary
 from attnkit.pipelines.seq2seq import tasks as seq2seq_tasks
 from attnkit.pipelines.seq2seq.predictor import Translator
 from attnkit.run.checkpoint import load_checkpoint, read_header
@@ -123,7 +124,8 @@ def test_a_run_whose_vocabulary_held_held_out_characters_resumes(tmp_path, monke
     characters: resuming one keeps that vocabulary (its weights are sized for it)."""
     wider = CharVocabulary.build([source + target for source, target in addition_pairs()]
                                  + ["=?"])
-    monkeypatch.setattr(seq2seq_tasks, "build_vocabulary", lambda splits, resumed: wider)
+    monkeypatch.setattr(seq2seq_tasks, "build_vocabulary",
+                        lambda config, splits, resumed: PairVocabulary(wider, wider))
     two_epochs = ["--set", "train.epochs=2", "--set", "train.batch_size=32"]
     cut = train_additions(tmp_path / "cut", "--minutes", "1e-9", *two_epochs)
     monkeypatch.undo()

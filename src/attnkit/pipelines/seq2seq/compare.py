@@ -9,19 +9,22 @@ import json
 from pathlib import Path
 
 from attnkit.files import write_text_atomically
+from attnkit.models.seq2seq_kinds import BOOK_KINDS
 from attnkit.pipelines.arguments import add_run_arguments, prepare_run_dir, recipe_from_args
 from attnkit.pipelines.seq2seq.data import build_splits, build_vocabulary
 from attnkit.pipelines.seq2seq.recipe import Seq2seqRecipe
 from attnkit.viz.comparison import plot_comparison
 
-MODEL_KINDS = ("plain", "peeky", "attention")
+MODEL_KINDS = ("plain", "peeky", "attention")  # the book's figure, the default
+KNOWN_KINDS = (*BOOK_KINDS, "residual_lstm", "transformer")
 
 
 def add_arguments(parser: argparse.ArgumentParser, verb: str) -> None:
-    """`attnkit compare [--models plain,peeky,attention]`."""
+    """`attnkit compare [--models plain,peeky,attention,transformer,...]`."""
     add_run_arguments(parser, "dates_compare")
     parser.add_argument("--models", default=",".join(MODEL_KINDS),
-                        help="comma-separated model kinds (default: plain,peeky,attention)")
+                        help="comma-separated model kinds of "
+                        f"{', '.join(KNOWN_KINDS)} (default: plain,peeky,attention)")
     parser.set_defaults(func=compare_command)
 
 
@@ -30,14 +33,14 @@ def compare_command(args: argparse.Namespace) -> int:
     from attnkit.pipelines.seq2seq.training import train_torch
 
     kinds = [kind.strip() for kind in args.models.split(",") if kind.strip()]
-    unknown = sorted(set(kinds) - set(MODEL_KINDS))
+    unknown = sorted(set(kinds) - set(KNOWN_KINDS))
     if unknown or not kinds:
-        raise AttnkitError(f"--models: unknown kinds {unknown}; choose from {MODEL_KINDS}")
+        raise AttnkitError(f"--models: unknown kinds {unknown}; choose from {KNOWN_KINDS}")
     if args.resume is not None:
         raise AttnkitError("compare cannot resume; resume a model's own run folder instead")
     recipe = recipe_from_args(Seq2seqRecipe, args)
     splits = build_splits(recipe.data)
-    vocab = build_vocabulary(splits)
+    vocab = build_vocabulary(recipe.data, splits)
     run_dir = prepare_run_dir(args, "compare", recipe)
     histories = {}
     for kind in kinds:

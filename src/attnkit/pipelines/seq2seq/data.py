@@ -1,6 +1,6 @@
 """The seq2seq data a recipe describes: train/validation/test strings (`build_splits`), the
-character vocabulary (`build_vocabulary`), the batches both engines train on (`loaders`) and
-the outputs the data allows (`output_grammar`, for the search).
+vocabularies, characters or subwords (`build_vocabulary`), the batches both engines train on
+(`loaders`) and the outputs the data allows (`output_grammar`, for the search).
 """
 
 from __future__ import annotations
@@ -11,28 +11,40 @@ from pathlib import Path
 
 from torch.utils.data import DataLoader
 
-from attnkit.data.char_vocab import CharVocabulary
 from attnkit.data.dates import (
     generate_date_splits,
     is_iso_date,
     next_date_characters,
     prefix_class,
 )
-from attnkit.data.loaders import bucketed_loader, sorted_loader
+from attnkit.data.loaders import bucketed_loader, sorted_loader, token_loader
+from attnkit.data.multi30k import load_multi30k
+from attnkit.data.pair_vocabulary import PairVocabulary
 from attnkit.data.seq_batches import PairCollator, SequencePairs
 from attnkit.data.seq_files import PairSplits, load_pairs
 from attnkit.errors import AttnkitError
 from attnkit.pipelines.arguments import resume_checkpoint
 from attnkit.pipelines.seq2seq.recipe import DataConfig, Seq2seqRecipe
 from attnkit.run.checkpoint import read_header
-from attnkit.run.meta import is_strings
 
 
-def build_splits(config: DataConfig) -> PairSplits:
-    """Train/validation/test sources and targets as the recipe describes them."""
+def build_splits(config: DataConfig, data_dir: str | Path | None = None,
+                 whole: bool = False) -> PairSplits:
+    """Train/validation/test sources and targets as the recipe describes them; Multi30k's
+    from `data_dir` (default: $ATTNKIT_DATA, else the user cache, downloaded if missing), cut
+    to `config.limit` pairs unless `whole`."""
     if config.source == "dates":
         return generate_date_splits(config.train_size, config.val_size, config.test_size,
                                     config.seed, config.first_year, config.last_year)
+    if config.source == "multi30k":
+        splits = load_multi30k(config.source_language, config.target_language, data_dir,
+                               download_if_missing=True)
+        if whole or not config.limit:
+            return splits
+        keep = slice(0, config.limit)
+        return PairSplits(splits.train_sources[keep], splits.train_targets[keep],
+                          splits.val_sources[keep], splits.val_targets[keep],
+                          splits.test_sources, splits.test_targets)
     if not config.file:
         raise AttnkitError("data.source is 'file' but no data file was given (--data FILE)")
     sources, targets = load_pairs(config.file, config.file_format)
@@ -50,25 +62,34 @@ def build_splits(config: DataConfig) -> PairSplits:
                       [sources[i] for i in val], [targets[i] for i in val], [], [])
 
 
-def build_vocabulary(splits: PairSplits, resumed_run: Path | None = None) -> CharVocabulary:
-    """The characters of the training pairs (both sides) only: held-out pairs must not shape
-    the model. Their unseen characters encode as `<unk>` (see `loaders`). A resumed run keeps
-    the vocabulary it was trained with (runs before attnkit 0.1 counted held-out pairs too)."""
+def build_vocabulary(config: DataConfig, splits: PairSplits,
+                     resumed_run: Path | None = None) -> PairVocabulary:
+    """The vocabularies `config.tokenizer` asks for, from the training pairs only: held-out
+    pairs must not shape the model (their unseen characters encode as `<unk>`, see
+    `loaders`). A resumed run keeps the vocabularies it was trained with (runs before attnkit
+    0.1 counted held-out characters too)."""
     if resumed_run is not None:
-        stored = read_header(resume_checkpoint(resumed_run))["meta"].get("vocab")
-        if not is_strings(stored):
-            raise AttnkitError(f"{resumed_run} does not record its character vocabulary")
-        return CharVocabulary.from_list(stored)
-    return CharVocabulary.build(splits.train_sources + splits.train_targets)
+        meta = read_header(resume_checkpoint(resumed_run))["meta"]
+        try:
+            return PairVocabulary.from_meta(meta)
+        except AttnkitError as error:
+            raise AttnkitError(f"{resumed_run}: {error}") from None
+    if config.tokenizer == "subwords":
+        return PairVocabulary.subwords(splits.train_sources, splits.train_targets,
+                                       config.subwords)
+    return PairVocabulary.characters(splits.train_sources + splits.train_targets)
 
 
 def output_grammar(recipe: Seq2seqRecipe,
-                   vocab: CharVocabulary) -> Callable[[tuple[int, ...]], list[int]] | None:
+                   vocabulary: PairVocabulary) -> Callable[[tuple[int, ...]], list[int]] | None:
     """`allowed(prefix)` -> the token ids that may follow the output tokens `prefix` under
     `recipe.decode.grammar` (the end token where a whole date is written); None for "none".
     Each `prefix_class` is worked out once."""
     if recipe.decode.grammar == "none":
         return None
+    if vocabulary.kind != "characters":
+        raise AttnkitError("decode.grammar iso_date needs data.tokenizer characters")
+    vocab = vocabulary.target
     missing = sorted(set("0123456789-") - set(vocab.tokens))
     if missing:
         raise AttnkitError(f"decode.grammar iso_date needs the characters {''.join(missing)!r}, "
@@ -90,15 +111,27 @@ def output_grammar(recipe: Seq2seqRecipe,
     return allowed
 
 
-def loaders(recipe: Seq2seqRecipe, splits: PairSplits, vocab: CharVocabulary, rank: int = 0,
-            world_size: int = 1) -> tuple[DataLoader, DataLoader]:
-    """Shuffled training batches of similar source length, each padded to its own longest
-    source; validation batches sorted by length in a fixed order. Validation characters never
-    seen in training are `<unk>`."""
-    collator = PairCollator(vocab.start_id, vocab.end_id, recipe.model.reverse_source)
-    train = SequencePairs(vocab, splits.train_sources, splits.train_targets)
-    validation = SequencePairs(vocab.held_out(), splits.val_sources, splits.val_targets)
-    return (bucketed_loader(train, train.source_lengths, collator, recipe.train.batch_size,
-                            recipe.train.seed, rank=rank, world_size=world_size),
-            sorted_loader(validation, validation.source_lengths, collator,
-                          recipe.data.eval_batch_size))
+def loaders(recipe: Seq2seqRecipe, splits: PairSplits, vocabulary: PairVocabulary,
+            rank: int = 0, world_size: int = 1) -> tuple[DataLoader, DataLoader]:
+    """Shuffled training batches of similar length (`train.max_tokens` > 0: of at most that
+    many padded source + target tokens, else of `train.batch_size` pairs), each padded to its
+    own longest pair; validation batches sorted by length in a fixed order, numbered (each
+    batch's "index" (B,) gives its pairs' places in `splits.val_*`). Validation characters
+    never seen in training are `<unk>`."""
+    collator = PairCollator(vocabulary.start_id, vocabulary.end_id, recipe.model.reads_reversed)
+    train = SequencePairs(vocabulary.source, splits.train_sources, splits.train_targets,
+                          vocabulary.target)
+    held_out = vocabulary.held_out()
+    validation = SequencePairs(held_out.source, splits.val_sources, splits.val_targets,
+                               held_out.target, numbered=True)
+    config = recipe.train
+    if config.max_tokens:
+        # the target as the batch holds it: with its start (target_in) or end (target_out)
+        targets = [length + 1 for length in train.target_lengths]
+        train_loader = token_loader(train, train.source_lengths, targets, collator,
+                                    config.max_tokens, config.seed, rank, world_size)
+    else:
+        train_loader = bucketed_loader(train, train.source_lengths, collator, config.batch_size,
+                                       config.seed, rank=rank, world_size=world_size)
+    return train_loader, sorted_loader(validation, validation.source_lengths, collator,
+                                       recipe.data.eval_batch_size)

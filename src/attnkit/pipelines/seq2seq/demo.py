@@ -39,7 +39,7 @@ def demo_command(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     recipe = recipe_from_args(Seq2seqRecipe, args)
     splits = build_splits(recipe.data)
-    vocab = build_vocabulary(splits, args.resume)
+    vocab = build_vocabulary(recipe.data, splits, args.resume)
     run_dir = prepare_run_dir(args, "demo", recipe)
     print(f"training the {recipe.model.kind} seq2seq on {len(splits.train_sources):,} generated "
           f"dates for {recipe.train.epochs} epochs")

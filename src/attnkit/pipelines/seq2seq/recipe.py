@@ -4,14 +4,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
-from attnkit.data.char_vocab import CharVocabulary
+from attnkit.data.pair_vocabulary import PairVocabulary, TokenizerKind
 from attnkit.data.seq_files import PairSplits
+from attnkit.data.subwords import SubwordConfig
 from attnkit.decoding.search import SearchConfig
 from attnkit.engine.train_config import TrainConfig
-from attnkit.models.seq2seq import Seq2seqConfig
+from attnkit.models.seq2seq_kinds import Seq2seqModelConfig
 from attnkit.run.meta import pipeline_meta
 
 PIPELINE = "seq2seq"
@@ -20,9 +21,19 @@ PIPELINE = "seq2seq"
 @dataclass(frozen=True)
 class DataConfig:
     """`source: dates` generates pairs (sizes, seed, years); `source: file` reads `file`
-    (TSV or fixed width) and holds out `val_fraction` of it, or reads `val_file` when given."""
+    (TSV or fixed width) and holds out `val_fraction` of it, or reads `val_file` when given;
+    `source: multi30k` reads Multi30k task 1 from the data folder (`--data-dir`,
+    $ATTNKIT_DATA), `source_language` -> `target_language`: train, val and test_2016_flickr,
+    with `limit` > 0 the first `limit` training and validation pairs only (quick trials;
+    `attnkit eval` reads whole splits).
 
-    source: Literal["dates", "file"] = "dates"
+    `tokenizer`: `characters` (the training pairs' characters, one vocabulary for both sides)
+    or `subwords` (SentencePiece models learnt on the training pairs only, as `subwords` says;
+    joint by default, so that the Transformer can tie its embeddings). Checkpoints keep either.
+    `target_language` (an ISO code such as "de") also picks Moses' rules for `bleu_lc_tok`;
+    without it that metric is left out."""
+
+    source: Literal["dates", "file", "multi30k"] = "dates"
     train_size: int = 45000
     val_size: int = 5000
     test_size: int = 5000
@@ -34,12 +45,22 @@ class DataConfig:
     file_format: Literal["auto", "tsv", "fixed"] = "auto"
     val_fraction: float = 0.1
     eval_batch_size: int = 1000
+    tokenizer: TokenizerKind = "characters"
+    subwords: SubwordConfig = field(default_factory=SubwordConfig)
+    source_language: str | None = None
+    target_language: str | None = None
+    limit: int = 0
 
     def __post_init__(self) -> None:
         if min(self.train_size, self.val_size, self.eval_batch_size) < 1 or self.test_size < 0:
             raise ValueError("train_size, val_size and eval_batch_size must be positive")
         if not 0 < self.val_fraction < 1:
             raise ValueError(f"val_fraction must be in (0, 1), got {self.val_fraction}")
+        if self.limit < 0:
+            raise ValueError(f"limit must be >= 0 (0 = every pair), got {self.limit}")
+        if self.source == "multi30k" and not (self.source_language and self.target_language):
+            raise ValueError("source multi30k needs source_language and target_language "
+                             "(en, de or fr)")
 
 
 @dataclass(frozen=True)
@@ -57,22 +78,62 @@ class DecodeConfig(SearchConfig):
             raise ValueError(f"extra_length must be from 0 to 1000, got {self.extra_length}")
 
 
-def default_train() -> TrainConfig:
-    return TrainConfig(epochs=3, batch_size=128, lr=1e-3, grad_clip=5.0,
-                       monitor="val_exact_match", monitor_mode="max")
+@dataclass(frozen=True)
+class Seq2seqTrainConfig(TrainConfig):
+    """`TrainConfig` and two settings of sequence training: `label_smoothing` (of the training
+    loss only: held-out losses are plain cross-entropy) and `max_tokens`: with > 0, batches of
+    at most that many padded source + target tokens (`data.token_batches`) instead of
+    `batch_size` pairs of similar length. `monitor: auto` is `val_bleu` for translation
+    recipes and `val_exact_match` otherwise (`resolve_monitor`)."""
+
+    label_smoothing: float = 0.0
+    max_tokens: int = 0
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if not 0 <= self.label_smoothing < 1:
+            raise ValueError(f"label_smoothing must be in [0, 1), got {self.label_smoothing}")
+        if self.max_tokens < 0:
+            raise ValueError(f"max_tokens must be >= 0 (0: batches of batch_size pairs), got "
+                             f"{self.max_tokens}")
+
+
+def default_train() -> Seq2seqTrainConfig:
+    return Seq2seqTrainConfig(epochs=3, batch_size=128, lr=1e-3, grad_clip=5.0,
+                              monitor="val_exact_match", monitor_mode="max")
 
 
 @dataclass(frozen=True)
 class Seq2seqRecipe:
     data: DataConfig = field(default_factory=DataConfig)
-    model: Seq2seqConfig = field(default_factory=Seq2seqConfig)
-    train: TrainConfig = field(default_factory=default_train)
+    model: Seq2seqModelConfig = field(default_factory=Seq2seqModelConfig)
+    train: Seq2seqTrainConfig = field(default_factory=default_train)
     decode: DecodeConfig = field(default_factory=DecodeConfig)
 
+    @property
+    def translates(self) -> bool:
+        """Whether outputs are sentences scored by BLEU and chrF (Multi30k, or subwords),
+        rather than strings scored by exact match and character accuracy (dates)."""
+        return self.data.source == "multi30k" or self.data.tokenizer == "subwords"
 
-def checkpoint_meta(recipe: Seq2seqRecipe, vocab: CharVocabulary,
+
+def resolve_monitor(recipe: Seq2seqRecipe) -> Seq2seqRecipe:
+    """The recipe with `train.monitor: auto` made the metric it stands for: validation BLEU
+    for translation recipes (`translates`), else validation exact match, both maximised."""
+    if recipe.train.monitor != "auto":
+        return recipe
+    metric = "val_bleu" if recipe.translates else "val_exact_match"
+    return replace(recipe, train=replace(recipe.train, monitor=metric, monitor_mode="max"))
+
+
+def checkpoint_meta(recipe: Seq2seqRecipe, vocabulary: PairVocabulary,
                     splits: PairSplits) -> dict[str, Any]:
-    """What a checkpoint needs to rebuild the model and check inputs against training."""
-    return pipeline_meta(PIPELINE, recipe, vocab=vocab.to_list(),
-                         max_source_length=max(map(len, splits.train_sources)),
-                         max_target_length=max(map(len, splits.train_targets)))
+    """What a checkpoint needs to rebuild the model and check inputs against training: the
+    recipe, the vocabularies and the longest training source and target, in tokens."""
+    source = vocabulary.source.encode
+    target = vocabulary.target.encode
+    return pipeline_meta(PIPELINE, recipe, **vocabulary.to_meta(),
+                         max_source_length=max(len(source(text))
+                                               for text in splits.train_sources),
+                         max_target_length=max(len(target(text))
+                                               for text in splits.train_targets))

@@ -1,18 +1,23 @@
-"""The seq2seq pipeline's `attnkit train` tasks as library functions: `dates` (generated dates)
-and `seq2seq` (your own pairs), on the torch engine or the NumPy one. `attnkit train` and
-`attnkit.train` both call `train`."""
+"""The seq2seq pipeline's `attnkit train` tasks as library functions: `dates` (generated dates),
+`translate` (Multi30k) and `seq2seq` (your own pairs), on the torch engine or the NumPy one.
+`attnkit train` and `attnkit.train` both call `train`."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from attnkit.data.char_vocab import CharVocabulary
+from attnkit.data.pair_vocabulary import PairVocabulary
 from attnkit.data.seq_files import PairSplits
 from attnkit.errors import AttnkitError
 from attnkit.pipelines.arguments import prepare_run_dir, recipe_from_args
 from attnkit.pipelines.run_request import RunRequest
 from attnkit.pipelines.seq2seq.data import build_splits, build_vocabulary, loaders
-from attnkit.pipelines.seq2seq.recipe import PIPELINE, Seq2seqRecipe, checkpoint_meta
+from attnkit.pipelines.seq2seq.recipe import (
+    PIPELINE,
+    Seq2seqRecipe,
+    checkpoint_meta,
+    resolve_monitor,
+)
 
 ENGINES = ("torch", "numpy")
 
@@ -32,35 +37,39 @@ def option_overrides(options: dict) -> list[str]:
 
 
 def train(task: str, request: RunRequest) -> Path:
-    """Train `dates` or `seq2seq` into a new run folder and return it."""
+    """Train `dates`, `translate` or `seq2seq` into a new run folder and return it."""
     engine = request.options.get("engine") or "torch"
     if engine not in ENGINES:
         raise AttnkitError(f"engine must be one of {', '.join(ENGINES)}, got {engine!r}")
     request.overrides = [*request.overrides, *option_overrides(request.options)]
-    recipe = recipe_from_args(Seq2seqRecipe, request)
-    splits = build_splits(recipe.data)
-    vocab = build_vocabulary(splits, request.resume)
+    recipe = resolve_monitor(recipe_from_args(Seq2seqRecipe, request))
+    splits = build_splits(recipe.data, request.data_dir)
+    vocabulary = build_vocabulary(recipe.data, splits, request.resume)
     run_dir = prepare_run_dir(request, f"{PIPELINE}-{recipe.model.kind}", recipe)
-    history = train_engine(engine, recipe, splits, vocab, run_dir, request.resume is not None)
+    history = train_engine(engine, recipe, splits, vocabulary, run_dir,
+                           request.resume is not None)
     final = history[-1] if history else {}
-    print(f"saved run to {run_dir} (val exact match "
-          f"{final.get('val_exact_match', float('nan')):.4f})")
+    metric = "bleu" if recipe.translates else "exact_match"
+    print(f"saved run to {run_dir} (val {metric.replace('_', ' ')} "
+          f"{final.get(f'val_{metric}', float('nan')):.4f})")
     return run_dir
 
 
-def train_engine(engine: str, recipe: Seq2seqRecipe, splits: PairSplits, vocab: CharVocabulary,
-                 run_dir: Path, resume: bool = False) -> list[dict]:
+def train_engine(engine: str, recipe: Seq2seqRecipe, splits: PairSplits,
+                 vocabulary: PairVocabulary, run_dir: Path, resume: bool = False) -> list[dict]:
     """Train with the torch engine or the NumPy one; both write the same run folder."""
     if engine == "torch":
         from attnkit.pipelines.seq2seq.training import train_torch
 
-        return train_torch(recipe, splits, vocab, run_dir, resume)
+        return train_torch(recipe, splits, vocabulary, run_dir, resume)
     if resume:
         raise AttnkitError("--resume is only supported by the torch engine")
     from attnkit.engine.distributed import init_distributed
-    from attnkit.pipelines.seq2seq.numpy_engine import train_numpy
+    from attnkit.pipelines.seq2seq.numpy_engine import check_numpy_supports, train_numpy
 
+    check_numpy_supports(recipe.model, recipe.train)
     context = init_distributed()
-    train_loader, val_loader = loaders(recipe, splits, vocab, context.rank, context.world_size)
-    return train_numpy(recipe.model, recipe.train, vocab, train_loader, val_loader, run_dir,
-                       checkpoint_meta(recipe, vocab, splits))
+    train_loader, val_loader = loaders(recipe, splits, vocabulary, context.rank,
+                                       context.world_size)
+    return train_numpy(recipe, vocabulary, train_loader, val_loader, run_dir,
+                       checkpoint_meta(recipe, vocabulary, splits), splits.val_targets)
