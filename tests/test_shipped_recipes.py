@@ -22,7 +22,8 @@ from attnkit.recipe import RECIPE_DIR, load_recipe, recipe_to_dict
 PIPELINE_OF = {"dates": "seq2seq", "dates_compare": "seq2seq", "seq2seq": "seq2seq",
                "imdb": "classify", "imdb_plus": "classify", "imdb_transformer": "classify",
                "molecules": "img2seq",
-               "molecules_gpu": "img2seq", "molecules_unsupervised": "img2seq"}
+               "molecules_gpu": "img2seq", "molecules_mix": "img2seq",
+               "molecules_unsupervised": "img2seq"}
 SHIPPED = sorted(RECIPE_DIR.glob("*.yaml"))
 
 
