@@ -21,6 +21,9 @@ from safetensors.torch import save_file
 from attnkit.cli import main
 from attnkit.run.checkpoint import load_checkpoint, save_checkpoint
 
+from .crafted_onnx import crafted_exports
+from .unavailable import ONNX, require_module
+
 OLD = Path(__file__).parent / "pipelines" / "old_checkpoints"
 RUNS = {"seq2seq": OLD / "seq2seq.safetensors", "classify": OLD / "classify.safetensors",
         "img2seq": OLD / "img2seq.safetensors", "image": OLD / "img0.png"}
@@ -218,3 +221,42 @@ def test_bad_input_is_one_error_line_exit_1_and_writes_nothing(arguments, messag
     assert error.startswith("error: ") and error.count("\n") == 1, error
     assert message in error and "Traceback" not in error
     assert snapshot(workplace, OLD, hostile) == before
+
+
+ONNX_CASES = [  # crafted exports (tests/crafted_onnx.py): metadata is data, never a path to follow
+    ("onnx_not_json", "has a corrupt attnkit description"),
+    ("onnx_graphs_list", "has a corrupt attnkit description"),
+    ("onnx_absolute", "names its graph file '/etc/passwd': an export's files must be bare"),
+    ("onnx_parent", "names its graph file '../first.step.onnx': an export's files must be"),
+    ("onnx_number", "names its graph file '5': an export's files must be bare file names"),
+    ("onnx_link_zero", "names its graph file 'zero.onnx', a link that leads out of its folder"),
+    ("onnx_link_out", "names its graph file 'out.onnx', a link that leads out of its folder"),
+    ("onnx_fifo", "fifo.onnx is not a regular file"),
+    ("onnx_folder", "folder.onnx is not a regular file"),
+    ("onnx_no_interface", "has a corrupt attnkit description (how its graphs connect)"),
+    ("onnx_positions", "has a corrupt attnkit description (how its graphs connect)"),
+    ("onnx_no_hash", "does not record the SHA-256 of first.step.onnx"),
+    ("onnx_other_step", "is not the graph first.onnx was exported with (its SHA-256 differs)"),
+    ("onnx_version", "was exported in ONNX format version 99"),
+    ("onnx_step_given", "is the step graph of an export; give its first.onnx instead"),
+]
+
+
+@pytest.fixture(scope="module")
+def onnx_inputs(tmp_path_factory) -> dict[str, Path]:
+    require_module("onnx", ONNX)
+    require_module("onnxruntime", ONNX)
+    return crafted_exports(tmp_path_factory.mktemp("onnx"), RUNS["seq2seq"])
+
+
+@pytest.mark.parametrize("name, message", ONNX_CASES, ids=[name for name, _ in ONNX_CASES])
+def test_crafted_onnx_exports_are_one_error_line_and_open_nothing_else(name, message,
+                                                                        onnx_inputs, workplace,
+                                                                        capsys):
+    export = onnx_inputs[name]
+    before = snapshot(workplace, export.parent.parent)
+    assert main(["translate", str(export), "2/10/93"]) == 1
+    error = capsys.readouterr().err
+    assert error.startswith("error: ") and error.count("\n") == 1, error
+    assert message in error and "Traceback" not in error
+    assert snapshot(workplace, export.parent.parent) == before

@@ -17,9 +17,10 @@ from attnkit.pipelines.img2seq.predictor import ImageReader
 
 from ..canvases import canvases
 from ..threads import one_thread
+from ..unavailable import CHEM, require_module
 from .img2seq.scoring import output_log_probability
 
-pytest.importorskip("rdkit")
+require_module("rdkit", CHEM)
 MOLECULES = {"paracetamol": "CC(=O)Nc1ccc(O)cc1", "ethanol": "CCO", "aspirin":
              "CC(=O)Oc1ccccc1C(=O)O"}
 

@@ -23,6 +23,7 @@ from attnkit.serve.app import create_app
 from attnkit.serve.command import bind, uvicorn_server
 from attnkit.serve.drawing import EXAMPLES
 
+from ..unavailable import DEV, require_module, unavailable
 from .served_models import reviews, shipped, wait_until
 
 BROWSER = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -32,11 +33,8 @@ DRIVER = shutil.which("chromedriver")
 @pytest.fixture(scope="module", autouse=True)
 def _browser_installed():
     if not (BROWSER and DRIVER):
-        reason = ("the browser test needs headless Chromium and its driver: "
-                  "apt-get install chromium chromium-driver (Debian packages)")
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"in CI (CI=true): {reason}", pytrace=False)
-        pytest.skip(reason)
+        unavailable("the browser test needs headless Chromium and its driver: "
+                    "apt-get install chromium chromium-driver (Debian packages)", "browser")
 
 
 @contextlib.contextmanager
@@ -59,7 +57,7 @@ def running_server() -> Iterator[str]:
 
 
 def chromium():
-    webdriver = pytest.importorskip("selenium.webdriver", reason="pip install selenium")
+    webdriver = require_module("selenium.webdriver", DEV)
     options = webdriver.ChromeOptions()
     options.binary_location = BROWSER
     for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage",
