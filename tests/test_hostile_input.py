@@ -24,6 +24,8 @@ from attnkit.run.checkpoint import load_checkpoint, save_checkpoint
 from .crafted_onnx import crafted_exports
 from .unavailable import ONNX, require_module
 
+# A case that hangs (say, a crafted checkpoint decoding toward 10^8 steps) fails, not stalls.
+pytestmark = pytest.mark.timeout(60)
 OLD = Path(__file__).parent / "pipelines" / "old_checkpoints"
 RUNS = {"seq2seq": OLD / "seq2seq.safetensors", "classify": OLD / "classify.safetensors",
         "img2seq": OLD / "img2seq.safetensors", "image": OLD / "img0.png"}
