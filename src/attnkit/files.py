@@ -4,8 +4,10 @@ that every failure is one AttnkitError that names the file.
 - `write_atomically(path, write)`: `write(temporary)` fills a temporary file beside `path`,
   which then replaces `path` in one rename. A crash or an error never leaves a half-written
   file, and an earlier file at `path` stays as it was. Checkpoints, logs, figures, recipes,
-  predictions, downloads and caches are all written this way. A temporary left by a process
-  that was killed (its name holds its process id) is removed by the next write of that file.
+  predictions, downloads and caches are all written this way. The temporary lies in a private
+  folder beside `path`, so that a writer's own temporaries (safetensors writes one of its own
+  and renames it) go where ours go; a folder left by a process that was killed (its name holds
+  its process id) is removed by the next write of that file. A full disk is one error.
 - `check_writable(path)`: whether `path` can be written, tried before any work is done.
 - `read_text(path)`: a user's text file (data, inputs, recipes) as a string; a missing file,
   an unreadable one and bytes that are not UTF-8 (with the line they are on) are errors.
@@ -18,8 +20,10 @@ could be endless or block forever), `read_text` reads at most MAX_TEXT_BYTES and
 
 from __future__ import annotations
 
+import errno
 import os
 import secrets
+import shutil
 import stat
 import sys
 import tempfile
@@ -35,32 +39,59 @@ STDIN = "-"
 
 
 def write_atomically(path: str | Path, write: Callable[[Path], None]) -> Path:
-    """Write `path` through a temporary file in the same folder; -> `path`.
+    """Write `path` through a temporary file in a private folder beside it; -> `path`.
 
-    The temporary name ends with `path`'s suffix, so writers that choose a format by the name
-    (matplotlib, NumPy) write the right one. An OSError on the way is an AttnkitError.
+    The temporary has `path`'s name, so writers that choose a format by the name (matplotlib,
+    NumPy) write the right one. An OSError on the way is an AttnkitError, and so is an error
+    a writer reports for a failed write of its own (safetensors' `SafetensorError`).
     """
     path = Path(path)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}-{secrets.token_hex(4)}.tmp"
-                               f"{path.suffix}")
+    folder = path.with_name(f".{path.name}.{os.getpid()}-{secrets.token_hex(4)}.tmp")
+    temporary = folder / path.name
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         remove_stale_temporaries(path)
-        write(temporary)
+        folder.mkdir()
+        try:
+            write(temporary)
+        except Exception as error:
+            if is_write_failure(error):
+                raise OSError(error.args[0] if error.args else str(error)) from None
+            raise
         os.replace(temporary, path)
     except OSError as error:
-        raise AttnkitError(f"cannot write {path}: {error}") from None
+        raise AttnkitError(f"cannot write {path}: {write_problem(error)}") from None
     finally:
-        temporary.unlink(missing_ok=True)
+        shutil.rmtree(folder, ignore_errors=True)
     return path
+
+
+def is_write_failure(error: Exception) -> bool:
+    """Whether a writer's own exception type reports an I/O failure (safetensors turns an
+    OSError, a full disk among them, into its SafetensorError)."""
+    text = str(error)
+    return type(error).__name__ == "SafetensorError" and \
+        any(sign in text for sign in ("I/O error", "IoError", "os error"))
+
+
+def write_problem(error: OSError) -> str:
+    text = error.strerror or str(error)
+    if error.errno == errno.ENOSPC or "No space left" in text or "StorageFull" in text:
+        return "no space left on the disk (free some, or write elsewhere)"
+    return text
 
 
 def remove_stale_temporaries(path: Path) -> None:
     """Delete the temporaries of `path` whose writer is no longer running (killed mid-write:
-    a render cache's can hold gigabytes)."""
-    for candidate in path.parent.glob(f".{path.name}.*-*.tmp{path.suffix}"):
+    a render cache's can hold gigabytes): private folders, and the plain files older attnkit
+    versions wrote."""
+    for candidate in path.parent.glob(f".{path.name}.*-*.tmp*"):
         pid = candidate.name[len(path.name) + 2:].partition("-")[0]
-        if pid.isdigit() and not process_running(int(pid)):
+        if not pid.isdigit() or process_running(int(pid)):
+            continue
+        if candidate.is_dir() and not candidate.is_symlink():
+            shutil.rmtree(candidate, ignore_errors=True)
+        elif candidate.name.endswith(f".tmp{path.suffix}"):
             candidate.unlink(missing_ok=True)
 
 
