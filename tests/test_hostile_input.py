@@ -85,10 +85,14 @@ def inputs(tmp_path_factory) -> dict[str, Path]:
                                 set_meta("max_source_length", value=12.5)),
         "huge_hidden": crafted(folder, "huge_hidden", "seq2seq",
                                set_meta("recipe", "model", "hidden_size", value=200_000)),
+        "wide_hidden": crafted(folder, "wide_hidden", "seq2seq",
+                               set_meta("recipe", "model", "hidden_size", value=4_096)),
         "long_decode": crafted(folder, "long_decode", "seq2seq",
                                set_meta("max_target_length", value=100_000_000)),
         "huge_reader": crafted(folder, "huge_reader", "img2seq",
                                set_meta("recipe", "model", "hidden_size", value=200_000)),
+        "wide_reader": crafted(folder, "wide_reader", "img2seq",
+                               set_meta("recipe", "model", "hidden_size", value=4_096)),
         "long_reading": crafted(folder, "long_reading", "img2seq",
                                 set_meta("max_length", value=100_000_000)),
         "text_length": crafted(folder, "text_length", "img2seq",
@@ -96,6 +100,10 @@ def inputs(tmp_path_factory) -> dict[str, Path]:
         "unknown_model_key": crafted(folder, "unknown_key", "classify",
                                      set_meta("model", "colour", value="red")),
         "no_tokenizer": crafted(folder, "no_tokenizer", "classify", drop_meta("tokenizer")),
+        "tokenizer_key": crafted(folder, "tokenizer_key", "classify",
+                                 set_meta("tokenizer", "colour", value="red")),
+        "tokenizer_type": crafted(folder, "tokenizer_type", "classify",
+                                  set_meta("tokenizer", "split", value=[" "])),
         "few_classes": crafted(folder, "few_classes", "classify",
                                set_meta("classes", value=["pos"])),
         "strip": folder / "strip.png",
@@ -151,6 +159,16 @@ CASES = [
     (["eval", IMG, "--batch-size", "0"], "--batch-size: must be from 1"),
     (["train", "dates", "--set", "train.lr=nan"], "'train.lr': expected a finite number"),
     (["train", "dates", "--set", "decode.beam_width=100000"], "beam_width must be from 1"),
+    (["train", "dates", "--set", "model.hidden_size=1000000"],
+     "invalid recipe model: hidden_size must be from 1 to 8,192, got 1,000,000"),
+    (["train", "dates", "--set", "data.train_size=1000000000000"],
+     "invalid recipe data: train_size must be from 1 to 10,000,000, got 1,000,000,000,000"),
+    (["train", "molecules", "--set", "data.train_size=1000000000000"],
+     "train_size must be from 1 to 10,000,000"),
+    (["train", "imdb", "--set", "model.embedding_size=1000000"],
+     "embedding_size must be from 1 to 8,192"),
+    (["train", "molecules", "--set", "model.hidden_size=1000000"],
+     "hidden_size must be from 1 to 8,192"),
     (["train", "dates", "--seed", "-1"], "--seed: must be from 0"),
     (["train", "dates", "--seed", "99999999999999999999"], "--seed: must be from 0"),
     (["train", "dates", "--threads", "100000"], "--threads: must be from 1 to 1024"),
@@ -183,6 +201,10 @@ CASES = [
     (["train", "seq2seq", "--data", "fifo"], "fifo is not a regular file"),
     (["eval", SEQ, "--data", "/dev/zero"], "/dev/zero is not a regular file"),
     (["predict", IMG, "{strip}"], "more than 20 times longer than wide"),
+    # texts that are not UTF-8 (the shell passes the bytes; Python holds them as surrogates)
+    (["predict", CLS, "good \udcff film", "--html", "page.html"],
+     "argument texts: 'good \\xff film' is not valid UTF-8 (byte b'\\xff')"),
+    (["translate", SEQ, "3/1\udcff/93"], "is not valid UTF-8"),
     # outputs checked before the work
     (["predict", CLS, "a fine film", "--html", "folder"], "folder is a folder"),
     (["predict", CLS, "--input", "texts.txt", "--output", "folder"], "folder is a folder"),
@@ -198,13 +220,19 @@ CASES = [
     (["info", "{no_param_groups}"], "corrupt optimiser state"),
     (["translate", "{no_param_groups}", "2/10/93"], "corrupt optimiser state"),
     (["translate", "{float_length}", "2/10/93"], "invalid max_source_length"),
-    (["translate", "{huge_hidden}", "2/10/93"], "weights do not fit the model"),
+    (["translate", "{huge_hidden}", "2/10/93"], "hidden_size must be from 1 to 8,192"),
+    (["translate", "{wide_hidden}", "2/10/93"], "weights do not fit the model"),
     (["translate", "{long_decode}", "2/10/93"], "invalid max_target_length"),
-    (["predict", "{huge_reader}", "{image}"], "weights do not fit the model"),
+    (["predict", "{huge_reader}", "{image}"], "hidden_size must be from 1 to 8,192"),
+    (["predict", "{wide_reader}", "{image}"], "weights do not fit the model"),
     (["predict", "{long_reading}", "{image}"], "invalid max_length"),
     (["predict", "{text_length}", PNG], "invalid max_length"),
     (["predict", "{unknown_model_key}", "a fine film"], "unknown recipe key 'model.colour'"),
     (["predict", "{no_tokenizer}", "a fine film"], "lacks tokenizer"),
+    (["predict", "{tokenizer_key}", "a fine film"],
+     "tokenizer_key.safetensors: the tokenizer settings have an unknown key 'colour'"),
+    (["predict", "{tokenizer_type}", "a fine film"],
+     "the tokenizer setting 'split' must be a str, got"),
     (["predict", "{few_classes}", "a fine film"], "names 1 classes for a model of 2"),
 ]
 
@@ -228,11 +256,11 @@ def test_bad_input_is_one_error_line_exit_1_and_writes_nothing(arguments, messag
 ONNX_CASES = [  # crafted exports (tests/crafted_onnx.py): metadata is data, never a path to follow
     ("onnx_not_json", "has a corrupt attnkit description"),
     ("onnx_graphs_list", "has a corrupt attnkit description"),
-    ("onnx_absolute", "names its graph file '/etc/passwd': an export's files must be bare"),
-    ("onnx_parent", "names its graph file '../first.step.onnx': an export's files must be"),
-    ("onnx_number", "names its graph file '5': an export's files must be bare file names"),
-    ("onnx_link_zero", "names its graph file 'zero.onnx', a link that leads out of its folder"),
-    ("onnx_link_out", "names its graph file 'out.onnx', a link that leads out of its folder"),
+    ("onnx_absolute", "(its graphs) names the file '/etc/passwd': it must be a bare file name"),
+    ("onnx_parent", "(its graphs) names the file '../first.step.onnx': it must be a bare"),
+    ("onnx_number", "(its graphs) names the file '5': it must be a bare file name in its own"),
+    ("onnx_link_zero", "(its graphs) names the file 'zero.onnx', a link that leads out of its"),
+    ("onnx_link_out", "(its graphs) names the file 'out.onnx', a link that leads out of its"),
     ("onnx_fifo", "fifo.onnx is not a regular file"),
     ("onnx_folder", "folder.onnx is not a regular file"),
     ("onnx_no_interface", "has a corrupt attnkit description (how its graphs connect)"),
@@ -262,3 +290,62 @@ def test_crafted_onnx_exports_are_one_error_line_and_open_nothing_else(name, mes
     assert error.startswith("error: ") and error.count("\n") == 1, error
     assert message in error and "Traceback" not in error
     assert snapshot(workplace, export.parent.parent) == before
+
+
+API_CASES = [  # the Python API: the same one AttnkitError the CLI prints, never a TypeError
+    ("load", 5, "load takes a run folder, a checkpoint file or a shipped model's name, got 5"),
+    ("load", None, "load takes a run folder, a checkpoint file or a shipped model's name, got"),
+    ("load", b"dates", "load takes a run folder, a checkpoint file or a shipped model's name"),
+    ("load", "", "load takes a run folder"),
+    ("dates", 5, "predict takes a list of texts: predict([text]) for one, got int"),
+    ("dates", None, "predict takes a list of texts: predict([text]) for one, got NoneType"),
+    ("dates", b"3/12/11", "predict takes a list of texts: predict([text]) for one, got bytes"),
+    ("dates", {"a": 1}, "predict takes a list of texts: predict([text]) for one, got dict"),
+    ("dates", [b"3/12/11"], "text 1: expected a text, got bytes"),
+    ("dates", ["3/12/11", None], "text 2: expected a text, got NoneType"),
+    ("dates", ["3/12/11", 7], "text 2: expected a text, got int"),
+    ("imdb", 5, "predict takes a list of texts: predict([text]) for one, got int"),
+    ("imdb", b"good", "predict takes a list of texts: predict([text]) for one, got bytes"),
+    ("imdb", [None], "text 1: expected a text, got NoneType"),
+    ("molecules", b"\x89PNG", "predict takes a list of images: predict([image]) for one, got "
+                              "bytes"),
+    ("molecules", None, "predict takes a list of images: predict([image]) for one, got "
+                        "NoneType"),
+    ("molecules", 5, "predict takes a list of images"),
+    ("molecules", [5], "image 1: expected a file path, a PIL image or a uint8 array, got int"),
+]
+BEAM_CASES = [(beam, "beam_width must be a whole number from 1 to 100, got " + repr(beam))
+              for beam in (0, -1, 101, 2.5, "4", True)]
+
+
+@pytest.fixture(scope="module")
+def predictors():
+    import attnkit
+
+    return {name: attnkit.load(name) for name in ("dates", "imdb", "molecules")}
+
+
+@pytest.mark.parametrize("target, given, message", API_CASES,
+                         ids=[f"{target}-{given!r:.20}" for target, given, _ in API_CASES])
+def test_python_api_calls_with_bad_values_raise_one_attnkit_error(target, given, message,
+                                                                   predictors):
+    import attnkit
+
+    with pytest.raises(attnkit.AttnkitError) as caught:
+        attnkit.load(given) if target == "load" else predictors[target].predict(given)
+    assert str(caught.value).startswith(message)
+
+
+@pytest.mark.parametrize("beam, message", BEAM_CASES, ids=[repr(b) for b, _ in BEAM_CASES])
+@pytest.mark.parametrize("target", ["dates", "molecules"])
+def test_a_bad_beam_width_is_an_attnkit_error_not_a_value_error(target, beam, message,
+                                                                 predictors):
+    import numpy as np
+
+    import attnkit
+
+    drawing = np.full((64, 64), 255, dtype=np.uint8)
+    drawing[20:40, 30:34] = 0
+    given = ["3/12/11"] if target == "dates" else [drawing]
+    with pytest.raises(attnkit.AttnkitError, match=message.replace("(", r"\(")):
+        predictors[target].predict(given, beam_width=beam)

@@ -12,6 +12,9 @@ that every failure is one AttnkitError that names the file.
 - `read_text(path)`: a user's text file (data, inputs, recipes) as a string; a missing file,
   an unreadable one and bytes that are not UTF-8 (with the line they are on) are errors.
 - `read_lines(path)`: the same file line by line, for inputs of any length (`-` is stdin).
+- `file_in_folder(folder, name, owner)`: a file that a file (`owner`: an export's metadata, a
+  manifest) names: a bare name in `folder`, never a path or a link that leads out of it.
+- `sha256_of(path)`: the SHA-256 of a regular file, read in pieces.
 
 User files must be regular files (not a device such as /dev/zero, a pipe or a socket, which
 could be endless or block forever), `read_text` reads at most MAX_TEXT_BYTES and a line read by
@@ -21,6 +24,7 @@ could be endless or block forever), `read_text` reads at most MAX_TEXT_BYTES and
 from __future__ import annotations
 
 import errno
+import hashlib
 import os
 import secrets
 import shutil
@@ -142,6 +146,34 @@ def open_user_file(path: Path) -> BinaryIO:
         raise AttnkitError(f"{path} is not a regular file (a folder, device, pipe or socket); "
                            "give a file")
     return os.fdopen(descriptor, "rb")
+
+
+def file_in_folder(folder: Path, name: object, owner: str | Path) -> Path:
+    """`folder / name` for a `name` that `owner` gives (an export's graph, a shipped model):
+    a bare file name, and not a link that leads out of `folder`. Untrusted text stays data: it
+    never makes attnkit open /etc/passwd, ../x or a device."""
+    if not isinstance(name, str) or not name or name in (".", "..") or \
+            any(character in name for character in "/\\\0") or Path(name).name != name:
+        raise AttnkitError(f"{owner} names the file {str(name)[:80]!r}: it must be a bare file "
+                           "name in its own folder")
+    path = folder / name
+    if path.resolve().parent != folder.resolve():
+        raise AttnkitError(f"{owner} names the file {name!r}, a link that leads out of its "
+                           f"folder {folder}")
+    return path
+
+
+def sha256_of(path: Path) -> str:
+    """The SHA-256 (hex) of a regular file (never a device or a pipe, which could be endless
+    or block), read a few megabytes at a time."""
+    digest = hashlib.sha256()
+    with open_user_file(Path(path)) as handle:
+        try:
+            while piece := handle.read(1 << 22):
+                digest.update(piece)
+        except OSError as error:
+            raise AttnkitError(f"{path}: cannot read ({error.strerror})") from None
+    return digest.hexdigest()
 
 
 def read_text(path: str | Path) -> str:

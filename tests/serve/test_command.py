@@ -45,6 +45,11 @@ def test_bad_models_are_refused_with_their_reason(tmp_path, capsys):
     assert "two models would be named 'dates'; name them apart with NAME=RUN" in refused(
         ["dates", "dates", *port], capsys)
     assert "a model name is letters, digits" in refused(["my model=dates", *port], capsys)
+    from ..test_hostile_input import crafted, set_meta
+
+    hostile = crafted(tmp_path, "tokenizer", "classify", set_meta("tokenizer", "colour", value=1))
+    assert "tokenizer.safetensors: the tokenizer settings have an unknown key 'colour'" in \
+        refused([str(hostile), *port], capsys)  # in one line, before anything serves
 
 
 def test_a_busy_port_is_refused_before_any_model_loads(capsys, monkeypatch):

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import math
+import os
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -64,6 +65,20 @@ def minutes(text: str) -> float:
         raise argparse.ArgumentTypeError(f"must be a finite number >= 0 (0 = no limit), "
                                          f"got {text}")
     return value
+
+
+def command_line_text(text: str) -> str:
+    """An argparse `type` for texts given on the command line: valid UTF-8 (Python hands an
+    argument's other bytes over as lone surrogates, which no output can hold)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as error:
+        raw = os.fsencode(text)
+        shown = raw.decode("utf-8", "backslashreplace")[:60]
+        raise argparse.ArgumentTypeError(
+            f"'{shown}' is not valid UTF-8 (byte {raw[error.start:error.start + 1]!r}); give "
+            "texts in UTF-8") from None
+    return text
 
 
 def folder(text: str) -> Path:

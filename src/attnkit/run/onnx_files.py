@@ -31,7 +31,7 @@ import torch
 from torch import Tensor
 
 from attnkit.errors import AttnkitError
-from attnkit.files import open_user_file
+from attnkit.files import file_in_folder, open_user_file
 
 ONNX_SUFFIX = ".onnx"
 ONNX_EXTRA = "pip install 'attnkit[onnx]'"
@@ -71,15 +71,7 @@ def read_graph_file(path: Path) -> bytes:
 def graph_file(folder: Path, name: Any, owner: Path) -> Path:
     """The file `name` of another graph of the export `owner` (as its metadata says): a bare
     file name in `folder`, `owner`'s own, and not a link that leads out of it."""
-    if not isinstance(name, str) or not name or name in (".", "..") or \
-            any(character in name for character in "/\\\0") or Path(name).name != name:
-        raise AttnkitError(f"{owner} names its graph file {str(name)[:80]!r}: an export's "
-                           "files must be bare file names in its own folder")
-    path = folder / name
-    if path.resolve().parent != folder.resolve():
-        raise AttnkitError(f"{owner} names its graph file {name!r}, a link that leads out of "
-                           f"its folder {folder}")
-    return path
+    return file_in_folder(folder, name, f"{owner} (its graphs)")
 
 
 def check_graph_hash(data: bytes, path: Path, expected: Any, owner: Path) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +21,7 @@ from attnkit.decoding import (
 )
 from attnkit.errors import AttnkitError
 from attnkit.models.seq2seq import Seq2seq, build_seq2seq
+from attnkit.pipelines.prediction import check_input_list, with_beam_width
 from attnkit.pipelines.seq2seq.data import output_grammar
 from attnkit.pipelines.seq2seq.recipe import PIPELINE, Seq2seqRecipe
 from attnkit.pipelines.seq2seq.results import Translation
@@ -88,7 +88,7 @@ class Translator:
         beam (at least as wide), best first. A text the model cannot read (empty, far longer
         than its training inputs) is an AttnkitError. Surrounding whitespace is removed first
         (training data never has any). Texts are searched in length-sorted batches."""
-        check_inputs(texts)
+        check_input_list(texts, "texts", "text")
         ids = []
         for number, text in enumerate(texts, start=1):
             try:
@@ -96,8 +96,7 @@ class Translator:
             except AttnkitError as error:
                 raise AttnkitError(f"text {number}: {error}") from None
         texts = [text.strip() for text in texts]
-        decode = self.recipe.decode if beam_width is None else \
-            replace(self.recipe.decode, beam_width=beam_width)
+        decode = with_beam_width(self.recipe.decode, beam_width)
         order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
         results: list[Translation | None] = [None] * len(ids)
         for start in range(0, len(order), batch_size):
@@ -127,7 +126,7 @@ class Translator:
                      n_best: int | None = None) -> list[Translation | AttnkitError]:
         """Like `predict`, but an input the model cannot read gives its AttnkitError in its
         place instead of stopping the others."""
-        check_inputs(texts)
+        check_input_list(texts, "texts", "text")
         results: list[Translation | AttnkitError | None] = []
         readable = []
         for text in texts:
@@ -148,12 +147,6 @@ class Translator:
         tokens = [self.vocab.tokens[i] for i in hypothesis.tokens]
         return Translation(text, self.vocab.decode(hypothesis.tokens), tokens, hypothesis.score,
                            attention, list(text), normalised_score(hypothesis, length_penalty))
-
-
-def check_inputs(texts: Any) -> None:
-    if isinstance(texts, (str, bytes, dict)) or not isinstance(texts, Sequence):
-        raise AttnkitError("predict takes a list of texts: predict([text]) for one, got "
-                           f"{type(texts).__name__}")
 
 
 def render_text_heatmap(translation: Translation) -> str:

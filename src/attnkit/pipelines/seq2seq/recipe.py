@@ -12,6 +12,7 @@ from attnkit.data.seq_files import PairSplits
 from attnkit.decoding.search import SearchConfig
 from attnkit.engine.train_config import TrainConfig
 from attnkit.models.seq2seq import Seq2seqConfig
+from attnkit.recipe import check_counts
 from attnkit.run.meta import pipeline_meta
 
 PIPELINE = "seq2seq"
@@ -36,8 +37,8 @@ class DataConfig:
     eval_batch_size: int = 1000
 
     def __post_init__(self) -> None:
-        if min(self.train_size, self.val_size, self.eval_batch_size) < 1 or self.test_size < 0:
-            raise ValueError("train_size, val_size and eval_batch_size must be positive")
+        check_counts(self, ("train_size", "val_size", "eval_batch_size"))
+        check_counts(self, ("test_size",), low=0)
         if not 0 < self.val_fraction < 1:
             raise ValueError(f"val_fraction must be in (0, 1), got {self.val_fraction}")
 
