@@ -12,12 +12,12 @@ from typing import NoReturn
 
 import pytest
 
+from .unavailable import unavailable
+
 
 def data_unavailable(reason: str) -> NoReturn:
     """Skips the calling test for missing shared data; fails it in CI."""
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"shared test data missing in CI (CI=true): {reason}", pytrace=False)
-    pytest.skip(reason)
+    unavailable(reason, "shared test data")
 
 
 def data_dir() -> Path:

@@ -2,6 +2,7 @@ import io
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -26,7 +27,9 @@ def test_written_through_a_temporary_file_with_the_same_suffix(tmp_path):
 
     path = write_atomically(tmp_path / "sub" / "figure.png", write)
     assert path.read_bytes() == b"new" and [p.name for p in path.parent.iterdir()] == ["figure.png"]
-    assert seen[0].parent == path.parent and seen[0].suffix == ".png" and seen[0] != path
+    # in a private folder beside it (with whatever temporaries the writer makes of its own)
+    assert seen[0].parent.parent == path.parent and seen[0].name == path.name
+    assert seen[0].parent.name.startswith(".figure.png.") and not seen[0].parent.exists()
 
 
 def test_a_failed_write_keeps_the_old_file_and_leaves_nothing(tmp_path):
@@ -118,3 +121,66 @@ def test_outputs_are_checked_before_any_work(tmp_path):
         check_writable(tmp_path / "file" / "out.html")
     with pytest.raises(AttnkitError, match="cannot write /proc/out.html"):
         check_writable("/proc/out.html")
+
+
+def test_a_full_disk_is_one_error_however_the_writer_reports_it(tmp_path):
+    from safetensors import SafetensorError
+
+    def full(temporary):  # what safetensors 0.8 raises on a full disk
+        raise SafetensorError("Error while serializing: I/O error: No space left on device "
+                              "(os error 28)")
+
+    with pytest.raises(AttnkitError, match=r"cannot write .*w.safetensors: no space left on "
+                                           r"the disk \(free some, or write elsewhere\)"):
+        write_atomically(tmp_path / "w.safetensors", full)
+    assert list(tmp_path.iterdir()) == []
+
+    def broken(temporary):
+        raise SafetensorError("Error while serializing: header too large")  # not a write
+
+    with pytest.raises(SafetensorError):
+        write_atomically(tmp_path / "w.safetensors", broken)
+
+
+KILLED_WRITER = """
+import sys, torch
+from attnkit.run.checkpoint import save_checkpoint
+state = {"weight": torch.ones(25_000_000)}  # 100 MB: each write takes a while
+while True:
+    save_checkpoint(sys.argv[1], state, {"meta": {}})
+"""
+
+
+def writing_its_own_temporary(folder: Path, path: Path) -> bool:
+    """Whether a file other than `path` is being written in `folder` or a folder in it."""
+    for entry in folder.iterdir():
+        try:
+            if entry.name != path.name and (not entry.is_dir() or any(entry.iterdir())):
+                return True
+        except FileNotFoundError:  # a folder removed as we looked
+            continue
+    return False
+
+
+def test_a_checkpoint_writer_killed_mid_write_leaves_only_what_the_next_write_removes(
+        tmp_path):
+    """safetensors writes a temporary of its own (`.tmpXXXXXX`, the model's size) and renames
+    it; killed in between, it stays. It goes into the private folder of the write, which the
+    next write of that file removes."""
+    path = tmp_path / "last.safetensors"
+    writer = subprocess.Popen([sys.executable, "-c", KILLED_WRITER, str(path)],
+                              env={**os.environ, "OMP_NUM_THREADS": "1"})
+    try:
+        deadline = time.monotonic() + 120
+        while not writing_its_own_temporary(tmp_path, path):
+            assert writer.poll() is None and time.monotonic() < deadline
+            time.sleep(0.001)
+    finally:
+        writer.kill()
+        writer.wait()
+    left = [entry for entry in tmp_path.iterdir() if entry.name != path.name]
+    assert any(inner.name.startswith(".tmp") for entry in left for inner in entry.iterdir())
+    assert left and all(entry.name.startswith(f".{path.name}.{writer.pid}-") and entry.is_dir()
+                        for entry in left), [entry.name for entry in left]
+    write_text_atomically(path, "next")
+    assert [entry.name for entry in tmp_path.iterdir()] == [path.name]

@@ -21,6 +21,11 @@ from safetensors.torch import save_file
 from attnkit.cli import main
 from attnkit.run.checkpoint import load_checkpoint, save_checkpoint
 
+from .crafted_onnx import crafted_exports
+from .unavailable import ONNX, require_module
+
+# A case that hangs (say, a crafted checkpoint decoding toward 10^8 steps) fails, not stalls.
+pytestmark = pytest.mark.timeout(60)
 OLD = Path(__file__).parent / "pipelines" / "old_checkpoints"
 RUNS = {"seq2seq": OLD / "seq2seq.safetensors", "classify": OLD / "classify.safetensors",
         "img2seq": OLD / "img2seq.safetensors", "image": OLD / "img0.png"}
@@ -80,10 +85,14 @@ def inputs(tmp_path_factory) -> dict[str, Path]:
                                 set_meta("max_source_length", value=12.5)),
         "huge_hidden": crafted(folder, "huge_hidden", "seq2seq",
                                set_meta("recipe", "model", "hidden_size", value=200_000)),
+        "wide_hidden": crafted(folder, "wide_hidden", "seq2seq",
+                               set_meta("recipe", "model", "hidden_size", value=4_096)),
         "long_decode": crafted(folder, "long_decode", "seq2seq",
                                set_meta("max_target_length", value=100_000_000)),
         "huge_reader": crafted(folder, "huge_reader", "img2seq",
                                set_meta("recipe", "model", "hidden_size", value=200_000)),
+        "wide_reader": crafted(folder, "wide_reader", "img2seq",
+                               set_meta("recipe", "model", "hidden_size", value=4_096)),
         "long_reading": crafted(folder, "long_reading", "img2seq",
                                 set_meta("max_length", value=100_000_000)),
         "text_length": crafted(folder, "text_length", "img2seq",
@@ -91,6 +100,10 @@ def inputs(tmp_path_factory) -> dict[str, Path]:
         "unknown_model_key": crafted(folder, "unknown_key", "classify",
                                      set_meta("model", "colour", value="red")),
         "no_tokenizer": crafted(folder, "no_tokenizer", "classify", drop_meta("tokenizer")),
+        "tokenizer_key": crafted(folder, "tokenizer_key", "classify",
+                                 set_meta("tokenizer", "colour", value="red")),
+        "tokenizer_type": crafted(folder, "tokenizer_type", "classify",
+                                  set_meta("tokenizer", "split", value=[" "])),
         "few_classes": crafted(folder, "few_classes", "classify",
                                set_meta("classes", value=["pos"])),
         "strip": folder / "strip.png",
@@ -146,6 +159,16 @@ CASES = [
     (["eval", IMG, "--batch-size", "0"], "--batch-size: must be from 1"),
     (["train", "dates", "--set", "train.lr=nan"], "'train.lr': expected a finite number"),
     (["train", "dates", "--set", "decode.beam_width=100000"], "beam_width must be from 1"),
+    (["train", "dates", "--set", "model.hidden_size=1000000"],
+     "invalid recipe model: hidden_size must be from 1 to 8,192, got 1,000,000"),
+    (["train", "dates", "--set", "data.train_size=1000000000000"],
+     "invalid recipe data: train_size must be from 1 to 10,000,000, got 1,000,000,000,000"),
+    (["train", "molecules", "--set", "data.train_size=1000000000000"],
+     "train_size must be from 1 to 10,000,000"),
+    (["train", "imdb", "--set", "model.embedding_size=1000000"],
+     "embedding_size must be from 1 to 8,192"),
+    (["train", "molecules", "--set", "model.hidden_size=1000000"],
+     "hidden_size must be from 1 to 8,192"),
     (["train", "dates", "--seed", "-1"], "--seed: must be from 0"),
     (["train", "dates", "--seed", "99999999999999999999"], "--seed: must be from 0"),
     (["train", "dates", "--threads", "100000"], "--threads: must be from 1 to 1024"),
@@ -178,6 +201,10 @@ CASES = [
     (["train", "seq2seq", "--data", "fifo"], "fifo is not a regular file"),
     (["eval", SEQ, "--data", "/dev/zero"], "/dev/zero is not a regular file"),
     (["predict", IMG, "{strip}"], "more than 20 times longer than wide"),
+    # texts that are not UTF-8 (the shell passes the bytes; Python holds them as surrogates)
+    (["predict", CLS, "good \udcff film", "--html", "page.html"],
+     "argument texts: 'good \\xff film' is not valid UTF-8 (byte b'\\xff')"),
+    (["translate", SEQ, "3/1\udcff/93"], "is not valid UTF-8"),
     # outputs checked before the work
     (["predict", CLS, "a fine film", "--html", "folder"], "folder is a folder"),
     (["predict", CLS, "--input", "texts.txt", "--output", "folder"], "folder is a folder"),
@@ -193,13 +220,19 @@ CASES = [
     (["info", "{no_param_groups}"], "corrupt optimiser state"),
     (["translate", "{no_param_groups}", "2/10/93"], "corrupt optimiser state"),
     (["translate", "{float_length}", "2/10/93"], "invalid max_source_length"),
-    (["translate", "{huge_hidden}", "2/10/93"], "weights do not fit the model"),
+    (["translate", "{huge_hidden}", "2/10/93"], "hidden_size must be from 1 to 8,192"),
+    (["translate", "{wide_hidden}", "2/10/93"], "weights do not fit the model"),
     (["translate", "{long_decode}", "2/10/93"], "invalid max_target_length"),
-    (["predict", "{huge_reader}", "{image}"], "weights do not fit the model"),
+    (["predict", "{huge_reader}", "{image}"], "hidden_size must be from 1 to 8,192"),
+    (["predict", "{wide_reader}", "{image}"], "weights do not fit the model"),
     (["predict", "{long_reading}", "{image}"], "invalid max_length"),
     (["predict", "{text_length}", PNG], "invalid max_length"),
     (["predict", "{unknown_model_key}", "a fine film"], "unknown recipe key 'model.colour'"),
     (["predict", "{no_tokenizer}", "a fine film"], "lacks tokenizer"),
+    (["predict", "{tokenizer_key}", "a fine film"],
+     "tokenizer_key.safetensors: the tokenizer settings have an unknown key 'colour'"),
+    (["predict", "{tokenizer_type}", "a fine film"],
+     "the tokenizer setting 'split' must be a str, got"),
     (["predict", "{few_classes}", "a fine film"], "names 1 classes for a model of 2"),
 ]
 
@@ -218,3 +251,43 @@ def test_bad_input_is_one_error_line_exit_1_and_writes_nothing(arguments, messag
     assert error.startswith("error: ") and error.count("\n") == 1, error
     assert message in error and "Traceback" not in error
     assert snapshot(workplace, OLD, hostile) == before
+
+
+ONNX_CASES = [  # crafted exports (tests/crafted_onnx.py): metadata is data, never a path to follow
+    ("onnx_not_json", "has a corrupt attnkit description"),
+    ("onnx_graphs_list", "has a corrupt attnkit description"),
+    ("onnx_absolute", "(its graphs) names the file '/etc/passwd': it must be a bare file name"),
+    ("onnx_parent", "(its graphs) names the file '../first.step.onnx': it must be a bare"),
+    ("onnx_number", "(its graphs) names the file '5': it must be a bare file name in its own"),
+    ("onnx_link_zero", "(its graphs) names the file 'zero.onnx', a link that leads out of its"),
+    ("onnx_link_out", "(its graphs) names the file 'out.onnx', a link that leads out of its"),
+    ("onnx_fifo", "fifo.onnx is not a regular file"),
+    ("onnx_folder", "folder.onnx is not a regular file"),
+    ("onnx_no_interface", "has a corrupt attnkit description (how its graphs connect)"),
+    ("onnx_positions", "has a corrupt attnkit description (how its graphs connect)"),
+    ("onnx_no_hash", "does not record the SHA-256 of first.step.onnx"),
+    ("onnx_other_step", "is not the graph first.onnx was exported with (its SHA-256 differs)"),
+    ("onnx_version", "was exported in ONNX format version 99"),
+    ("onnx_step_given", "is the step graph of an export; give its first.onnx instead"),
+]
+
+
+@pytest.fixture(scope="module")
+def onnx_inputs(tmp_path_factory) -> dict[str, Path]:
+    require_module("onnx", ONNX)
+    require_module("onnxruntime", ONNX)
+    return crafted_exports(tmp_path_factory.mktemp("onnx"), RUNS["seq2seq"])
+
+
+@pytest.mark.parametrize("name, message", ONNX_CASES, ids=[name for name, _ in ONNX_CASES])
+def test_crafted_onnx_exports_are_one_error_line_and_open_nothing_else(name, message,
+                                                                        onnx_inputs, workplace,
+                                                                        capsys):
+    export = onnx_inputs[name]
+    before = snapshot(workplace, export.parent.parent)
+    assert main(["translate", str(export), "2/10/93"]) == 1
+    error = capsys.readouterr().err
+    assert error.startswith("error: ") and error.count("\n") == 1, error
+    assert message in error and "Traceback" not in error
+    assert snapshot(workplace, export.parent.parent) == before
+

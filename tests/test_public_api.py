@@ -20,6 +20,7 @@ from attnkit.pipelines.seq2seq.predictor import Translation, Translator
 from attnkit.run.shipped import shipped_checkpoint
 
 from .threads import one_thread
+from .unavailable import CHEM, require_module
 
 # a date model that trains in about a second (one epoch on 300 generated dates)
 TINY_DATES = {"data.train_size": 300, "data.val_size": 40, "data.test_size": 40,
@@ -139,7 +140,7 @@ def test_train_takes_the_task_options_as_keywords(tmp_path, capsys):
 
 
 def test_the_image_reader_takes_files_pil_images_and_arrays(tmp_path, capsys):
-    pytest.importorskip("rdkit")
+    require_module("rdkit", CHEM)
     from PIL import Image
     from rdkit import Chem
     from rdkit.Chem import Draw

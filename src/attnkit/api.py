@@ -38,6 +38,11 @@ def load(run_or_name: str | Path, device: str | None = None) -> Predictor:
     from attnkit.pipelines.registry import pipeline_of
     from attnkit.run.checkpoint import resolve_checkpoint
 
+    if not isinstance(run_or_name, (str, Path)) or not str(run_or_name).strip():
+        raise AttnkitError("load takes a run folder, a checkpoint file or a shipped model's "
+                           f"name, got {run_or_name!r:.60}")
+    if device is not None and not isinstance(device, str):
+        raise AttnkitError(f"device must be a name such as 'cpu' or 'cuda', got {device!r:.60}")
     path = resolve_checkpoint(run_or_name)
     predictor = pipeline_of(path).predictor_class
     if device is None:

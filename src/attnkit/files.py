@@ -4,12 +4,17 @@ that every failure is one AttnkitError that names the file.
 - `write_atomically(path, write)`: `write(temporary)` fills a temporary file beside `path`,
   which then replaces `path` in one rename. A crash or an error never leaves a half-written
   file, and an earlier file at `path` stays as it was. Checkpoints, logs, figures, recipes,
-  predictions, downloads and caches are all written this way. A temporary left by a process
-  that was killed (its name holds its process id) is removed by the next write of that file.
+  predictions, downloads and caches are all written this way. The temporary lies in a private
+  folder beside `path`, so that a writer's own temporaries (safetensors writes one of its own
+  and renames it) go where ours go; a folder left by a process that was killed (its name holds
+  its process id) is removed by the next write of that file. A full disk is one error.
 - `check_writable(path)`: whether `path` can be written, tried before any work is done.
 - `read_text(path)`: a user's text file (data, inputs, recipes) as a string; a missing file,
   an unreadable one and bytes that are not UTF-8 (with the line they are on) are errors.
 - `read_lines(path)`: the same file line by line, for inputs of any length (`-` is stdin).
+- `file_in_folder(folder, name, owner)`: a file that a file (`owner`: an export's metadata, a
+  manifest) names: a bare name in `folder`, never a path or a link that leads out of it.
+- `sha256_of(path)`: the SHA-256 of a regular file, read in pieces.
 
 User files must be regular files (not a device such as /dev/zero, a pipe or a socket, which
 could be endless or block forever), `read_text` reads at most MAX_TEXT_BYTES and a line read by
@@ -18,8 +23,11 @@ could be endless or block forever), `read_text` reads at most MAX_TEXT_BYTES and
 
 from __future__ import annotations
 
+import errno
+import hashlib
 import os
 import secrets
+import shutil
 import stat
 import sys
 import tempfile
@@ -35,32 +43,59 @@ STDIN = "-"
 
 
 def write_atomically(path: str | Path, write: Callable[[Path], None]) -> Path:
-    """Write `path` through a temporary file in the same folder; -> `path`.
+    """Write `path` through a temporary file in a private folder beside it; -> `path`.
 
-    The temporary name ends with `path`'s suffix, so writers that choose a format by the name
-    (matplotlib, NumPy) write the right one. An OSError on the way is an AttnkitError.
+    The temporary has `path`'s name, so writers that choose a format by the name (matplotlib,
+    NumPy) write the right one. An OSError on the way is an AttnkitError, and so is an error
+    a writer reports for a failed write of its own (safetensors' `SafetensorError`).
     """
     path = Path(path)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}-{secrets.token_hex(4)}.tmp"
-                               f"{path.suffix}")
+    folder = path.with_name(f".{path.name}.{os.getpid()}-{secrets.token_hex(4)}.tmp")
+    temporary = folder / path.name
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         remove_stale_temporaries(path)
-        write(temporary)
+        folder.mkdir()
+        try:
+            write(temporary)
+        except Exception as error:
+            if is_write_failure(error):
+                raise OSError(error.args[0] if error.args else str(error)) from None
+            raise
         os.replace(temporary, path)
     except OSError as error:
-        raise AttnkitError(f"cannot write {path}: {error}") from None
+        raise AttnkitError(f"cannot write {path}: {write_problem(error)}") from None
     finally:
-        temporary.unlink(missing_ok=True)
+        shutil.rmtree(folder, ignore_errors=True)
     return path
+
+
+def is_write_failure(error: Exception) -> bool:
+    """Whether a writer's own exception type reports an I/O failure (safetensors turns an
+    OSError, a full disk among them, into its SafetensorError)."""
+    text = str(error)
+    return type(error).__name__ == "SafetensorError" and \
+        any(sign in text for sign in ("I/O error", "IoError", "os error"))
+
+
+def write_problem(error: OSError) -> str:
+    text = error.strerror or str(error)
+    if error.errno == errno.ENOSPC or "No space left" in text or "StorageFull" in text:
+        return "no space left on the disk (free some, or write elsewhere)"
+    return text
 
 
 def remove_stale_temporaries(path: Path) -> None:
     """Delete the temporaries of `path` whose writer is no longer running (killed mid-write:
-    a render cache's can hold gigabytes)."""
-    for candidate in path.parent.glob(f".{path.name}.*-*.tmp{path.suffix}"):
+    a render cache's can hold gigabytes): private folders, and the plain files older attnkit
+    versions wrote."""
+    for candidate in path.parent.glob(f".{path.name}.*-*.tmp*"):
         pid = candidate.name[len(path.name) + 2:].partition("-")[0]
-        if pid.isdigit() and not process_running(int(pid)):
+        if not pid.isdigit() or process_running(int(pid)):
+            continue
+        if candidate.is_dir() and not candidate.is_symlink():
+            shutil.rmtree(candidate, ignore_errors=True)
+        elif candidate.name.endswith(f".tmp{path.suffix}"):
             candidate.unlink(missing_ok=True)
 
 
@@ -111,6 +146,34 @@ def open_user_file(path: Path) -> BinaryIO:
         raise AttnkitError(f"{path} is not a regular file (a folder, device, pipe or socket); "
                            "give a file")
     return os.fdopen(descriptor, "rb")
+
+
+def file_in_folder(folder: Path, name: object, owner: str | Path) -> Path:
+    """`folder / name` for a `name` that `owner` gives (an export's graph, a shipped model):
+    a bare file name, and not a link that leads out of `folder`. Untrusted text stays data: it
+    never makes attnkit open /etc/passwd, ../x or a device."""
+    if not isinstance(name, str) or not name or name in (".", "..") or \
+            any(character in name for character in "/\\\0") or Path(name).name != name:
+        raise AttnkitError(f"{owner} names the file {str(name)[:80]!r}: it must be a bare file "
+                           "name in its own folder")
+    path = folder / name
+    if path.resolve().parent != folder.resolve():
+        raise AttnkitError(f"{owner} names the file {name!r}, a link that leads out of its "
+                           f"folder {folder}")
+    return path
+
+
+def sha256_of(path: Path) -> str:
+    """The SHA-256 (hex) of a regular file (never a device or a pipe, which could be endless
+    or block), read a few megabytes at a time."""
+    digest = hashlib.sha256()
+    with open_user_file(Path(path)) as handle:
+        try:
+            while piece := handle.read(1 << 22):
+                digest.update(piece)
+        except OSError as error:
+            raise AttnkitError(f"{path}: cannot read ({error.strerror})") from None
+    return digest.hexdigest()
 
 
 def read_text(path: str | Path) -> str:

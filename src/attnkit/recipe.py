@@ -22,6 +22,19 @@ from attnkit.files import read_text, write_text_atomically
 
 T = TypeVar("T")
 RECIPE_DIR = Path(__file__).parent / "configs"
+# Examples a recipe may generate, draw or hold out: more would take the machine's memory long
+# before training started (`--set data.train_size=1000000000000` must be one error line).
+MAX_EXAMPLES = 10_000_000
+
+
+def check_counts(config: object, names: Sequence[str], low: int = 1,
+                 high: int = MAX_EXAMPLES) -> None:
+    """A ValueError naming the first of `config`'s fields `names` outside [low, high]; recipes
+    call it in `__post_init__`."""
+    for name in names:
+        value = getattr(config, name)
+        if not low <= value <= high:
+            raise ValueError(f"{name} must be from {low:,} to {high:,}, got {value:,}")
 
 
 def load_recipe(cls: type[T], source: str | Path | None = None, overrides: Sequence[str] = ()) -> T:

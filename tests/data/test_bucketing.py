@@ -130,3 +130,14 @@ def test_token_budget_batches_cover_every_index_within_both_limits():
         assert grown > 32 or grown * lengths[following[0]] > 6_144
     assert [len(b) for b in token_budget_batches([5] * 70, rows=32, tokens=10**6)] == [32, 32, 6]
     assert token_budget_batches([], rows=4, tokens=10) == []
+
+
+def test_a_sequence_longer_than_the_token_budget_is_a_batch_of_its_own():
+    """The guard `end - start > 1`: without it the long sequence's batch is empty (and the
+    previous one dropped it), which crashed `predict --batch-size 1` on a 300-word review."""
+    lengths = [5, 7_000, 6, 6_500, 4]  # 7,000 and 6,500 tokens: each longer than 6,144
+    batches = token_budget_batches(lengths, rows=32, tokens=6_144)
+    assert [sorted(batch.tolist()) for batch in batches] == [[0, 2, 4], [3], [1]]
+    assert [b.tolist() for b in token_budget_batches([300], rows=1, tokens=192)] == [[0]]
+    assert [b.tolist() for b in token_budget_batches([300, 300, 10], rows=1, tokens=192)] == \
+        [[2], [0], [1]]

@@ -17,10 +17,11 @@ from attnkit.engine.translation_metrics import (
 from attnkit.errors import AttnkitError
 
 from ..shared_data import data_dir, needs_data
+from ..unavailable import TRANSLATE, require_module
 
 
 def needs_moses():
-    pytest.importorskip("sacremoses", reason="bleu_lc_tok needs the translate extra (sacremoses)")
+    require_module("sacremoses", f"bleu_lc_tok needs the translate extra: {TRANSLATE}")
 
 
 def test_identical_text_scores_100_with_sacrebleus_default_signatures():

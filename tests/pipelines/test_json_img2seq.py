@@ -17,9 +17,10 @@ from attnkit.pipelines.img2seq.predictor import ImageReader
 
 from ..canvases import canvases
 from ..threads import one_thread
+from ..unavailable import CHEM, require_module
 from .img2seq.scoring import output_log_probability
 
-pytest.importorskip("rdkit")
+require_module("rdkit", CHEM)
 MOLECULES = {"paracetamol": "CC(=O)Nc1ccc(O)cc1", "ethanol": "CCO", "aspirin":
              "CC(=O)Oc1ccccc1C(=O)O"}
 
@@ -150,3 +151,19 @@ def test_eval_json_is_the_metrics_of_the_predictions(images, tmp_path, capsys):
         r["canonical_smiles"] == e for r, e in zip(records, expected, strict=True)) / 3)
     assert scores["validity"] == pytest.approx(sum(r["valid"] for r in records) / 3)
     assert scores["exact_match"] > 0
+
+
+def test_a_greedy_reading_that_never_ends_has_probability_zero(reader, images, monkeypatch):
+    """Cut at max_length before its end token, an output has no probability (the model never
+    said it was done): confidence 0 and a record probability of 0 for greedy search too (a
+    beam keeps an ended hypothesis where it has one), whose partial score alone would be a
+    probability of a few per cent."""
+    monkeypatch.setattr(reader, "max_length", 3)  # paracetamol and aspirin: 10 tokens or more
+    readings = reader.predict_encoded(canvases(reader, [images[0], images[2]]), beam_width=1,
+                                      prefer_valid=False)
+    assert readings and all(not reading.finished for reading in readings)
+    assert all(math.exp(reading.score) > 1e-3 for reading in readings)  # not 0 by itself
+    for reading in readings:
+        record = reading.to_record()
+        assert reading.confidence == 0.0
+        assert (record["probability"], record["log_probability"]) == (0.0, None)

@@ -8,6 +8,7 @@ from safetensors.torch import save_file
 
 from attnkit.errors import AttnkitError
 from attnkit.run.checkpoint import (
+    FORMAT_VERSION,
     build_checked,
     load_checkpoint,
     load_model_state,
@@ -203,3 +204,18 @@ def test_missing_or_unexpected_weights_are_one_error_naming_the_file(tmp_path, d
                lambda path: build_checked(lambda: torch.nn.Linear(3, 2), load_checkpoint(path)))
     load_fails(path, "do not fit the model: .*" + strict,
                lambda path: load_model_state(torch.nn.Linear(3, 2), load_checkpoint(path)))
+
+
+@pytest.mark.parametrize("version, readable", [(FORMAT_VERSION, True),
+                                               (FORMAT_VERSION + 1, False), (0, False),
+                                               (-1, False), (1.0, False), ("1", False)])
+def test_the_format_version_is_read_up_to_this_attnkits_exactly(tmp_path, version, readable):
+    """Off by one: the current version is read, the next one (a newer attnkit's) is not;
+    there never was a version below 1."""
+    path = hostile(tmp_path, json.dumps({"format_version": version, "meta": {"task": "t"}}))
+    if readable:
+        assert read_header(path)["format_version"] == version
+    else:
+        with pytest.raises(AttnkitError, match=f"checkpoint format {version!r}; this attnkit "
+                                               f"reads up to {FORMAT_VERSION}"):
+            read_header(path)

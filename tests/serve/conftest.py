@@ -1,4 +1,5 @@
-"""`serve(models, limits)` gives a TestClient of an app serving them, its batchers running."""
+"""`serve(models, limits, access)` gives a TestClient of an app serving them, its batchers
+running, as http://localhost (a host every app answers for)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from collections.abc import Iterator, Sequence
 import pytest
 from fastapi.testclient import TestClient
 
+from attnkit.serve.access import Access
 from attnkit.serve.app import create_app
 from attnkit.serve.limits import Limits
 from attnkit.serve.served import ServedModel
@@ -16,8 +18,10 @@ from .served_models import reviews, shipped
 
 
 @contextlib.contextmanager
-def serving(models: Sequence[ServedModel], limits: Limits | None = None) -> Iterator[TestClient]:
-    with TestClient(create_app(models, limits), raise_server_exceptions=False) as client:
+def serving(models: Sequence[ServedModel], limits: Limits | None = None,
+            access: Access | None = None) -> Iterator[TestClient]:
+    with TestClient(create_app(models, limits, access), raise_server_exceptions=False,
+                    base_url="http://localhost") as client:
         yield client
 
 

@@ -12,6 +12,7 @@ import contextlib
 import os
 import shutil
 import threading
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,10 +20,12 @@ from pathlib import Path
 import pytest
 
 from attnkit.data.chem import canonical_smiles
+from attnkit.serve.access import Access
 from attnkit.serve.app import create_app
 from attnkit.serve.command import bind, uvicorn_server
 from attnkit.serve.drawing import EXAMPLES
 
+from ..unavailable import DEV, require_module, unavailable
 from .served_models import reviews, shipped, wait_until
 
 BROWSER = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -32,18 +35,16 @@ DRIVER = shutil.which("chromedriver")
 @pytest.fixture(scope="module", autouse=True)
 def _browser_installed():
     if not (BROWSER and DRIVER):
-        reason = ("the browser test needs headless Chromium and its driver: "
-                  "apt-get install chromium chromium-driver (Debian packages)")
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"in CI (CI=true): {reason}", pytrace=False)
-        pytest.skip(reason)
+        unavailable("the browser test needs headless Chromium and its driver: "
+                    "apt-get install chromium chromium-driver (Debian packages)", "browser")
 
 
 @contextlib.contextmanager
-def running_server() -> Iterator[str]:
+def running_server(access: Access | None = None) -> Iterator[str]:
     """The app of the shipped models and a tiny classifier as `reviews`, served by uvicorn in a
     thread."""
-    app = create_app([shipped("dates"), shipped("molecules"), shipped("imdb"), reviews()])
+    app = create_app([shipped("dates"), shipped("molecules"), shipped("imdb"), reviews()],
+                     access=access)
     listening = bind("127.0.0.1", 0)
     server = uvicorn_server(app)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [listening]}, daemon=True)
@@ -59,7 +60,7 @@ def running_server() -> Iterator[str]:
 
 
 def chromium():
-    webdriver = pytest.importorskip("selenium.webdriver", reason="pip install selenium")
+    webdriver = require_module("selenium.webdriver", DEV)
     options = webdriver.ChromeOptions()
     options.binary_location = BROWSER
     for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage",
@@ -205,3 +206,30 @@ def test_molecules_reads_an_upload_and_an_example_and_steps_through_tokens(page,
     Select(driver.find_element(By.ID, "molecule-example")).select_by_visible_text("benzocaine")
     until(driver, lambda d: "CCOC(=O)" in d.find_element(By.ID, "molecule-facts").text)
     assert canonical_smiles(EXAMPLES[1][1]) in driver.find_element(By.ID, "molecule-facts").text
+
+
+def test_a_server_with_a_token_works_from_the_page_opened_with_it(tmp_path):
+    """The page keeps the token of its address (/#token=...) and sends it with every request:
+    the API's answers, the examples and RDKit's drawings all need it."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    with running_server(Access.for_address("127.0.0.1", token="browser-token")) as base:
+        with pytest.raises(urllib.error.HTTPError, match="401"):
+            urllib.request.urlopen(f"{base}api/models")
+        driver = chromium()
+        try:
+            driver.get(f"{base}#token=browser-token")
+            until(driver, lambda d: d.execute_script(
+                "return document.getElementById('view').dataset.model") == "dates")
+            assert "token" not in driver.current_url  # kept for the tab, not in the address
+            shown(driver, "molecules", base)
+            Select(until(driver, lambda d: d.find_element(By.ID, "molecule-example"))
+                   ).select_by_visible_text("benzocaine")
+            until(driver, lambda d: "CCOC(=O)" in d.find_element(By.ID, "molecule-facts").text)
+            drawing = driver.find_element(By.ID, "molecule-drawing")
+            until(driver, lambda d: d.execute_script("return arguments[0].complete && "
+                                                     "arguments[0].naturalWidth > 0", drawing))
+            screenshot(driver, "molecules-token", tmp_path)
+        finally:
+            driver.quit()

@@ -45,6 +45,11 @@ def test_bad_models_are_refused_with_their_reason(tmp_path, capsys):
     assert "two models would be named 'dates'; name them apart with NAME=RUN" in refused(
         ["dates", "dates", *port], capsys)
     assert "a model name is letters, digits" in refused(["my model=dates", *port], capsys)
+    from ..test_hostile_input import crafted, set_meta
+
+    hostile = crafted(tmp_path, "tokenizer", "classify", set_meta("tokenizer", "colour", value=1))
+    assert "tokenizer.safetensors: the tokenizer settings have an unknown key 'colour'" in \
+        refused([str(hostile), *port], capsys)  # in one line, before anything serves
 
 
 def test_a_busy_port_is_refused_before_any_model_loads(capsys, monkeypatch):
@@ -105,9 +110,10 @@ def test_serve_binds_localhost_and_serves_the_models_named(capsys, monkeypatch):
     assert {"/api/{model}/predict", "/healthz", "/api/models"} <= set(first.openapi()["paths"])
     from fastapi.testclient import TestClient
 
-    with TestClient(second) as client:
+    local = f"http://127.0.0.1:{port}"
+    with TestClient(second, base_url=local) as client:
         assert client.get("/healthz").json()["models"] == ["molecules", "dates", "imdb"]
-    with TestClient(first) as client:
+    with TestClient(first, base_url=local) as client:
         assert client.get("/healthz").json()["models"] == ["dates", "reviews"]
         assert client.get("/").status_code == 200  # the page
 
@@ -142,3 +148,32 @@ def test_models_are_named_after_their_run_or_as_asked(tmp_path):
     assert split_argument(str(run / "best.safetensors"))[0] == "imdb-2024"
     assert split_argument(str(run / "small.safetensors"))[0] == "small"
     assert split_argument(f"reviews={run}") == ("reviews", str(run))
+
+
+def test_listening_beyond_this_computer_without_a_token_warns_loudly(capsys, monkeypatch):
+    served = []
+    monkeypatch.setattr(command, "uvicorn_server",
+                        lambda app, access_log: served.append(app) or StubServer(app))
+    monkeypatch.delenv("ATTNKIT_TOKEN", raising=False)
+    assert main(["serve", "dates", "--host", "0.0.0.0", "--port", str(free_port())]) == 0
+    err = capsys.readouterr().err
+    assert "WARNING: --host 0.0.0.0 without a token: anyone who can reach this computer" in err
+    assert main(["serve", "dates", "--host", "0.0.0.0", "--port", str(free_port()),
+                 "--token", "s3cret", "--allow-host", "models.lan"]) == 0
+    assert "WARNING" not in capsys.readouterr().err
+    monkeypatch.setenv("ATTNKIT_TOKEN", "from-the-environment")
+    assert main(["serve", "dates", "--port", str(free_port())]) == 0
+    first, second, third = (app.user_middleware for app in served)
+    tokens = [next(m.kwargs["access"] for m in middleware if "access" in m.kwargs)
+              for middleware in (first, second, third)]
+    assert [access.token for access in tokens] == [None, "s3cret", "from-the-environment"]
+    assert "models.lan" in tokens[1].hosts and "models.lan" not in tokens[0].hosts
+    assert tokens[2].hosts == {"localhost", "127.0.0.1", "::1"}
+
+
+@pytest.mark.parametrize(("arguments", "message"), [
+    (["--token", " "], "the token is empty"),
+    (["--allow-host", "evil.example/x"], "--allow-host 'evil.example/x': expected a host name"),
+])
+def test_bad_access_options_are_refused(arguments, message, capsys):
+    assert message in refused(["dates", "--port", str(free_port()), *arguments], capsys)

@@ -13,9 +13,10 @@ from attnkit.cli import main
 from attnkit.data.molecule_render import RenderConfig, render_smiles
 
 from ..threads import one_thread
+from ..unavailable import CHEM, require_module
 from .served_models import topic_run
 
-pytest.importorskip("rdkit")
+require_module("rdkit", CHEM)
 
 
 @pytest.fixture(autouse=True)

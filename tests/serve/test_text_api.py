@@ -6,6 +6,7 @@ import pytest
 
 from attnkit.serve.limits import Limits
 
+from ..unavailable import ONNX, require_module
 from .served_models import reviews, shipped
 
 
@@ -126,7 +127,7 @@ def test_a_text_model_refuses_an_upload(client):
 
 def test_an_onnx_export_serves_the_answers_of_its_run(serve, tmp_path):
     """Serving an exported .onnx (how a user asks for ONNX Runtime) answers as its run does."""
-    pytest.importorskip("onnxruntime")
+    require_module("onnxruntime", ONNX)
     from attnkit.cli import main
     from attnkit.serve.served import load_served
 

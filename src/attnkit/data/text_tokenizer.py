@@ -75,6 +75,19 @@ class TextTokenizer:
 
     @classmethod
     def from_dict(cls, settings: dict[str, object]) -> TextTokenizer:
+        """The tokenizer `to_dict` described (as a checkpoint stores it): an unknown key or a
+        value of the wrong type is an AttnkitError naming it."""
+        if not isinstance(settings, dict):
+            raise AttnkitError(f"the tokenizer settings must be an object, got "
+                               f"{type(settings).__name__}")
+        kinds = {"lowercase": bool, "filters": str, "split": str, "strip_html_breaks": bool}
+        for key, value in settings.items():
+            if key not in kinds:
+                raise AttnkitError(f"the tokenizer settings have an unknown key {str(key)[:40]!r} "
+                                   f"(known: {', '.join(kinds)})")
+            if not isinstance(value, kinds[key]):
+                raise AttnkitError(f"the tokenizer setting {key!r} must be a "
+                                   f"{kinds[key].__name__}, got {str(value)[:40]!r}")
         return cls(**settings)  # type: ignore[arg-type]
 
 

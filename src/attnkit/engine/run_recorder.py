@@ -4,8 +4,9 @@ After each epoch: `last.safetensors`; `best.safetensors` when the monitored metr
 `metrics.jsonl` (the whole history, rewritten, so it always matches the last checkpoint);
 `recipe.yaml`, the recipe of the last checkpoint (`meta["recipe"]`: a resumed run that changed
 `train.epochs` says so); the epoch's line on the terminal. At the end: `curves.png`. The run
-folder is made by the first of these writes: a run that fails before its first epoch ends
-leaves nothing behind. A checkpoint's header is
+folder is held (made and locked) for the whole run by `pipelines.arguments.run_folder`, or made
+by the first of these writes; a run that fails before its first epoch ends leaves nothing
+behind. A checkpoint's header is
 {"meta", "epoch", "metrics", "history", "trainer": {..., "best", "bad_epochs"}}; the engine's
 `write_checkpoint(path, header)` adds its weights (and optimiser and RNG state) and writes it.
 With `train.keep_last` K > 0, each whole epoch n also writes `epoch-<n>.safetensors` and only

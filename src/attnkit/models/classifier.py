@@ -20,6 +20,7 @@ from attnkit.errors import AttnkitError
 from attnkit.layers.masks import lengths_to_mask
 from attnkit.layers.pooling import AttentionPooling
 from attnkit.layers.recurrent import MaskedRNN
+from attnkit.models.sizes import check_sizes
 
 POOLINGS = ("attention", "attention_mean_max")
 QUERIES = ("final_state", "learned")
@@ -56,6 +57,12 @@ class ClassifierConfig:
     dense_dropout: float = 0.5
     num_classes: int = 2
     bigram_vocab_size: int = 0
+
+    def __post_init__(self) -> None:
+        # the upper bounds, as the recipe is read; the rest when the model is built (`_check`)
+        check_sizes(self, ("embedding_size", "hidden_size", "attention_units", "dense_size"),
+                    ("num_layers",), ("vocab_size", "num_classes", "bigram_vocab_size"),
+                    upper_only=True)
 
 
 class SharedDropout(nn.Module):

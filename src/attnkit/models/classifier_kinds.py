@@ -17,6 +17,7 @@ from typing import Literal
 
 from attnkit.errors import AttnkitError
 from attnkit.models.classifier import AttentionClassifier, ClassifierConfig
+from attnkit.models.sizes import check_sizes
 from attnkit.models.transformer_classifier import (
     TransformerClassifier,
     TransformerClassifierConfig,
@@ -39,8 +40,7 @@ class TransformerEncoderSizes:
     dropout: float = 0.1
 
     def __post_init__(self) -> None:
-        if min(self.model_size, self.heads, self.ff_size, self.layers) < 1:
-            raise ValueError("model_size, heads, ff_size and layers must be positive")
+        check_sizes(self, ("model_size", "ff_size"), ("heads", "layers"))
         if self.model_size % self.heads:
             raise ValueError(f"model_size {self.model_size} is not divisible by "
                              f"heads={self.heads}")
@@ -56,6 +56,7 @@ class ClassifierModelConfig(ClassifierConfig):
     transformer: TransformerEncoderSizes = field(default_factory=TransformerEncoderSizes)
 
     def __post_init__(self) -> None:
+        super().__post_init__()
         if self.kind == "transformer" and self.pooling != "attention":
             raise ValueError(f"pooling {self.pooling!r} is a BiLSTM option; a Transformer "
                              "classifier pools with attention alone (pooling: attention)")

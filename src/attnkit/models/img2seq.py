@@ -28,6 +28,7 @@ from attnkit.layers import AdditiveAttention, build_attention
 from attnkit.layers.additive import tanh_scores
 from attnkit.layers.masks import masked_softmax
 from attnkit.models.cnn_encoder import CNNEncoder
+from attnkit.models.sizes import check_sizes
 
 State = tuple[Tensor, ...]  # (h,) for a GRU, (h, c) for an LSTM, each (B, H)
 TRAINING_ONLY_PREFIX = "cell_head."  # weights a reading model does not need
@@ -56,6 +57,10 @@ class Img2SeqConfig:
                  self.attention_units, self.output_size, self.blocks_per_stage)
         if min(sizes) < 1 or not self.encoder_channels or min(self.encoder_channels) < 1:
             raise ValueError("all sizes and encoder_channels must be positive")
+        check_sizes(self, ("projection_size", "embedding_size", "hidden_size", "attention_units",
+                           "output_size", "image_size"), ("blocks_per_stage",))
+        if max(self.encoder_channels) > 8192 or len(self.encoder_channels) > 16:
+            raise ValueError("encoder_channels: at most 16 stages of at most 8,192 channels")
         if self.image_size < 2 ** len(self.encoder_channels):
             raise ValueError(f"image_size {self.image_size} is too small for "
                              f"{len(self.encoder_channels)} stride-2 stages")

@@ -20,6 +20,7 @@ from typing import Literal
 from attnkit.errors import AttnkitError
 from attnkit.models.img2seq import Img2Seq, Img2SeqConfig
 from attnkit.models.img2seq_transformer import Img2SeqTransformer, Img2SeqTransformerConfig
+from attnkit.models.sizes import check_sizes
 
 DecoderKind = Literal["recurrent", "transformer"]
 ImageToSequence = Img2Seq | Img2SeqTransformer  # either: the same forward and step interface
@@ -38,8 +39,7 @@ class TransformerDecoderSizes:
     tie_embeddings: bool = True
 
     def __post_init__(self) -> None:
-        if min(self.heads, self.ff_size, self.layers) < 1:
-            raise ValueError("heads, ff_size and layers must be positive")
+        check_sizes(self, ("ff_size",), ("heads", "layers"))
         if not 0 <= self.dropout < 1:
             raise ValueError(f"dropout must be in [0, 1), got {self.dropout}")
 

@@ -18,6 +18,7 @@ from torch import Tensor, nn
 
 from attnkit.models.cnn_encoder import CNNEncoder
 from attnkit.models.img2seq import TeacherForced
+from attnkit.models.sizes import check_sizes
 from attnkit.models.transformer_stacks import (
     DecoderCache,
     DecoderMemory,
@@ -49,6 +50,8 @@ class Img2SeqTransformerConfig:
                  self.max_positions, self.blocks_per_stage)
         if min(sizes) < 1 or not self.encoder_channels or min(self.encoder_channels) < 1:
             raise ValueError("all sizes and encoder_channels must be positive")
+        check_sizes(self, ("model_size", "ff_size", "image_size"),
+                    ("heads", "decoder_layers", "blocks_per_stage"), positions=("max_positions",))
         if self.model_size % self.heads:
             raise ValueError(f"model_size {self.model_size} is not divisible by "
                              f"heads={self.heads}")

@@ -31,6 +31,7 @@ from attnkit.layers.factory import build_attention
 from attnkit.layers.masks import lengths_to_mask
 from attnkit.layers.recurrent import MaskedRNN
 from attnkit.models.seq2seq_decoders import EncoderMemory, LSTMState
+from attnkit.models.sizes import check_sizes
 
 
 @dataclass(frozen=True)
@@ -47,10 +48,8 @@ class ResidualLSTMConfig:
     residual_from: int = 3
 
     def __post_init__(self) -> None:
-        sizes = (self.embedding_size, self.hidden_size, self.encoder_layers,
-                 self.decoder_layers, self.attention_units)
-        if min(sizes) < 1:
-            raise ValueError("sizes and layer counts must be positive")
+        check_sizes(self, ("embedding_size", "hidden_size", "attention_units"),
+                    ("encoder_layers", "decoder_layers"))
         if self.hidden_size % 2:
             raise ValueError(f"the bidirectional first layer needs an even hidden_size, got "
                              f"{self.hidden_size}")

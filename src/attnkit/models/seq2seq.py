@@ -31,6 +31,7 @@ from attnkit.models.seq2seq_decoders import (
     PeekyDecoder,
     optional_dropout,
 )
+from attnkit.models.sizes import check_sizes
 
 ModelKind = Literal["attention", "peeky", "plain"]
 
@@ -55,8 +56,7 @@ class Seq2seqConfig:
     reverse_source: bool = True
 
     def __post_init__(self) -> None:
-        if min(self.embedding_size, self.hidden_size, self.num_layers) < 1:
-            raise ValueError("embedding_size, hidden_size and num_layers must be positive")
+        check_sizes(self, ("embedding_size", "hidden_size", "attention_units"), ("num_layers",))
         if self.bidirectional and self.hidden_size % 2:
             raise ValueError(f"a bidirectional encoder needs an even hidden_size, "
                              f"got {self.hidden_size}")

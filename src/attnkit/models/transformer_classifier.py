@@ -16,6 +16,7 @@ from attnkit.errors import AttnkitError
 from attnkit.layers.masks import lengths_to_mask
 from attnkit.layers.pooling import AttentionPooling
 from attnkit.layers.token_embedding import TokenEmbedding
+from attnkit.models.sizes import check_sizes
 from attnkit.models.transformer_stacks import TransformerEncoder
 
 
@@ -45,6 +46,8 @@ class TransformerClassifierConfig:
                      "max_positions", "attention_units", "dense_size"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be positive, got {getattr(self, name)}")
+        check_sizes(self, ("model_size", "ff_size", "attention_units", "dense_size"),
+                    ("heads", "num_layers"), ("vocab_size",), ("max_positions",))
         if self.model_size % self.heads:
             raise ValueError(f"model_size {self.model_size} is not divisible by "
                              f"heads={self.heads}")

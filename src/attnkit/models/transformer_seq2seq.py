@@ -23,6 +23,7 @@ from torch import Tensor, nn
 from attnkit.errors import AttnkitError
 from attnkit.layers.masks import lengths_to_mask
 from attnkit.layers.token_embedding import TokenEmbedding
+from attnkit.models.sizes import check_sizes
 from attnkit.models.transformer_stacks import (
     DecoderCache,
     DecoderMemory,
@@ -54,6 +55,8 @@ class TransformerConfig:
         if min(sizes) < 1:
             raise ValueError("model_size, heads, ff_size, encoder_layers, decoder_layers and "
                              "max_positions must be positive")
+        check_sizes(self, ("model_size", "ff_size"), ("heads", "encoder_layers", "decoder_layers"),
+                    positions=("max_positions",))
         if self.model_size % self.heads:
             raise ValueError(f"model_size {self.model_size} is not divisible by "
                              f"heads={self.heads}")

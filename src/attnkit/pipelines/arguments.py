@@ -10,9 +10,11 @@ fields they stand for, so that every pipeline refuses `--beam 0` or `--seed -1` 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import math
+import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -29,6 +31,7 @@ from attnkit.recipe import (
     set_dotted,
 )
 from attnkit.run.checkpoint import read_header
+from attnkit.run.folder_lock import LOCK_NAME, locked_run_folder
 
 T = TypeVar("T")
 MAX_BATCH_SIZE = 4096  # inputs searched or classified at once; more only costs memory
@@ -62,6 +65,20 @@ def minutes(text: str) -> float:
         raise argparse.ArgumentTypeError(f"must be a finite number >= 0 (0 = no limit), "
                                          f"got {text}")
     return value
+
+
+def command_line_text(text: str) -> str:
+    """An argparse `type` for texts given on the command line: valid UTF-8 (Python hands an
+    argument's other bytes over as lone surrogates, which no output can hold)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as error:
+        raw = os.fsencode(text)
+        shown = raw.decode("utf-8", "backslashreplace")[:60]
+        raise argparse.ArgumentTypeError(
+            f"'{shown}' is not valid UTF-8 (byte {raw[error.start:error.start + 1]!r}); give "
+            "texts in UTF-8") from None
+    return text
 
 
 def folder(text: str) -> Path:
@@ -174,12 +191,27 @@ def resume_checkpoint(run_dir: Path) -> Path:
     return path
 
 
+@contextlib.contextmanager
+def run_folder(args: argparse.Namespace, name_prefix: str, recipe: Any) -> Iterator[Path]:
+    """The run folder (`prepare_run_dir`), held for the run: locked, so that a second run into
+    it is refused while this one runs (`run.folder_lock`), and checked again once locked; a
+    folder made for this run and left empty (the run failed before its first checkpoint) is
+    removed at the end."""
+    claimed = args.resume is None and args.run_dir is None
+    run_dir = prepare_run_dir(args, name_prefix, recipe)
+    with locked_run_folder(run_dir, made=claimed):
+        if args.resume is None and not claimed:
+            check_run_dir(run_dir, args.overwrite)  # another run may have ended in between
+        yield run_dir
+
+
 def prepare_run_dir(args: argparse.Namespace, name_prefix: str, recipe: Any) -> Path:
-    """Pick the run folder and check that training may write there; write nothing yet.
+    """Pick the run folder and check that training may write there.
 
     The folder must be new or empty (`--overwrite` allows one that is not), and creatable and
-    writable. It is made, with `recipe.yaml`, when the first epoch's checkpoint is written
-    (`engine.run_recorder`), so a run that fails before that leaves nothing behind.
+    writable; a named one is not made here. A default name (`runs/<prefix>-<time>`, `-2`,
+    `-3`... when taken) is claimed by making its folder, so two runs started in the same second
+    never pick the same one; `run_folder` removes it again if the run writes nothing.
     `recipe` is the run's recipe (unused here: the run's checkpoints record it). The folder
     chosen is also left in `args.run_dir`, for callers that did not name one (`attnkit.train`).
     """
@@ -191,17 +223,29 @@ def prepare_run_dir(args: argparse.Namespace, name_prefix: str, recipe: Any) -> 
         resume_checkpoint(args.resume)
         args.run_dir = Path(args.resume)
         return args.run_dir
-    run_dir = args.run_dir
-    if run_dir is None:
-        stamp = time.strftime("%Y%m%d-%H%M%S")
-        run_dir = Path("runs") / f"{name_prefix}-{stamp}"
-        suffix = 1
-        while run_dir.exists():
-            suffix += 1
-            run_dir = Path("runs") / f"{name_prefix}-{stamp}-{suffix}"
-    args.run_dir = run_dir = Path(run_dir)
+    if args.run_dir is None:
+        args.run_dir = claimed_run_dir(Path("runs"), name_prefix)
+        return args.run_dir
+    args.run_dir = run_dir = Path(args.run_dir)
     check_run_dir(run_dir, args.overwrite)
     return run_dir
+
+
+def claimed_run_dir(parent: Path, name_prefix: str) -> Path:
+    """A new folder `parent/<prefix>-<time>` (or `-2`, `-3`, ...), made here: making it is
+    what claims the name."""
+    check_writable(parent, folder=True)
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    for suffix in range(1, 10_000):
+        run_dir = parent / (f"{name_prefix}-{stamp}" + (f"-{suffix}" if suffix > 1 else ""))
+        try:
+            run_dir.mkdir(parents=True)
+        except FileExistsError:
+            continue
+        except OSError as error:
+            raise AttnkitError(f"cannot write {run_dir}: {error.strerror}") from None
+        return run_dir
+    raise AttnkitError(f"cannot find a free run folder name in {parent}; pass --run-dir")
 
 
 def check_run_dir(run_dir: Path, overwrite: bool) -> None:
@@ -209,7 +253,7 @@ def check_run_dir(run_dir: Path, overwrite: bool) -> None:
     if run_dir.exists() and not run_dir.is_dir():
         raise AttnkitError(f"--run-dir {run_dir} is a file, not a folder")
     if run_dir.is_dir():
-        held = sorted(entry.name for entry in run_dir.iterdir())
+        held = sorted(entry.name for entry in run_dir.iterdir() if entry.name != LOCK_NAME)
         if held and not overwrite:
             shown = ", ".join(held[:4]) + (", ..." if len(held) > 4 else "")
             what = "already holds checkpoints" if any(run_dir.glob("*.safetensors")) \

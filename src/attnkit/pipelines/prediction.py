@@ -16,12 +16,17 @@ probabilities to 6 decimals, attention weights to 4, pixel positions to 1.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 import numpy as np
+
+from attnkit.errors import AttnkitError
+
+T = TypeVar("T")
 
 PROBABILITY_DIGITS = 6
 WEIGHT_DIGITS = 4
@@ -46,6 +51,31 @@ class Predictor(Protocol):
 
     def describe(self) -> dict[str, Any]:
         """What a client needs to show this model's results (its classes, its grid, ...)."""
+
+
+def check_input_list(inputs: Any, plural: str, singular: str) -> None:
+    """An AttnkitError unless `inputs` is a list (or tuple) of inputs: a lone text, bytes, a
+    mapping, a number or None is a mistake `predict` names (a string is a sequence too, of
+    characters, and would be answered character by character)."""
+    if isinstance(inputs, (str, bytes, bytearray, dict, Path)) or \
+            not isinstance(inputs, Sequence):
+        raise AttnkitError(f"predict takes a list of {plural}: predict([{singular}]) for one, "
+                           f"got {type(inputs).__name__}")
+
+
+def with_beam_width(decode: T, beam_width: Any) -> T:
+    """The search `decode` (a `decoding.SearchConfig`) with the beam width a caller asked
+    for (None: as it is); a width that is not a whole number from 1 to MAX_BEAM_WIDTH is an
+    AttnkitError."""
+    if beam_width is None:
+        return decode
+    from attnkit.decoding.search import MAX_BEAM_WIDTH
+
+    if isinstance(beam_width, bool) or not isinstance(beam_width, int) or \
+            not 1 <= beam_width <= MAX_BEAM_WIDTH:
+        raise AttnkitError(f"beam_width must be a whole number from 1 to {MAX_BEAM_WIDTH}, "
+                           f"got {beam_width!r}")
+    return dataclasses.replace(decode, beam_width=beam_width)
 
 
 def probability(value: float) -> float:

@@ -112,7 +112,8 @@ def read_header(path: Path) -> dict[str, Any]:
         raise AttnkitError(f"{path} has a corrupt attnkit header: a JSON "
                            f"{type(header).__name__}, not an object")
     version = header.get("format_version")
-    if not isinstance(version, int) or isinstance(version, bool) or version > FORMAT_VERSION:
+    if not isinstance(version, int) or isinstance(version, bool) or \
+            not 1 <= version <= FORMAT_VERSION:
         raise AttnkitError(
             f"{path} has checkpoint format {version!r}; this attnkit reads up to {FORMAT_VERSION}"
         )

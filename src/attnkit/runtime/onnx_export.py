@@ -11,6 +11,7 @@ call); `torch.ao.quantization` is deprecated and not used.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 import tempfile
 from collections.abc import Callable
@@ -54,8 +55,13 @@ def graph_files(output: Path, roles: list[str]) -> dict[str, Path]:
 def write_export(export: OnnxExport, output: Path, header: dict[str, Any],
                  int8: bool = False) -> list[Path]:
     """Each graph of `export` as an ONNX file (see `graph_files`), fp32 or with int8 weights,
-    every one holding `header` and the "onnx" part; -> the files written. Every graph is
-    exported before any file is written, so a failed export leaves no half of one."""
+    every one holding `header` and the "onnx" part; -> the files written.
+
+    The files are one model: the first records the SHA-256 of each other one, which readers
+    check (`runtime.onnx_graphs.graph_bytes`). Every graph is exported before any file is
+    written, so a failed export leaves no half of one; the first file is written last, so an
+    export killed between its files leaves a first file that refuses the new step graph (or
+    none), never a pair that answers wrongly."""
     onnx = require("onnx", "ONNX export")
     require("onnxscript", "ONNX export")
     if int8:
@@ -64,20 +70,27 @@ def write_export(export: OnnxExport, output: Path, header: dict[str, Any],
     described = {"format_version": ONNX_FORMAT_VERSION,
                  "graphs": {role: path.name for role, path in files.items()},
                  "int8": int8, **export.interface}
-    models = {}
-    for position, (role, spec) in enumerate(export.graphs.items()):
-        model = quantize_int8(onnx_model(spec)) if int8 else onnx_model(spec)
-        if position == 0:
+    contents: dict[str, bytes] = {}
+    first, *others = export.graphs
+    for role in [*others, first]:
+        model = quantize_int8(onnx_model(export.graphs[role])) if int8 else \
+            onnx_model(export.graphs[role])
+        part = {**described, "graph": role}
+        if role == first:
             add_host_tensors(model, export.host_tensors)
-        full = {**header, "dtype": "int8" if int8 else "fp32",
-                "onnx": {**described, "graph": role}}
+            part["sha256"] = {other: hashlib.sha256(contents[other]).hexdigest()
+                              for other in others}
+        full = {**header, "dtype": "int8" if int8 else "fp32", "onnx": part}
         onnx.helper.set_model_props(model, {HEADER_KEY: json.dumps(full)})
-        models[role] = model
+        contents[role] = model.SerializeToString()
 
-    def saver(model: Any) -> Callable[[Path], None]:
-        return lambda temporary: onnx.save(model, temporary)
+    def saver(data: bytes) -> Callable[[Path], None]:
+        return lambda temporary: temporary.write_bytes(data)
 
-    return [write_atomically(files[role], saver(model)) for role, model in models.items()]
+    for role in others:
+        write_atomically(files[role], saver(contents[role]))
+    write_atomically(files[first], saver(contents[first]))
+    return [files[role] for role in export.graphs]
 
 
 def onnx_model(spec: GraphSpec) -> Any:

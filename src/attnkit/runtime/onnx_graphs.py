@@ -21,7 +21,7 @@ from torch import Tensor
 
 from attnkit.errors import AttnkitError
 from attnkit.run.checkpoint import Checkpoint
-from attnkit.run.onnx_files import require
+from attnkit.run.onnx_files import check_graph_hash, graph_file, read_graph_file, require
 from attnkit.runtime.exported_graphs import StepInterface
 
 CPU_DEVICES = ("auto", "cpu")
@@ -34,19 +34,33 @@ def is_onnx_checkpoint(checkpoint: Checkpoint) -> bool:
 
 def graph_path(checkpoint: Checkpoint, role: str) -> Path:
     """The file of graph `role` ("model", "encoder", "step") of an exported checkpoint;
-    `checkpoint` itself must be the export's first file."""
+    `checkpoint` itself must be the export's first file, and the others are bare names in its
+    folder (`run.onnx_files.graph_file`)."""
     described = checkpoint.header["onnx"]
     files = described.get("graphs", {})
     first = next(iter(files), None)
     if described.get("graph") != first:
-        raise AttnkitError(f"{checkpoint.path} is the {described.get('graph')} graph of an "
-                           f"export; give its {files.get(first)} instead")
+        raise AttnkitError(f"{checkpoint.path} is the {str(described.get('graph'))[:40]} graph "
+                           f"of an export; give its {str(files.get(first))[:80]} instead")
     if role not in files:
         raise AttnkitError(f"{checkpoint.path} has no {role} graph (it has "
-                           f"{', '.join(files) or 'none'})")
+                           f"{', '.join(map(str, files)) or 'none'})")
+    owner = Path(checkpoint.path)
     if role == first:
-        return Path(checkpoint.path)  # itself, however it was renamed
-    return Path(checkpoint.path).parent / files[role]
+        return owner  # itself, however it was renamed
+    return graph_file(owner.parent, files[role], owner)
+
+
+def graph_bytes(checkpoint: Checkpoint, role: str) -> tuple[Path, bytes]:
+    """(file, content) of graph `role`; a graph other than the first must have the SHA-256
+    the first file records for it, so that the files of two exports never run as one."""
+    path = graph_path(checkpoint, role)
+    data = read_graph_file(path)
+    if path != Path(checkpoint.path):
+        hashes = checkpoint.header["onnx"].get("sha256")
+        expected = hashes.get(role) if isinstance(hashes, dict) else None
+        check_graph_hash(data, path, expected, Path(checkpoint.path))
+    return path, data
 
 
 def check_cpu(device: str | None, path: Path) -> None:
@@ -56,15 +70,16 @@ def check_cpu(device: str | None, path: Path) -> None:
 
 
 class OnnxGraph:
-    """One ONNX graph under ONNX Runtime, called with and returning torch tensors (CPU)."""
+    """One ONNX graph under ONNX Runtime, called with and returning torch tensors (CPU). It is
+    given the file's content (`graph_bytes`), never a path for ONNX Runtime to open."""
 
-    def __init__(self, path: Path, threads: int | None = None) -> None:
+    def __init__(self, path: Path, data: bytes, threads: int | None = None) -> None:
         runtime = require("onnxruntime", "running an ONNX model")
         options = runtime.SessionOptions()
         options.log_severity_level = 3  # the unused host initializers are no news
         options.intra_op_num_threads = threads or torch.get_num_threads()
         try:
-            self.session = runtime.InferenceSession(str(path), options,
+            self.session = runtime.InferenceSession(data, options,
                                                     providers=["CPUExecutionProvider"])
         except Exception as error:  # onnxruntime raises its own types for unreadable graphs
             raise AttnkitError(f"ONNX Runtime cannot load {path}: {str(error)[:200]}") from None
@@ -104,7 +119,7 @@ class OnnxModule:
         """The export's single graph ("model"): one thread per call, as many calls at once
         as torch has threads."""
         check_cpu(device, Path(checkpoint.path))
-        return cls(OnnxGraph(graph_path(checkpoint, "model"), threads=1), arguments, results,
+        return cls(OnnxGraph(*graph_bytes(checkpoint, "model"), threads=1), arguments, results,
                    workers=torch.get_num_threads())
 
     def eval(self) -> OnnxModule:
@@ -118,6 +133,18 @@ class OnnxModule:
                  if value is not None}
         found = self.graph(**given)
         return tuple(found[name] for name in self.results)
+
+
+def step_interface(described: dict, path: Path) -> tuple[StepInterface, int | None]:
+    """(how the graphs connect, P or None) as an export's header describes them."""
+    positions = described.get("positions")
+    try:
+        interface = StepInterface.from_dict(described)
+    except (KeyError, TypeError, ValueError, AttributeError):
+        interface = None
+    if interface is None or not (positions is None or type(positions) is int and positions > 0):
+        raise AttnkitError(f"{path} has a corrupt attnkit description (how its graphs connect)")
+    return interface, positions
 
 
 class OnnxMemory(NamedTuple):
@@ -142,9 +169,9 @@ class OnnxStepDecoder:
                         device: str | None = None) -> OnnxStepDecoder:
         check_cpu(device, Path(checkpoint.path))
         described = checkpoint.header["onnx"]
-        return cls(OnnxGraph(graph_path(checkpoint, "encoder")),
-                   OnnxGraph(graph_path(checkpoint, "step")),
-                   StepInterface.from_dict(described), described.get("positions"))
+        interface, positions = step_interface(described, Path(checkpoint.path))
+        return cls(OnnxGraph(*graph_bytes(checkpoint, "encoder")),
+                   OnnxGraph(*graph_bytes(checkpoint, "step")), interface, positions)
 
     def eval(self) -> OnnxStepDecoder:
         return self

@@ -10,11 +10,13 @@
     GET  /docs, /openapi.json   the API as FastAPI describes it
 
 No client-supplied path is ever opened: the page's files are read from the package once, into
-memory, and looked up by name.
+memory, and looked up by name. Requests for another host, or without the token when there is
+one, are turned away first (`serve.access`).
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -23,8 +25,10 @@ from importlib import resources
 
 from fastapi import APIRouter, FastAPI, HTTPException, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
+from starlette.requests import ClientDisconnect
 
 from attnkit.errors import AttnkitError
+from attnkit.serve.access import Access, AccessGuard
 from attnkit.serve.api_routes import api_router
 from attnkit.serve.batching import MicroBatcher, QueueFull
 from attnkit.serve.limits import BodyLimit, Limits
@@ -55,10 +59,12 @@ def one_thread() -> None:
     torch.set_num_threads(1)
 
 
-def create_app(models: Sequence[ServedModel], limits: Limits | None = None) -> FastAPI:
-    """The application serving `models`; its micro-batchers run while its lifespan does (an
-    ASGI server, or `with TestClient(app)`)."""
-    limits = limits or Limits()
+def create_app(models: Sequence[ServedModel], limits: Limits | None = None,
+               access: Access | None = None) -> FastAPI:
+    """The application serving `models` to the hosts and token of `access` (default: loopback
+    names, no token); its micro-batchers run while its lifespan does (an ASGI server, or
+    `with TestClient(app, base_url="http://localhost")`)."""
+    limits, access = limits or Limits(), access or Access()
     served = {model.name: model for model in models}
 
     @asynccontextmanager
@@ -71,6 +77,7 @@ def create_app(models: Sequence[ServedModel], limits: Limits | None = None) -> F
             for name, model in served.items()}
         for batcher in app.state.batchers.values():
             batcher.start()
+        app.state.decodes = asyncio.Semaphore(limits.parallel_decodes)
         try:
             yield
         finally:
@@ -83,6 +90,7 @@ def create_app(models: Sequence[ServedModel], limits: Limits | None = None) -> F
                   "and molecule images. The page is at /.")
     app.state.served, app.state.limits = served, limits
     app.add_middleware(BodyLimit, limits=limits)
+    app.add_middleware(AccessGuard, access=access)  # the outermost: before anything is read
     add_error_handlers(app)
     app.include_router(page_router())
     app.include_router(api_router())
@@ -100,6 +108,11 @@ def add_error_handlers(app: FastAPI) -> None:
     async def busy(request: Request, error: QueueFull) -> JSONResponse:
         return JSONResponse({"detail": f"the server is busy ({error}); try again"},
                             status_code=503, headers={"Retry-After": "5"})
+
+    @app.exception_handler(ClientDisconnect)
+    async def gone(request: Request, error: ClientDisconnect) -> Response:
+        # the client left before its body arrived: nobody reads an answer, nothing failed
+        return Response(status_code=400)
 
     @app.exception_handler(Exception)
     async def failed(request: Request, error: Exception) -> JSONResponse:

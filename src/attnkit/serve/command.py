@@ -1,7 +1,11 @@
-"""`attnkit serve [RUN_OR_NAME ...] [--host 127.0.0.1] [--port 8000]`.
+"""`attnkit serve [RUN_OR_NAME ...] [--host 127.0.0.1] [--port 8000] [--allow-host NAME]
+[--token TOKEN]`.
 
 The address is checked and bound first, then every model is loaded, then uvicorn serves on the
 bound socket: a busy port or a bad run fails at once, with its reason, before anything serves.
+The server answers only for its own host names (`--allow-host` adds one) and, with a token
+(`--token` or $ATTNKIT_TOKEN), only requests that carry it (`serve.access`); listening beyond
+this computer without one prints a warning.
 """
 
 from __future__ import annotations
@@ -10,9 +14,11 @@ import argparse
 import importlib.util
 import os
 import socket
+import sys
 from typing import TYPE_CHECKING
 
 from attnkit.errors import AttnkitError
+from attnkit.serve.access import TOKEN_VARIABLE, Access
 
 if TYPE_CHECKING:
     import uvicorn
@@ -32,6 +38,11 @@ def add_arguments(serve: argparse.ArgumentParser, verb: str) -> None:
                        help="address to listen on (default 127.0.0.1: this computer only; "
                        "0.0.0.0 opens it to the network)")
     serve.add_argument("--port", type=port_number, default=8000, help="default 8000")
+    serve.add_argument("--allow-host", action="append", default=[], metavar="NAME",
+                       help="also answer requests for this host name (the server answers "
+                       "only for loopback names and the address it listens on; repeatable)")
+    serve.add_argument("--token", help="require 'Authorization: Bearer TOKEN' on every request "
+                       f"(default: ${TOKEN_VARIABLE}; the page takes it as /#token=TOKEN)")
     serve.set_defaults(func=serve_command)
 
 
@@ -53,17 +64,37 @@ def serve_command(args: argparse.Namespace) -> None:
     from attnkit.serve.app import create_app
     from attnkit.serve.served import load_served
 
+    access = access_of(args)
     listening = bind(args.host, args.port)
     try:
         models = load_served(args.models)
-        server = uvicorn_server(create_app(models), access_log=True)
+        server = uvicorn_server(create_app(models, access=access), access_log=True)
         names = ", ".join(model.name for model in models)
         print(f"serving {names} at {address(args.host, args.port)} (API: /docs); Ctrl-C stops")
+        if access.token is not None:
+            print(f"with a token: open the page as {address(args.host, args.port)}#token=TOKEN "
+                  "and send 'Authorization: Bearer TOKEN' to the API")
         if args.host not in LOCAL_HOSTS:
             print(f"note: --host {args.host} lets other computers reach this server")
+            if access.token is None:
+                print(f"WARNING: --host {args.host} without a token: anyone who can reach this "
+                      "computer can use these models. Pass --token TOKEN (or set "
+                      f"{TOKEN_VARIABLE}) to require one.", file=sys.stderr)
         server.run(sockets=[listening])
     finally:
         listening.close()
+
+
+def access_of(args: argparse.Namespace) -> Access:
+    """The hosts the server answers for and its token (--token, else $ATTNKIT_TOKEN)."""
+    token = args.token if args.token is not None else os.environ.get(TOKEN_VARIABLE)
+    if token is not None and not token.strip():
+        raise AttnkitError(f"the token is empty: give one with --token (or {TOKEN_VARIABLE}), "
+                           "or none")
+    for name in args.allow_host:
+        if not name.strip() or any(character in name for character in "/ \t"):
+            raise AttnkitError(f"--allow-host {name!r}: expected a host name or address")
+    return Access.for_address(args.host, args.allow_host, token)
 
 
 def require_serve_extra() -> None:
@@ -96,11 +127,11 @@ def bind(host: str, port: int) -> socket.socket:
 
 
 def uvicorn_server(app: FastAPI, access_log: bool = False) -> uvicorn.Server:
-    """A uvicorn server for `app`, to run on a socket of `bind` (`server.run(sockets=[...])`)."""
-    import uvicorn
+    """A uvicorn server for `app` under its limits (`serve.connections`), to run on a socket of
+    `bind` (`server.run(sockets=[...])`)."""
+    from attnkit.serve.connections import limited_server
 
-    return uvicorn.Server(uvicorn.Config(app, access_log=access_log, log_level="info",
-                                         timeout_graceful_shutdown=5))
+    return limited_server(app, access_log)
 
 
 def address(host: str, port: int) -> str:

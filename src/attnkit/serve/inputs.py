@@ -1,9 +1,15 @@
 """Reading the inputs of a predict request: a JSON list of texts, or image files in a multipart
 form. Every problem is an HTTPException whose message names it: the status says whose it is
-(400 unreadable, 413 too large, 415 wrong kind of body, 422 readable but not acceptable)."""
+(400 unreadable, 413 too large, 415 wrong kind of body, 422 readable but not acceptable).
+
+Texts come only as `application/json`: a web page may send `text/plain` or a form to any server
+without asking it first (no CORS preflight), never JSON. Images are decoded a few at a time
+(`Limits.parallel_decodes`, over all requests), after the pixels of all a request's images,
+read from their headers, were checked against `Limits.max_request_pixels`."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import warnings
@@ -22,20 +28,27 @@ TEXT_BODY = '{"inputs": ["text", ...]}'
 FIELD = "images"
 
 
+def media_type(request: Request) -> str:
+    return request.headers.get("content-type", "").partition(";")[0].strip().lower()
+
+
 def is_multipart(request: Request) -> bool:
-    return request.headers.get("content-type", "").lower().startswith("multipart/form-data")
+    return media_type(request) == "multipart/form-data"
 
 
 async def text_inputs(request: Request, model: str, limits: Limits) -> list[str]:
-    """The texts of a JSON body {"inputs": [...]}."""
-    if is_multipart(request):
-        raise HTTPException(415, f"model {model!r} reads texts: send JSON {TEXT_BODY}, not a "
-                                 "multipart form")
+    """The texts of a JSON body {"inputs": [...]}, sent as application/json."""
+    if media_type(request) != "application/json":
+        given = media_type(request)[:64] or "no Content-Type"
+        raise HTTPException(415, f"model {model!r} reads texts: send JSON {TEXT_BODY} as "
+                                 f"Content-Type application/json, not {given}")
     body = await request.body()
     try:
         payload = json.loads(body)
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        raise HTTPException(400, f"the body is not valid JSON ({error}); send {TEXT_BODY}") \
+    except (ValueError, RecursionError) as error:  # ValueError: bad JSON, bad UTF-8, too many
+        # digits in a number; RecursionError: nested too deep
+        problem = "nested too deep" if isinstance(error, RecursionError) else str(error)[:120]
+        raise HTTPException(400, f"the body is not valid JSON ({problem}); send {TEXT_BODY}") \
             from None
     if not isinstance(payload, dict):
         raise HTTPException(422, f"expected a JSON object {TEXT_BODY}, got "
@@ -63,6 +76,11 @@ def checked_texts(texts: Any, limits: Limits) -> list[str]:
         if len(text) > limits.max_text_chars:
             raise HTTPException(422, f"text {number} has {len(text):,} characters, more than "
                                      f"the limit of {limits.max_text_chars:,}")
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            raise HTTPException(422, f"text {number} is not valid Unicode (it holds a lone "
+                                     "surrogate such as \\ud800)") from None
     return texts
 
 
@@ -110,30 +128,61 @@ async def image_inputs(request: Request, model: str, limits: Limits) -> list[Nam
             contents.append((name, await upload.read()))
     finally:
         await form.close()
-    return [NamedImage(name, await run_in_threadpool(decode_image, data, f"image {number}",
-                                                     limits.max_pixels))
-            for number, (name, data) in enumerate(contents, start=1)]
+    pixels = sum([image_pixels(data, f"image {number}", limits.max_pixels)
+                  for number, (_, data) in enumerate(contents, start=1)])
+    if pixels > limits.max_request_pixels:
+        raise HTTPException(413, f"the images have {pixels:,} pixels in all, more than the limit "
+                                 f"of {limits.max_request_pixels:,} per request; send fewer "
+                                 "or smaller images")
+    decodes: asyncio.Semaphore = request.app.state.decodes
+    images = []
+    for number, (name, data) in enumerate(contents, start=1):
+        async with decodes:
+            images.append(NamedImage(name, await run_in_threadpool(
+                decode_image, data, f"image {number}", limits.max_pixels)))
+    return images
 
 
-def decode_image(data: bytes, where: str, max_pixels: int) -> PILImage:
-    """The decoded image of an upload; its size is read from the header and checked before its
-    pixels are decoded."""
+def image_pixels(data: bytes, where: str, max_pixels: int) -> int:
+    """Width x height of an upload, read from its header (nothing is decoded)."""
+    width, height = opened_image(data, where, max_pixels).size
+    return width * height
+
+
+def opened_image(data: bytes, where: str, max_pixels: int) -> PILImage:
+    """An upload opened (its header read, its pixels not yet decoded) and its size checked."""
     from PIL import Image, UnidentifiedImageError
 
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             image = Image.open(io.BytesIO(data), formats=IMAGE_FORMATS)
-            width, height = image.size
-            if width * height > max_pixels:
-                raise HTTPException(413, f"{where} is {width} x {height} pixels, more than the "
-                                         f"limit of {max_pixels:,}; scale it down first")
-            image.load()
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
         raise HTTPException(413, f"{where} is too large to decode safely ({error})") from None
     except UnidentifiedImageError:
         raise HTTPException(422, f"{where} is not an image this server reads "
                                  f"({', '.join(IMAGE_FORMATS)})") from None
+    except (OSError, SyntaxError, ValueError) as error:
+        raise HTTPException(422, f"{where} is a corrupt or truncated image ({error})") from None
+    width, height = image.size
+    if width * height > max_pixels:
+        raise HTTPException(413, f"{where} is {width} x {height} pixels, more than the "
+                                 f"limit of {max_pixels:,}; scale it down first")
+    return image
+
+
+def decode_image(data: bytes, where: str, max_pixels: int) -> PILImage:
+    """The decoded image of an upload; its size is read from the header and checked before its
+    pixels are decoded."""
+    from PIL import Image
+
+    image = opened_image(data, where, max_pixels)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image.load()
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
+        raise HTTPException(413, f"{where} is too large to decode safely ({error})") from None
     except (OSError, SyntaxError, ValueError) as error:
         raise HTTPException(422, f"{where} is a corrupt or truncated image ({error})") from None
     return image

@@ -22,12 +22,20 @@ Send = Callable[[Message], Awaitable[None]]
 class Limits:
     """max_json_bytes: body of a text request; max_upload_bytes: body of an image upload (all
     its files); max_texts, max_images: inputs per request; max_text_chars: one text;
-    max_pixels: one image, width x height, read from its header; timeout_s: how long a request
-    waits for its answer (queue and inference); batch_window_s: how long a model waits for more
+    max_pixels: one image, width x height, read from its header; max_request_pixels: all the
+    images of one request, read from their headers before any is decoded; parallel_decodes:
+    images decoded at once, over all requests; timeout_s: how long a request waits for its
+    answer (queue and inference); batch_window_s: how long a model waits for more
     requests to join a batch; max_batch: inputs in one model call (a larger request is one call
     of its own); max_queued: inputs waiting for one model before new requests are turned away
     (503); parallel_calls: calls of one model that run at once, each on one thread (default:
-    as many as torch has threads, one per core)."""
+    as many as torch has threads, one per core).
+
+    Connections (`serve.connections`): idle_timeout_s: a kept-alive connection silent this
+    long after an answer is closed; request_timeout_s: a request's header and body must arrive
+    within this long of the connection opening (or of the previous answer); max_connections:
+    open connections (more are closed at once; requests past it get 503); max_header_bytes: a
+    request's header."""
 
     max_json_bytes: int = 1_000_000
     max_upload_bytes: int = 20_000_000
@@ -35,11 +43,17 @@ class Limits:
     max_images: int = 16
     max_text_chars: int = 20_000
     max_pixels: int = 12_000_000
+    max_request_pixels: int = 24_000_000
+    parallel_decodes: int = 2
     timeout_s: float = 30.0
     batch_window_s: float = 0.005
     max_batch: int = 64
     max_queued: int = 2048
     parallel_calls: int = field(default_factory=lambda: torch_threads())
+    idle_timeout_s: float = 5.0
+    request_timeout_s: float = 60.0
+    max_connections: int = 512
+    max_header_bytes: int = 65_536
 
     def __post_init__(self) -> None:
         for name, value in vars(self).items():

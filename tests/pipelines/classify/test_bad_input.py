@@ -86,3 +86,19 @@ def test_the_installed_command_prints_one_line_and_exits_1(run_dir):
     assert result.returncode == 1
     assert result.stderr.strip().splitlines() == [result.stderr.strip()]
     assert result.stderr.startswith("error: ") and "Traceback" not in result.stderr
+
+
+def test_a_review_longer_than_a_batchs_token_budget_is_classified_alone():
+    """`--batch-size 1` allows 192 padded tokens a batch; a 300-word review is a batch of its
+    own (data.bucketing.token_budget_batches), not an empty batch."""
+    from attnkit.pipelines.classify.predictor import TextClassifier
+
+    classifier = TextClassifier.from_checkpoint("imdb", "cpu")
+    reviews = [" ".join(["a wonderful film with a moving story"] * 43),  # 301 words
+               "a dull film", " ".join(["a dull and boring film"] * 60)]  # 300 words
+    together = classifier.predict(reviews)
+    for chosen in ([0], [2, 0], [0, 1, 2]):  # alone, only long ones, and with a short one
+        alone = classifier.predict([reviews[i] for i in chosen], batch_size=1)
+        assert [p.label for p in alone] == [together[i].label for i in chosen]
+        assert [p.probability for p in alone] == pytest.approx(
+            [together[i].probability for i in chosen], abs=1e-5)

@@ -18,6 +18,7 @@ from attnkit.pipelines.classify.predictor import TextClassifier, class_probabili
 from attnkit.runtime.onnx_graphs import OnnxGraph
 
 from ...data.imdb_slice import slice_reviews
+from ...unavailable import ONNX, require_module
 from .classify_run import one_thread, trained_run_dir
 
 TOLERANCE = {"atol": 1e-4, "rtol": 0.0}
@@ -56,7 +57,7 @@ def test_the_graph_equals_torch_on_100_reviews(run, exported):
     inputs = {key: value for key, value in batch.items() if key != "labels"}
     with torch.no_grad():
         logits, weights = run_model(classifier.model, batch)
-    found = OnnxGraph(exported["fp32"])(**inputs)
+    found = OnnxGraph(exported["fp32"], exported["fp32"].read_bytes())(**inputs)
     assert set(found) == {"logits", "probabilities", "weights"}
     assert_close(found["logits"], logits, **TOLERANCE)
     assert_close(found["probabilities"], class_probabilities(logits), **TOLERANCE)
@@ -68,7 +69,7 @@ def test_the_graph_equals_torch_on_100_reviews(run, exported):
 def test_int8_labels_agree_with_fp32_on_the_test_slice(run, exported):
     """The attention model's LSTMs and matrix products run in int8, and its labels on the
     1,000 test reviews of the slice are fp32's (>= 98 %; 99.5 % when this was written)."""
-    onnx = pytest.importorskip("onnx")
+    onnx = require_module("onnx", ONNX)
     operators = {node.op_type for node in onnx.load(exported["int8"]).graph.node}
     assert {"DynamicQuantizeLSTM", "MatMulInteger"} <= operators
     reviews = slice_reviews()["test"]
@@ -139,7 +140,7 @@ def test_weights_only_safetensors_predicts_as_the_run(run, tmp_path):
 
 
 def test_bad_onnx_inputs_fail_in_one_line(run, exported, tmp_path, monkeypatch, capsys):
-    onnx = pytest.importorskip("onnx")
+    onnx = require_module("onnx", ONNX)
     foreign = tmp_path / "foreign.onnx"
     value = onnx.helper.make_tensor_value_info("x", onnx.TensorProto.FLOAT, [1])
     graph = onnx.helper.make_graph([onnx.helper.make_node("Identity", ["x"], ["y"])], "g",

@@ -96,7 +96,8 @@ def test_the_onnx_graph_equals_torch(run, exported, tmp_path):
     batch = collate([dataset[i] for i in range(len(dataset))])
     with torch.no_grad():
         logits, weights = run_model(classifier.model, batch)
-    found = OnnxGraph(exported["fp32"])(**{k: v for k, v in batch.items() if k != "labels"})
+    graph = OnnxGraph(exported["fp32"], exported["fp32"].read_bytes())
+    found = graph(**{k: v for k, v in batch.items() if k != "labels"})
     assert_close(found["logits"], logits, **TOLERANCE)
     assert_close(found["probabilities"], class_probabilities(logits), **TOLERANCE)
     assert_close(found["weights"], weights, **TOLERANCE)

@@ -110,3 +110,49 @@ def test_an_existing_step_graph_is_not_replaced_without_overwrite(date_run, tmp_
     assert f"{step} exists; pass --overwrite" in one_line_error(capsys)
     assert step.read_bytes() == b"someone else's file"
     assert not (tmp_path / "dates.onnx").exists()
+
+
+def test_the_first_file_records_the_step_graph_and_refuses_another(exported, tmp_path, capsys):
+    """An export is one model in two files: the first records the SHA-256 of the step graph,
+    so the step graph of another export (or an altered one) is refused, not run."""
+    import hashlib
+    import json
+    import shutil
+
+    from attnkit.run.onnx_files import read_onnx_header
+
+    step = exported.with_name("dates.step.onnx")
+    described = read_onnx_header(exported)["onnx"]
+    assert described["sha256"] == {"step": hashlib.sha256(step.read_bytes()).hexdigest()}
+    copied = tmp_path / "dates.onnx"
+    shutil.copy(exported, copied)
+    data = bytearray(step.read_bytes())
+    data[-1] ^= 1  # one bit of the step graph's last weight
+    copied.with_name("dates.step.onnx").write_bytes(bytes(data))
+    assert main(["translate", str(copied), "3/12/11"]) == 1
+    assert "the two files come from different exports" in one_line_error(capsys)
+    assert json.dumps(described["graphs"]) == '{"encoder": "dates.onnx", "step": "dates.step.onnx"}'
+
+
+def test_an_export_killed_between_its_files_leaves_no_pair_that_answers(
+        date_run, peeky_file_run, tmp_path, monkeypatch, capsys):
+    """The step graph is written first and the file that records its hash last: an export of
+    another run killed in between leaves the old first file with the new step graph, which
+    that file refuses."""
+    import attnkit.runtime.onnx_export as onnx_export
+
+    output = export(date_run, tmp_path, "model")
+    written = onnx_export.write_atomically
+
+    def killed_at_the_first_file(path, write):
+        if path == output:
+            raise KeyboardInterrupt  # as if killed between the two renames
+        return written(path, write)
+
+    monkeypatch.setattr(onnx_export, "write_atomically", killed_at_the_first_file)
+    assert main(["export", str(peeky_file_run), "--format", "onnx", "--output", str(output),
+                 "--overwrite"]) == 130  # the CLI's status for an interrupt
+    monkeypatch.undo()
+    capsys.readouterr()
+    assert main(["translate", str(output), "3/12/11"]) == 1
+    assert "come from different exports" in one_line_error(capsys)

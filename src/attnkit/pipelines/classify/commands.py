@@ -29,6 +29,7 @@ from attnkit.files import check_writable, read_lines, write_atomically, write_te
 from attnkit.pipelines.arguments import (
     add_device_arguments,
     add_run_arguments,
+    command_line_text,
 )
 from attnkit.pipelines.classify.data import (
     EncodedDataset,
@@ -139,7 +140,7 @@ def imdb_test_sequences(classifier: TextClassifier,
 
 
 def add_predict_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("texts", nargs="*", help="texts to classify")
+    parser.add_argument("texts", nargs="*", type=command_line_text, help="texts to classify")
     parser.add_argument("--input", help="file with one text a line (`-`: standard input); read "
                         "as it comes, so it may be of any length")
     parser.add_argument("--output", type=Path, help="write --input's predictions here "

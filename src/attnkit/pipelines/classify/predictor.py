@@ -33,6 +33,7 @@ from attnkit.models.transformer_classifier import TransformerClassifier
 from attnkit.pipelines.classify.data import EncodedDataset, collate, run_model
 from attnkit.pipelines.classify.recipe import PIPELINE
 from attnkit.pipelines.classify.results import Prediction
+from attnkit.pipelines.prediction import check_input_list
 from attnkit.progress import progress_bar
 from attnkit.recipe import recipe_from_dict
 from attnkit.run.meta import is_count, is_mapping, is_strings, load_run_checkpoint
@@ -84,6 +85,10 @@ class TextClassifier:
             "classes": is_strings, "max_length": is_count})
         meta = checkpoint.meta
         config = classifier_config(meta, path)
+        try:  # before any model is built: a serve start fails here, in one line
+            tokenizer = TextTokenizer.from_dict(meta["tokenizer"])
+        except AttnkitError as error:
+            raise AttnkitError(f"{path}: {error}") from None
         if len(meta["classes"]) != config.num_classes:
             raise AttnkitError(f"{path} names {len(meta['classes'])} classes for a model of "
                                f"{config.num_classes}")
@@ -105,7 +110,7 @@ class TextClassifier:
                                 stacking["order"], stacking["base"])
         bigrams = BigramTable(meta["bigrams"]) if meta.get("bigrams") is not None else None
         return cls(model, WordVocabulary.from_list(meta["vocab"]),
-                   TextTokenizer.from_dict(meta["tokenizer"]), meta["classes"],
+                   tokenizer, meta["classes"],
                    meta["max_length"], runtime, bigrams, ngrams)
 
     def describe(self) -> dict[str, Any]:
@@ -168,7 +173,7 @@ class TextClassifier:
                      progress: bool = False, where: Sequence[str] | None = None,
                      n_best: int | None = None) -> list[Prediction | AttnkitError]:
         """As `predict`, with the AttnkitError of a text the model cannot read in its place."""
-        check_inputs(texts, "texts", "text")
+        check_input_list(texts, "texts", "text")
         if n_best is not None and not 1 <= n_best <= len(self.class_names):
             raise AttnkitError(f"n_best {n_best}: this classifier has {len(self.class_names)} "
                                f"classes ({', '.join(self.class_names)})")
@@ -262,13 +267,6 @@ class TextClassifier:
             ". Tokens shaded by attention weight (hover for the weight)."
         return highlight_html(prediction.text or "", prediction.spans, prediction.weights,
                               title, caption)
-
-
-def check_inputs(inputs: Any, plural: str, singular: str) -> None:
-    """An AttnkitError unless `inputs` is a list (or tuple) of inputs."""
-    if isinstance(inputs, (str, bytes, dict)) or not isinstance(inputs, Sequence):
-        raise AttnkitError(f"predict takes a list of {plural}: predict([{singular}]) for one, "
-                           f"got {type(inputs).__name__}")
 
 
 def classifier_config(meta: dict, path: str | Path) -> ClassifierModelConfig:

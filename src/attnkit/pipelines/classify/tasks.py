@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from attnkit.data.sources import resolve_data_dir
-from attnkit.pipelines.arguments import prepare_run_dir, recipe_from_args
+from attnkit.pipelines.arguments import recipe_from_args, run_folder
 from attnkit.pipelines.classify.data import PreparedData, prepare_files, prepare_imdb
 from attnkit.pipelines.classify.recipe import PIPELINE, ClassifyRecipe
 from attnkit.pipelines.classify.training import train_classifier
@@ -36,8 +36,9 @@ def optional_path(value: str | Path | None) -> Path | None:
 
 def train_prepared(request: RunRequest, recipe: ClassifyRecipe, data: PreparedData,
                    source: dict) -> Path:
-    run_dir = prepare_run_dir(request, PIPELINE, recipe)
-    history = train_classifier(recipe, data, run_dir, source, resume=request.resume is not None)
+    with run_folder(request, PIPELINE, recipe) as run_dir:
+        history = train_classifier(recipe, data, run_dir, source,
+                                   resume=request.resume is not None)
     monitor, mode = recipe.train.monitor, recipe.train.monitor_mode
     values = [record[monitor] for record in history if monitor in record]
     summary = ""

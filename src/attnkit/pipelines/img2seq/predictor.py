@@ -25,6 +25,7 @@ from attnkit.models.img2seq_kinds import ImageToSequence, build_img2seq
 from attnkit.pipelines.img2seq.recipe import PIPELINE, Img2SeqRecipe
 from attnkit.pipelines.img2seq.results import AtomReading, Reading
 from attnkit.pipelines.img2seq.search import output_grammar, search_images
+from attnkit.pipelines.prediction import check_input_list, with_beam_width
 from attnkit.recipe import recipe_from_dict, recipe_to_dict
 from attnkit.run.checkpoint import Checkpoint
 from attnkit.run.meta import is_count, is_mapping, is_strings, load_run_checkpoint
@@ -92,10 +93,11 @@ class ImageReader:
                      names: Sequence[str] | None = None,
                      batch_size: int = 250) -> list[Reading | AttnkitError]:
         """As `predict`, with the AttnkitError of an image it cannot read in its place."""
-        if isinstance(images, (str, Path, np.ndarray, dict)) or \
-                not isinstance(images, Sequence):
+        if isinstance(images, np.ndarray):
             raise AttnkitError("predict takes a list of images: predict([image]) for one, got "
-                               f"{type(images).__name__}")
+                               "an array")
+        check_input_list(images, "images", "image")
+        with_beam_width(self.recipe.decode, beam_width)  # checked before any image is read
         names = list(names) if names is not None else [
             str(image) if isinstance(image, (str, Path)) else f"image {number}"
             for number, image in enumerate(images, start=1)]
@@ -119,9 +121,7 @@ class ImageReader:
                         prefer_valid: bool | None = None, n_best: int | None = None,
                         batch_size: int = 250) -> list[Reading]:
         """images (N, S, S) uint8 on the model's canvas -> N readings, searched in batches."""
-        decode = self.recipe.decode
-        if beam_width is not None:
-            decode = replace(decode, beam_width=beam_width)
+        decode = with_beam_width(self.recipe.decode, beam_width)
         if prefer_valid is not None:
             decode = replace(decode, prefer_valid=prefer_valid)
         validity = self.is_valid if self.molecules else None

@@ -13,6 +13,7 @@ from attnkit.data.smiles_tokenizer import TokenVocabulary
 from attnkit.decoding.search import SearchConfig
 from attnkit.engine.train_config import TrainConfig
 from attnkit.models.img2seq_kinds import Img2SeqModelConfig
+from attnkit.recipe import check_counts
 from attnkit.run.meta import pipeline_meta
 
 PIPELINE = "img2seq"
@@ -89,8 +90,7 @@ class DataConfig:
     eval_batch_size: int = 250
 
     def __post_init__(self) -> None:
-        if self.train_size < 1 or self.val_size < 1 or self.eval_batch_size < 1:
-            raise ValueError("train_size, val_size and eval_batch_size must be positive")
+        check_counts(self, ("train_size", "val_size", "eval_batch_size"))
         if not 0 < self.val_fraction < 1 or not 0 < self.length_coverage <= 1:
             raise ValueError("val_fraction must be in (0, 1) and length_coverage in (0, 1]")
         if self.max_length < 0 or self.vocab_min_count < 1:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from attnkit.pipelines.arguments import prepare_run_dir, recipe_from_args
+from attnkit.pipelines.arguments import recipe_from_args, run_folder
 from attnkit.pipelines.img2seq.recipe import PIPELINE, Img2SeqRecipe
 from attnkit.pipelines.run_request import RunRequest
 
@@ -33,10 +33,10 @@ def train(task: str, request: RunRequest) -> Path:
 
     request.overrides = [*request.overrides, *option_overrides(request.options)]
     recipe = recipe_from_args(Img2SeqRecipe, request)
-    run_dir = prepare_run_dir(request, PIPELINE, recipe)
-    splits = build_splits(recipe, request.data_dir)
-    encoded = encode_targets(splits, recipe)
-    history = train_model(recipe, splits, encoded, run_dir, request.resume is not None)
+    with run_folder(request, PIPELINE, recipe) as run_dir:
+        splits = build_splits(recipe, request.data_dir)
+        encoded = encode_targets(splits, recipe)
+        history = train_model(recipe, splits, encoded, run_dir, request.resume is not None)
     final = history[-1] if history else {}
     skipped = ", ".join(f"{count} {why}" for why, count in splits.skipped.items() if count)
     print(f"saved run to {run_dir} (val exact match "

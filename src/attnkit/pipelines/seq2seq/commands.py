@@ -27,6 +27,7 @@ from attnkit.pipelines.arguments import (
     add_beam_argument,
     add_device_arguments,
     add_run_arguments,
+    command_line_text,
 )
 from attnkit.pipelines.records import (
     RecordWriter,
@@ -104,7 +105,8 @@ def evaluate(args: argparse.Namespace) -> int:
 
 
 def add_predict_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("texts", nargs="*", help="inputs to translate (or use --file)")
+    parser.add_argument("texts", nargs="*", type=command_line_text,
+                        help="inputs to translate (or use --file)")
     parser.add_argument("--file", help="one input per line (`-`: standard input); read as it "
                         "comes, so it may be of any length")
     parser.add_argument("--heatmap", type=Path, metavar="PNG", help="write the attention of "

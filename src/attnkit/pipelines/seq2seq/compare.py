@@ -10,7 +10,7 @@ from pathlib import Path
 
 from attnkit.files import write_text_atomically
 from attnkit.models.seq2seq_kinds import BOOK_KINDS
-from attnkit.pipelines.arguments import add_run_arguments, prepare_run_dir, recipe_from_args
+from attnkit.pipelines.arguments import add_run_arguments, recipe_from_args, run_folder
 from attnkit.pipelines.seq2seq.data import build_splits, build_vocabulary
 from attnkit.pipelines.seq2seq.recipe import Seq2seqRecipe
 from attnkit.viz.comparison import plot_comparison
@@ -41,14 +41,14 @@ def compare_command(args: argparse.Namespace) -> int:
     recipe = recipe_from_args(Seq2seqRecipe, args)
     splits = build_splits(recipe.data)
     vocab = build_vocabulary(recipe.data, splits)
-    run_dir = prepare_run_dir(args, "compare", recipe)
-    histories = {}
-    for kind in kinds:
-        model_recipe = dataclasses.replace(
-            recipe, model=dataclasses.replace(recipe.model, kind=kind))
-        print(f"training {kind} seq2seq into {run_dir / kind}")
-        histories[kind] = train_torch(model_recipe, splits, vocab, run_dir / kind)
-    write_comparison(histories, run_dir)
+    with run_folder(args, "compare", recipe) as run_dir:
+        histories = {}
+        for kind in kinds:
+            model_recipe = dataclasses.replace(
+                recipe, model=dataclasses.replace(recipe.model, kind=kind))
+            print(f"training {kind} seq2seq into {run_dir / kind}")
+            histories[kind] = train_torch(model_recipe, splits, vocab, run_dir / kind)
+        write_comparison(histories, run_dir)
     print(comparison_table(histories))
     print(f"saved comparison to {run_dir}/comparison.png, comparison.md, comparison.json")
     return 0

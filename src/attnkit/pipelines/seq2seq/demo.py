@@ -10,7 +10,7 @@ import argparse
 import time
 
 from attnkit.engine.sequence_metrics import exact_match
-from attnkit.pipelines.arguments import add_run_arguments, prepare_run_dir, recipe_from_args
+from attnkit.pipelines.arguments import add_run_arguments, recipe_from_args, run_folder
 from attnkit.pipelines.seq2seq.data import build_splits, build_vocabulary
 from attnkit.pipelines.seq2seq.recipe import Seq2seqRecipe
 
@@ -40,10 +40,10 @@ def demo_command(args: argparse.Namespace) -> int:
     recipe = recipe_from_args(Seq2seqRecipe, args)
     splits = build_splits(recipe.data)
     vocab = build_vocabulary(recipe.data, splits, args.resume)
-    run_dir = prepare_run_dir(args, "demo", recipe)
     print(f"training the {recipe.model.kind} seq2seq on {len(splits.train_sources):,} generated "
           f"dates for {recipe.train.epochs} epochs")
-    train_torch(recipe, splits, vocab, run_dir, resume=args.resume is not None)
+    with run_folder(args, "demo", recipe) as run_dir:
+        train_torch(recipe, splits, vocab, run_dir, resume=args.resume is not None)
     translator = Translator.from_checkpoint(run_dir, recipe.train.device)
     held_out = splits.test_sources or splits.val_sources
     references = splits.test_targets or splits.val_targets

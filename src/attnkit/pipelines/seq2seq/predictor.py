@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +22,7 @@ from attnkit.decoding import (
 )
 from attnkit.errors import AttnkitError
 from attnkit.models.seq2seq_kinds import build_seq2seq_model
+from attnkit.pipelines.prediction import check_input_list, with_beam_width
 from attnkit.pipelines.seq2seq.data import output_grammar
 from attnkit.pipelines.seq2seq.recipe import PIPELINE, Seq2seqRecipe
 from attnkit.pipelines.seq2seq.results import Translation
@@ -108,7 +108,7 @@ class Translator:
         (empty, far longer than its training inputs) is an AttnkitError. Surrounding
         whitespace is removed first (training data never has any). Texts are searched in
         length-sorted batches."""
-        check_inputs(texts)
+        check_input_list(texts, "texts", "text")
         if heads and not self.has_heads:
             raise AttnkitError("only a Transformer run (on torch) has attention heads to show")
         ids = []
@@ -118,8 +118,7 @@ class Translator:
             except AttnkitError as error:
                 raise AttnkitError(f"text {number}: {error}") from None
         texts = [text.strip() for text in texts]
-        decode = self.recipe.decode if beam_width is None else \
-            replace(self.recipe.decode, beam_width=beam_width)
+        decode = with_beam_width(self.recipe.decode, beam_width)
         order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
         results: list[Translation | None] = [None] * len(ids)
         for start in range(0, len(order), batch_size):
@@ -166,7 +165,7 @@ class Translator:
                      heads: bool = False) -> list[Translation | AttnkitError]:
         """Like `predict`, but an input the model cannot read gives its AttnkitError in its
         place instead of stopping the others."""
-        check_inputs(texts)
+        check_input_list(texts, "texts", "text")
         results: list[Translation | AttnkitError | None] = []
         readable = []
         for text in texts:
@@ -189,12 +188,6 @@ class Translator:
         return Translation(text, self.vocab.decode(hypothesis.tokens), tokens, hypothesis.score,
                            attention, self.vocabulary.source_tokens(text),
                            normalised_score(hypothesis, length_penalty))
-
-
-def check_inputs(texts: Any) -> None:
-    if isinstance(texts, (str, bytes, dict)) or not isinstance(texts, Sequence):
-        raise AttnkitError("predict takes a list of texts: predict([text]) for one, got "
-                           f"{type(texts).__name__}")
 
 
 def render_text_heatmap(translation: Translation) -> str:

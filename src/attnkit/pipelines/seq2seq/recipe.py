@@ -13,6 +13,7 @@ from attnkit.data.subwords import SubwordConfig
 from attnkit.decoding.search import SearchConfig
 from attnkit.engine.train_config import TrainConfig
 from attnkit.models.seq2seq_kinds import Seq2seqModelConfig
+from attnkit.recipe import check_counts
 from attnkit.run.meta import pipeline_meta
 
 PIPELINE = "seq2seq"
@@ -52,8 +53,8 @@ class DataConfig:
     limit: int = 0
 
     def __post_init__(self) -> None:
-        if min(self.train_size, self.val_size, self.eval_batch_size) < 1 or self.test_size < 0:
-            raise ValueError("train_size, val_size and eval_batch_size must be positive")
+        check_counts(self, ("train_size", "val_size", "eval_batch_size"))
+        check_counts(self, ("test_size",), low=0)
         if not 0 < self.val_fraction < 1:
             raise ValueError(f"val_fraction must be in (0, 1), got {self.val_fraction}")
         if self.limit < 0:

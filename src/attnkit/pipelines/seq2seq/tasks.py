@@ -9,7 +9,7 @@ from pathlib import Path
 from attnkit.data.pair_vocabulary import PairVocabulary
 from attnkit.data.seq_files import PairSplits
 from attnkit.errors import AttnkitError
-from attnkit.pipelines.arguments import prepare_run_dir, recipe_from_args
+from attnkit.pipelines.arguments import recipe_from_args, run_folder
 from attnkit.pipelines.run_request import RunRequest
 from attnkit.pipelines.seq2seq.data import build_splits, build_vocabulary, loaders
 from attnkit.pipelines.seq2seq.recipe import (
@@ -45,9 +45,9 @@ def train(task: str, request: RunRequest) -> Path:
     recipe = resolve_monitor(recipe_from_args(Seq2seqRecipe, request))
     splits = build_splits(recipe.data, request.data_dir)
     vocabulary = build_vocabulary(recipe.data, splits, request.resume)
-    run_dir = prepare_run_dir(request, f"{PIPELINE}-{recipe.model.kind}", recipe)
-    history = train_engine(engine, recipe, splits, vocabulary, run_dir,
-                           request.resume is not None)
+    with run_folder(request, f"{PIPELINE}-{recipe.model.kind}", recipe) as run_dir:
+        history = train_engine(engine, recipe, splits, vocabulary, run_dir,
+                               request.resume is not None)
     final = history[-1] if history else {}
     metric = "bleu" if recipe.translates else "exact_match"
     print(f"saved run to {run_dir} (val {metric.replace('_', ' ')} "

@@ -1,7 +1,7 @@
 // The molecules view (any image-to-text model): upload an image or pick an example; see the
 // SMILES, whether it parses, the confidence and RDKit's drawing of it beside the input. A step
 // control moves through the output tokens, overlaying each one's attention on the image.
-import {getJSON, predictImages} from "./api.js";
+import {authorized, getJSON, imageURL, predictImages} from "./api.js";
 import {el, facts, showError} from "./dom.js";
 import {legend, strength} from "./scale.js";
 
@@ -17,7 +17,7 @@ export function moleculesView(container, model) {
   });
   examples.addEventListener("change", async () => {
     if (!examples.value) return;
-    const response = await fetch(examples.value);
+    const response = await fetch(examples.value, authorized());
     const blob = await response.blob();
     read(model, new File([blob], `${examples.selectedOptions[0].textContent}.png`,
                          {type: "image/png"}), result);
@@ -69,9 +69,12 @@ function render(answer, image) {
   show(0);
   const isMolecule = answer.valid !== undefined;
   const drawing = !isMolecule ? null : answer.valid
-    ? el("img", {class: "drawing", id: "molecule-drawing", alt: `RDKit's drawing of ${answer.output}`,
-                 src: `/api/drawing.svg?smiles=${encodeURIComponent(answer.canonical_smiles)}`})
+    ? el("img", {class: "drawing", id: "molecule-drawing", alt: `RDKit's drawing of ${answer.output}`})
     : el("p", {class: "error", id: "molecule-drawing"}, "RDKit cannot parse this SMILES: nothing to draw.");
+  if (drawing && answer.valid) {  // fetched, not linked: a server with a token needs it sent
+    imageURL(`/api/drawing.svg?smiles=${encodeURIComponent(answer.canonical_smiles)}`)
+      .then((url) => { drawing.src = url; }).catch(() => { drawing.alt = "no drawing"; });
+  }
   const known = isMolecule
     ? [["SMILES", answer.output], ["parses", answer.valid ? "yes" : "no"],
        ["canonical", answer.canonical_smiles || "\u2014"], ["probability", answer.probability.toFixed(4)]]
