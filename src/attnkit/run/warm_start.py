@@ -34,8 +34,8 @@ class WarmStart:
 def token_rows(tokens: Sequence[str], earlier: Sequence[str]) -> tuple[torch.Tensor, torch.Tensor]:
     """(rows in the new vocabulary, the same tokens' rows in the earlier one)."""
     where = {token: index for index, token in enumerate(earlier)}
-    pairs = [(index, where[token]) for index, token in enumerate(tokens) if token in where]
-    new, old = zip(*pairs) if pairs else ((), ())
+    new = [index for index, token in enumerate(tokens) if token in where]
+    old = [where[tokens[index]] for index in new]
     return torch.tensor(new, dtype=torch.long), torch.tensor(old, dtype=torch.long)
 
 

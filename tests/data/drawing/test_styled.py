@@ -80,3 +80,22 @@ def test_a_style_mix_chooses_each_renderer_in_its_share_fixed_by_the_seed():
     assert abs(chosen.count("rdkit") / 4000 - 0.75) < 0.03
     with pytest.raises(ValueError, match="renderers must be among"):
         StyleMix(("chemdraw",), (1.0,))
+
+
+class ToolkitFailure(Exception):
+    """Not an AttnkitError: a toolkit's own exception (Indigo raises IndigoException)."""
+
+
+def test_a_toolkit_that_fails_on_a_molecule_hands_it_to_rdkit(monkeypatch):
+    from attnkit.data.drawing import styled
+
+    def failing(smiles, rng):
+        raise ToolkitFailure("array: invalid index 0 (size=0)")
+
+    monkeypatch.setitem(styled.DRAW, "indigo", failing)
+    drawn = draw_styled(MOLECULES[1], "indigo", 3, 128, degrade_fraction=0.0)
+    assert canonical_smiles(drawn.smiles) == canonical_smiles(MOLECULES[1])
+    assert int(drawn.image.min()) < 128  # a real drawing, not a blank
+    monkeypatch.setitem(styled.DRAW, "rdkit", failing)
+    with pytest.raises(ToolkitFailure):
+        draw_styled(MOLECULES[1], "rdkit", 3, 128)

@@ -302,3 +302,26 @@ def test_img2seq_errors_are_one_line_naming_the_problem(case, fitted, text_run, 
     assert main(argv(Setting(fitted, text_run, files, tmp_path))) == 1
     assert message in one_line_error(capsys)
     assert not (tmp_path / "run").exists() and not (tmp_path / "strip.png").exists()
+
+
+def test_init_from_starts_a_run_from_another_runs_weights(fitted, files, tmp_path, capsys,
+                                                          one_thread):
+    """train.init_from: a run that starts from `fitted` (and barely moves, lr 1e-12) holds
+    fitted's weights (batch norm's running statistics move with any training, lr or not)."""
+    config = recipe_file(tmp_path / "r.yaml", files, epochs=1, lr=1e-12)
+    assert main(["train", "img2seq", "--csv", str(files.tables / "train.csv"), "--images",
+                 str(files.images), "--val-csv", str(files.tables / "val.csv"), "--config",
+                 str(config), "--set", f"train.init_from={fitted}", "--run-dir",
+                 str(tmp_path / "warm")]) == 0
+    assert "warm start:" in capsys.readouterr().out
+    earlier = load_checkpoint(fitted / "best.safetensors").model_state
+    started = load_checkpoint(tmp_path / "warm" / "last.safetensors").model_state
+    assert started.keys() == earlier.keys()
+    for name, tensor in earlier.items():
+        if "running_" not in name and "num_batches" not in name:
+            assert torch.allclose(started[name], tensor, atol=1e-6), name
+    assert main(["train", "img2seq", "--csv", str(files.tables / "train.csv"), "--images",
+                 str(files.images), "--config", str(config), "--set",
+                 f"train.init_from={files.tables / 'train.csv'}",
+                 "--run-dir", str(tmp_path / "bad")]) == 1
+    assert "train.csv" in one_line_error(capsys)

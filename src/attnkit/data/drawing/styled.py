@@ -84,7 +84,9 @@ def draw_styled(smiles: str, renderer: str, seed: int, image_size: int,
     rng = np.random.default_rng(seed)
     try:
         drawn = DRAW[renderer](smiles, rng)
-    except (AttnkitError, RuntimeError, OSError, ValueError):
+    except Exception:  # noqa: BLE001 - each toolkit fails its own way (IndigoException, Java's)
+        if renderer == "rdkit":
+            raise
         drawn = draw_rdkit(smiles, np.random.default_rng(seed))
     depiction = drawn.depiction
     if rng.random() < degrade_fraction:
