@@ -84,26 +84,34 @@ DRUGS = {
 DRUG_NAMES = list(DRUGS)
 
 
-# What the pinned model (its SHA-256 is in the manifest) reads of these 12, drawn by RDKit as
-# `render_smiles` draws them, read greedily on the CPU: exactly these six (smaller molecules
-# than MOSES's). A new RDKit may draw one differently: then look at the readings again.
-READ = ["paracetamol", "ibuprofen", "phenacetin", "benzocaine", "antipyrine", "methylparaben"]
+# What each pinned model (its SHA-256 is in the manifest) reads of these 12, drawn by RDKit as
+# `render_smiles` draws them at the model's size, read greedily on the CPU: exactly these. A new
+# RDKit may draw one differently: then look at the readings again.
+READ = {
+    # trained on MOSES only (smaller molecules than MOSES's are its weak spot)
+    "molecules": ["paracetamol", "ibuprofen", "phenacetin", "benzocaine", "antipyrine",
+                  "methylparaben"],
+    # trained on the mix (HIV, small and large variants) drawn by RDKit and Indigo
+    "molecules_mix": ["aspirin", "paracetamol", "phenacetin", "benzocaine", "salicylamide",
+                      "antipyrine", "isoniazid", "methylparaben", "acetanilide"],
+}
 
 
-@pytest.fixture(scope="module")
-def reader():
-    assert "molecules" in SHIPPED, "the molecules model must ship (issue 17)"
-    return ImageReader.from_checkpoint("molecules")
+@pytest.fixture(scope="module", params=sorted(READ))
+def reader(request):
+    assert request.param in SHIPPED, "the molecules models must ship (issues 17 and 24)"
+    return request.param, ImageReader.from_checkpoint(request.param)
 
 
-def test_the_shipped_molecules_model_reads_plain_drawings(reader):
+def test_the_shipped_molecules_models_read_plain_drawings(reader):
+    name, reader = reader
     config = RenderConfig(image_size=reader.image_size)
     images = np.stack([render_smiles(text, config).image for text in DRUGS.values()])
     readings = reader.predict_encoded(images, beam_width=1)
-    right = [name for (name, text), reading in zip(DRUGS.items(), readings, strict=True)
+    right = [drug for (drug, text), reading in zip(DRUGS.items(), readings, strict=True)
              if reading.canonical == canonical_smiles(text)]
-    assert right == READ
-    assert min(readings[DRUG_NAMES.index(name)].confidence for name in right) > 0.3
+    assert right == READ[name]
+    assert min(readings[DRUG_NAMES.index(drug)].confidence for drug in right) > 0.2
     noise = np.random.default_rng(0).integers(0, 256, (2, *images.shape[1:]), dtype=np.uint8)
     for beam in (None, 1):  # the recipe's beam, and greedy search (whose reading never ends)
         assert all(r.confidence < 0.05 and not r.canonical == canonical_smiles(DRUGS["aspirin"])
