@@ -4,6 +4,7 @@ with any classifier run, of any number of classes)."""
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import dataclasses
 import functools
@@ -11,7 +12,7 @@ import random
 import tempfile
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -88,3 +89,22 @@ def wait_until(condition: Any, seconds: float = 20.0) -> None:
     while not condition():
         assert time.monotonic() < deadline, "timed out waiting"
         time.sleep(0.01)
+
+
+@contextlib.contextmanager
+def under_uvicorn(app: Any) -> Iterator[tuple[str, int]]:
+    """`app` served by uvicorn in a thread on a free loopback port: its (host, port)."""
+    from attnkit.serve.command import bind, uvicorn_server
+
+    listening = bind("127.0.0.1", 0)
+    server = uvicorn_server(app)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [listening]}, daemon=True)
+    thread.start()
+    try:
+        wait_until(lambda: server.started or not thread.is_alive())
+        assert server.started, "the server did not start"
+        yield listening.getsockname()[:2]
+    finally:
+        server.should_exit = True
+        thread.join(10)
+        listening.close()

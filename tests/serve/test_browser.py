@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import threading
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -22,11 +21,10 @@ import pytest
 from attnkit.data.chem import canonical_smiles
 from attnkit.serve.access import Access
 from attnkit.serve.app import create_app
-from attnkit.serve.command import bind, uvicorn_server
 from attnkit.serve.drawing import EXAMPLES
 
 from ..unavailable import DEV, require_module, unavailable
-from .served_models import reviews, shipped, wait_until
+from .served_models import reviews, shipped, under_uvicorn
 
 BROWSER = shutil.which("chromium") or shutil.which("chromium-browser")
 DRIVER = shutil.which("chromedriver")
@@ -45,18 +43,8 @@ def running_server(access: Access | None = None) -> Iterator[str]:
     thread."""
     app = create_app([shipped("dates"), shipped("molecules"), shipped("imdb"), reviews()],
                      access=access)
-    listening = bind("127.0.0.1", 0)
-    server = uvicorn_server(app)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [listening]}, daemon=True)
-    thread.start()
-    try:
-        wait_until(lambda: server.started or not thread.is_alive())
-        assert server.started, "the server did not start"
-        yield f"http://127.0.0.1:{listening.getsockname()[1]}/"
-    finally:
-        server.should_exit = True
-        thread.join(10)
-        listening.close()
+    with under_uvicorn(app) as (_, port):
+        yield f"http://127.0.0.1:{port}/"
 
 
 def chromium():

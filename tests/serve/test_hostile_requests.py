@@ -9,7 +9,6 @@ import contextlib
 import io
 import logging
 import socket
-import threading
 import time
 from collections.abc import Iterator
 
@@ -18,10 +17,9 @@ from PIL import Image
 
 from attnkit.serve.access import Access
 from attnkit.serve.app import create_app
-from attnkit.serve.command import bind, uvicorn_server
 from attnkit.serve.limits import Limits
 
-from .served_models import reviews, shipped, wait_until
+from .served_models import reviews, shipped, under_uvicorn
 
 pytestmark = pytest.mark.timeout(120)
 JSON = {"content-type": "application/json"}
@@ -133,19 +131,8 @@ def test_a_wildcard_address_answers_for_this_computers_names():
 @contextlib.contextmanager
 def real_server(limits: Limits) -> Iterator[tuple[str, int]]:
     """The dates model under uvicorn with `limits`, in a thread: its (host, port)."""
-    app = create_app([shipped("dates")], limits)
-    listening = bind("127.0.0.1", 0)
-    server = uvicorn_server(app)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [listening]}, daemon=True)
-    thread.start()
-    try:
-        wait_until(lambda: server.started or not thread.is_alive())
-        assert server.started
-        yield listening.getsockname()[:2]
-    finally:
-        server.should_exit = True
-        thread.join(10)
-        listening.close()
+    with under_uvicorn(create_app([shipped("dates")], limits)) as address:
+        yield address
 
 
 def closed_within(connection: socket.socket, seconds: float) -> float | None:
