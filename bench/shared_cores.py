@@ -14,27 +14,15 @@ import os
 import statistics
 import subprocess
 import sys
-import tarfile
 import time
 from pathlib import Path
 
 import torch
 
+from attnkit.data.imdb import find_imdb_source, read_imdb
 from attnkit.pipelines.classify.predictor import TextClassifier
 
 BUSY = "while True: pass"
-
-
-def test_reviews(data_dir: Path, count: int) -> list[str]:
-    """The first `count` reviews of the IMDB test split, read from the archive."""
-    texts: list[str] = []
-    with tarfile.open(data_dir / "imdb" / "aclImdb_v1_labelled.tar.gz") as archive:
-        for member in archive:
-            if "/test/" in member.name and member.name.endswith(".txt"):
-                texts.append(archive.extractfile(member).read().decode("utf-8"))
-                if len(texts) == count:
-                    break
-    return texts
 
 
 def main() -> None:
@@ -43,7 +31,8 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--data-dir", default=os.environ.get("ATTNKIT_DATA", "../shared/data"))
     args = parser.parse_args()
-    texts = test_reviews(Path(args.data_dir), args.reviews)
+    source = find_imdb_source(Path(args.data_dir))
+    texts = read_imdb(source, per_class_limit=args.reviews // 2 + 1)["test"].texts[: args.reviews]
     classifier = TextClassifier.from_checkpoint("imdb", "cpu")
     classifier.predict(texts[:20])
     report: dict = {"reviews": len(texts), "cpus": os.cpu_count(), "reviews_per_second": {}}

@@ -45,3 +45,14 @@ def _train(data_dir: str) -> Path:
 def trained_run_dir() -> Path:
     """The run folder (skips the test when there is no IMDB data)."""
     return _train(str(slice_data_dir()))
+
+
+def export_onnx_pair(run: Path, folder: Path) -> dict[str, Path]:
+    """The run's best checkpoint exported to ONNX in fp32, and its last one with int8 weights:
+    {"fp32": path, "int8": path}."""
+    with one_thread():
+        for name, source, options in (("fp32", run, []),
+                                      ("int8", run / "last.safetensors", ["--int8"])):
+            assert main(["export", str(source), "--format", "onnx", *options,
+                         "--output", str(folder / f"{name}.onnx")]) == 0
+    return {"fp32": folder / "fp32.onnx", "int8": folder / "int8.onnx"}

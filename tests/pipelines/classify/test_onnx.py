@@ -19,7 +19,7 @@ from attnkit.runtime.onnx_graphs import OnnxGraph
 
 from ...data.imdb_slice import slice_reviews
 from ...unavailable import ONNX, require_module
-from .classify_run import one_thread, trained_run_dir
+from .classify_run import export_onnx_pair, trained_run_dir
 
 TOLERANCE = {"atol": 1e-4, "rtol": 0.0}
 TEXTS = ["A wonderful, moving film.", "Dull and far too long; a waste of an evening."]
@@ -34,13 +34,7 @@ def run():
 def exported(run, tmp_path_factory):
     """The run's best checkpoint (stacked with the n-gram branch) exported in fp32, and its
     last one (the attention model alone) with int8 weights."""
-    folder = tmp_path_factory.mktemp("onnx")
-    with one_thread():
-        for name, source, options in (("fp32", run, []),
-                                      ("int8", run / "last.safetensors", ["--int8"])):
-            assert main(["export", str(source), "--format", "onnx", *options,
-                         "--output", str(folder / f"{name}.onnx")]) == 0
-    return {"fp32": folder / "fp32.onnx", "int8": folder / "int8.onnx"}
+    return export_onnx_pair(run, tmp_path_factory.mktemp("onnx"))
 
 
 def one_line_error(capsys):

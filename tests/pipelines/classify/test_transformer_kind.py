@@ -20,7 +20,7 @@ from attnkit.pipelines.classify.predictor import TextClassifier, class_probabili
 from attnkit.run.checkpoint import read_header
 from attnkit.runtime.onnx_graphs import OnnxGraph
 
-from .classify_run import one_thread
+from .classify_run import export_onnx_pair, one_thread
 from .topic_runs import WORDS, topic_arguments, train_topics, write_topics
 
 TRANSFORMER = ["model.kind=transformer", "model.transformer.model_size=16",
@@ -43,13 +43,7 @@ def run(tmp_path_factory):
 @pytest.fixture(scope="module")
 def exported(run, tmp_path_factory):
     """The best checkpoint (stacked) in fp32, the last (the Transformer alone) in int8."""
-    folder = tmp_path_factory.mktemp("onnx")
-    with one_thread():
-        for name, source, options in (("fp32", run, []),
-                                      ("int8", run / "last.safetensors", ["--int8"])):
-            assert main(["export", str(source), "--format", "onnx", *options,
-                         "--output", str(folder / f"{name}.onnx")]) == 0
-    return {"fp32": folder / "fp32.onnx", "int8": folder / "int8.onnx"}
+    return export_onnx_pair(run, tmp_path_factory.mktemp("onnx"))
 
 
 @pytest.fixture(autouse=True)
