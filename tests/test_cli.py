@@ -27,6 +27,7 @@ def test_info_shows_what_the_checkpoint_holds(run_dir, capsys):
     assert "vocab           3 entries" in out
     assert "parameters      114 in 4 tensors" in out
     assert '"lr": 0.01' in out
+    assert "kept as best    epoch 1: lowest val_loss " in out  # TrainConfig's default monitor
 
 
 @pytest.mark.parametrize("argv, message", [

@@ -63,12 +63,16 @@ def test_best_checkpoint_holds_the_best_monitored_epoch(tmp_path):
 
 
 def test_best_holds_the_weights_of_the_best_epoch_and_last_those_of_the_last(tmp_path):
-    task = ScriptedTask(scores=(0.5, 0.9, 0.9, 0.7))  # epoch 3 only ties epoch 2: not better
-    train(tmp_path, epochs=4, task=task, monitor="val_score")
+    task = ScriptedTask(scores=(0.5, 0.9, 0.9, 0.7))  # epoch 3 ties epoch 2 on the score
+    history, _ = train(tmp_path, epochs=4, task=task, monitor="val_score")
     best = load_checkpoint(tmp_path / "best.safetensors")
     last = load_checkpoint(tmp_path / "last.safetensors")
-    assert (best.header["epoch"], last.header["epoch"]) == (2, 4)
-    assert_same_weights(best.model_state, task.weights[1])
+    # the tie goes to the lower validation loss (engine.monitor), which training made epoch 3's
+    assert history[2]["val_loss"] < history[1]["val_loss"]
+    assert (best.header["epoch"], last.header["epoch"]) == (3, 4)
+    assert best.header["trainer"]["kept"]["why"].startswith(
+        "val_score 0.9 tied with epoch 2; lower val_loss")
+    assert_same_weights(best.model_state, task.weights[2])
     assert_same_weights(last.model_state, task.weights[3])
     assert not torch.equal(task.weights[1]["0.weight"], task.weights[2]["0.weight"])
 

@@ -33,6 +33,9 @@ def show_info(args: argparse.Namespace) -> None:
     print(f"format version  {header['format_version']}")
     print(f"pipeline        {recorded_pipeline(meta)}")
     print(f"epoch           {header.get('epoch')}")
+    kept = (header.get("trainer") or {}).get("kept") or {}
+    if kept.get("why"):  # which epoch the run keeps as best, and why (engine.monitor)
+        print(f"kept as best    epoch {kept.get('epoch')}: {kept['why']}")
     print(f"parameters      {parameters:,} in {tensors}")
     print(f"optimizer state {'yes' if checkpoint.optimizer_state else 'no'}")
     for key, value in meta.items():

@@ -1,13 +1,14 @@
 """What a training run records in its folder, epoch by epoch, for either engine.
 
-After each epoch: `last.safetensors`; `best.safetensors` when the monitored metric improved;
+After each epoch: `last.safetensors`; `best.safetensors` when the epoch is kept (the rule of
+`engine.monitor`);
 `metrics.jsonl` (the whole history, rewritten, so it always matches the last checkpoint);
 `recipe.yaml`, the recipe of the last checkpoint (`meta["recipe"]`: a resumed run that changed
 `train.epochs` says so); the epoch's line on the terminal. At the end: `curves.png`. The run
 folder is held (made and locked) for the whole run by `pipelines.arguments.run_folder`, or made
 by the first of these writes; a run that fails before its first epoch ends leaves nothing
-behind. A checkpoint's header is
-{"meta", "epoch", "metrics", "history", "trainer": {..., "best", "bad_epochs"}}; the engine's
+behind. A checkpoint's header is {"meta", "epoch", "metrics", "history", "trainer": {...,
+"best", "bad_epochs", "kept"}} (`MetricMonitor.state`); the engine's
 `write_checkpoint(path, header)` adds its weights (and optimiser and RNG state) and writes it.
 With `train.keep_last` K > 0, each whole epoch n also writes `epoch-<n>.safetensors` and only
 the last K of those stay (`engine.checkpoint_averaging` averages them).
@@ -85,8 +86,7 @@ class RunRecorder:
         self.history = list(header["history"])
         if header["trainer"].get("position") is not None:
             self.history.pop()
-        self.monitor.best = header["trainer"]["best"]
-        self.monitor.bad_epochs = header["trainer"]["bad_epochs"]
+        self.monitor.restore(header["trainer"])
 
     def finish(self) -> None:
         if self.writes:

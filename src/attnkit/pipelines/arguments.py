@@ -262,3 +262,10 @@ def check_run_dir(run_dir: Path, overwrite: bool) -> None:
                                "continue a run there, --overwrite to train over it, or another "
                                "--run-dir")
     check_writable(run_dir, folder=True)
+
+
+def kept_epoch(run_dir: Path) -> str:
+    """Which epoch a finished run keeps as `best.safetensors`, and why (the run's summary)."""
+    from attnkit.engine.monitor import kept_summary
+
+    return kept_summary(read_header(Path(run_dir) / "best.safetensors"))

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from attnkit.data.sources import resolve_data_dir
-from attnkit.pipelines.arguments import recipe_from_args, run_folder
+from attnkit.pipelines.arguments import kept_epoch, recipe_from_args, run_folder
 from attnkit.pipelines.classify.data import PreparedData, prepare_files, prepare_imdb
 from attnkit.pipelines.classify.recipe import PIPELINE, ClassifyRecipe
 from attnkit.pipelines.classify.training import train_classifier
@@ -39,10 +39,5 @@ def train_prepared(request: RunRequest, recipe: ClassifyRecipe, data: PreparedDa
     with run_folder(request, PIPELINE, recipe) as run_dir:
         history = train_classifier(recipe, data, run_dir, source,
                                    resume=request.resume is not None)
-    monitor, mode = recipe.train.monitor, recipe.train.monitor_mode
-    values = [record[monitor] for record in history if monitor in record]
-    summary = ""
-    if values:
-        summary = f", best {monitor} {(max if mode == 'max' else min)(values):.4f}"
-    print(f"trained {len(history)} epochs into {run_dir}{summary}")
+    print(f"trained {len(history)} epochs into {run_dir}; kept {kept_epoch(run_dir)}")
     return run_dir

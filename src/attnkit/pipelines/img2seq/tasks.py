@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from attnkit.pipelines.arguments import recipe_from_args, run_folder
+from attnkit.pipelines.arguments import kept_epoch, recipe_from_args, run_folder
 from attnkit.pipelines.img2seq.recipe import PIPELINE, Img2SeqRecipe
 from attnkit.pipelines.run_request import RunRequest
 
@@ -36,10 +36,8 @@ def train(task: str, request: RunRequest) -> Path:
     with run_folder(request, PIPELINE, recipe) as run_dir:
         splits = build_splits(recipe, request.data_dir)
         encoded = encode_targets(splits, recipe)
-        history = train_model(recipe, splits, encoded, run_dir, request.resume is not None)
-    final = history[-1] if history else {}
+        train_model(recipe, splits, encoded, run_dir, request.resume is not None)
     skipped = ", ".join(f"{count} {why}" for why, count in splits.skipped.items() if count)
-    print(f"saved run to {run_dir} (val exact match "
-          f"{final.get('val_exact_match', float('nan')):.4f}"
-          f"{'; skipped training rows: ' + skipped if skipped else ''})")
+    print(f"saved run to {run_dir}; kept {kept_epoch(run_dir)}"
+          f"{'; skipped training rows: ' + skipped if skipped else ''}")
     return run_dir

@@ -9,7 +9,7 @@ from pathlib import Path
 from attnkit.data.pair_vocabulary import PairVocabulary
 from attnkit.data.seq_files import PairSplits
 from attnkit.errors import AttnkitError
-from attnkit.pipelines.arguments import recipe_from_args, run_folder
+from attnkit.pipelines.arguments import kept_epoch, recipe_from_args, run_folder
 from attnkit.pipelines.run_request import RunRequest
 from attnkit.pipelines.seq2seq.data import build_splits, build_vocabulary, loaders
 from attnkit.pipelines.seq2seq.recipe import (
@@ -46,12 +46,8 @@ def train(task: str, request: RunRequest) -> Path:
     splits = build_splits(recipe.data, request.data_dir)
     vocabulary = build_vocabulary(recipe.data, splits, request.resume)
     with run_folder(request, f"{PIPELINE}-{recipe.model.kind}", recipe) as run_dir:
-        history = train_engine(engine, recipe, splits, vocabulary, run_dir,
-                               request.resume is not None)
-    final = history[-1] if history else {}
-    metric = "bleu" if recipe.translates else "exact_match"
-    print(f"saved run to {run_dir} (val {metric.replace('_', ' ')} "
-          f"{final.get(f'val_{metric}', float('nan')):.4f})")
+        train_engine(engine, recipe, splits, vocabulary, run_dir, request.resume is not None)
+    print(f"saved run to {run_dir}; kept {kept_epoch(run_dir)}")
     return run_dir
 
 
