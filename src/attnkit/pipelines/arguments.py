@@ -269,3 +269,19 @@ def kept_epoch(run_dir: Path) -> str:
     from attnkit.engine.monitor import kept_summary
 
     return kept_summary(read_header(Path(run_dir) / "best.safetensors"))
+
+
+def attnkit_command() -> str:
+    """How the user can run attnkit from here, for hints: `attnkit` when it is on PATH, else
+    this environment's script (`.venv/bin/attnkit` after `make demo`), else `python -m`."""
+    import shutil
+    import sys
+
+    script = Path(sys.executable).parent / "attnkit"
+    found = shutil.which("attnkit")
+    if found and Path(found).resolve() == script.resolve():
+        return "attnkit"
+    if script.is_file():
+        relative = os.path.relpath(script)
+        return relative if not relative.startswith("..") else str(script)
+    return f"{sys.executable} -m attnkit.cli"

@@ -3,6 +3,7 @@ import json
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -192,6 +193,10 @@ def test_demo_writes_a_fresh_run_with_heatmaps(tmp_path, capsys, monkeypatch):
     (first,) = (tmp_path / "runs").iterdir()
     assert first.name.startswith("demo-") and len(list(first.glob("heatmaps/*.png"))) == 8
     assert f"Saved in {first.relative_to(tmp_path)}/" in out
+    # the closing hint names a command that runs from here (#27: `attnkit` was not on PATH)
+    [hint] = [line for line in out.splitlines() if line.startswith("try: ")]
+    command = hint.removeprefix("try: ").split(" translate ")[0]
+    assert shutil.which(command) or Path(command).is_file(), hint
 
 
 def test_numpy_engine_checkpoint_decodes_with_torch(tmp_path, capsys):

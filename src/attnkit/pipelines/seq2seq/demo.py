@@ -10,7 +10,12 @@ import argparse
 import time
 
 from attnkit.engine.sequence_metrics import exact_match
-from attnkit.pipelines.arguments import add_run_arguments, recipe_from_args, run_folder
+from attnkit.pipelines.arguments import (
+    add_run_arguments,
+    attnkit_command,
+    recipe_from_args,
+    run_folder,
+)
 from attnkit.pipelines.seq2seq.data import build_splits, build_vocabulary
 from attnkit.pipelines.seq2seq.recipe import Seq2seqRecipe
 
@@ -59,6 +64,6 @@ def demo_command(args: argparse.Namespace) -> int:
     minutes = (time.perf_counter() - started) / 60
     print(f"\ndone in {minutes:.1f} min. Saved in {run_dir}/: best.safetensors and "
           "last.safetensors (checkpoints), metrics.jsonl, curves.png, recipe.yaml, "
-          f"heatmaps/example-*.png\ntry: attnkit translate {run_dir} \"March 3rd, 2021\" "
-          f"--heatmap march.png")
+          f"heatmaps/example-*.png\ntry: {attnkit_command()} translate {run_dir} "
+          f"\"March 3rd, 2021\" --heatmap march.png")
     return 0
