@@ -3,7 +3,11 @@
 import re
 from pathlib import Path
 
+import attnkit
+from attnkit.cli import main
 from attnkit.run.checkpoint import read_header
+
+from .unavailable import require_module
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 
@@ -28,3 +32,30 @@ def test_the_training_example_keeps_a_later_epoch_and_reads_its_two_reviews(
     assert f"kept epoch {header['epoch']} (" in printed
     labels = [line.split()[0] for line in printed.splitlines()[-2:]]
     assert labels == ["pos", "neg"], printed
+
+
+def test_the_plain_onnxruntime_example_reads_as_attnkit_does(tmp_path, monkeypatch, capsys):
+    """The README's ONNX interface, used with nothing of attnkit's but the exported file: its
+    encoding and its answers equal attnkit's own predictor on the shipped IMDB model."""
+    require_module("onnxruntime", "pip install 'attnkit[onnx]'")
+    monkeypatch.chdir(tmp_path)
+    assert main(["export", "imdb", "--format", "onnx", "--output", "imdb.onnx"]) == 0
+    capsys.readouterr()
+    namespace: dict = {}
+    exec(compile(python_example("onnxruntime"), "README.md", "exec"), namespace)
+    printed = capsys.readouterr().out.splitlines()
+    texts = namespace["texts"]
+    predictions = attnkit.load("imdb").predict(texts)
+    assert printed == [f"{p.label} {p.probability:.3f} {text}"
+                       for p, text in zip(predictions, texts, strict=True)]
+    # the encoding the README spells out, on texts that test its rules: punctuation and case,
+    # HTML breaks, unknown words, a text with no words, and one longer than max_length
+    predictor = attnkit.load("imdb")
+    hard = ["Not bad... at ALL!<br /><br />10/10", "zxqv wibble", "?!", "word " * 600 + "end"]
+    for text in hard:
+        assert namespace["encode"](text) == encoded_ids(predictor, text), text
+
+
+def encoded_ids(predictor, text: str) -> list[int]:
+    """attnkit's ids for `text`, as its evaluation reads them (no words: one <oov>)."""
+    return [int(i) for i in predictor.encode_lenient(text).ids] or [1]
