@@ -7,6 +7,7 @@ import csv
 import json
 import subprocess
 import sys
+from math import exp
 from pathlib import Path
 
 import numpy as np
@@ -106,7 +107,8 @@ def test_a_trained_run_predicts_as_the_cli_translates(date_run, capsys):
     capsys.readouterr()
     assert main(["translate", str(date_run), *DATES, "--no-text-heatmap"]) == 0
     printed = capsys.readouterr().out.splitlines()
-    assert printed == [f"{result.source} -> {result.output}" for result in results]
+    assert printed == [f"{result.source} -> {result.output}\tprobability {exp(result.score):.4f}"
+                       for result in results]
 
 
 def test_a_run_folder_and_its_export_predict_alike(date_run, tmp_path):

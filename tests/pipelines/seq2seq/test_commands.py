@@ -73,7 +73,7 @@ def test_eval_figures_are_those_of_the_translate_outputs(date_run, tmp_path, cap
                      "--no-text-heatmap", *options]) == 0
         lines = capsys.readouterr().out.splitlines()
         assert [line.split(" -> ")[0] for line in lines] == sources
-        return [line.split(" -> ", 1)[1] for line in lines]
+        return [line.split(" -> ", 1)[1].split("\t")[0] for line in lines]
 
     def figures(outputs, targets):
         correct = sum(sum(o == t for o, t in zip(output, target, strict=False))

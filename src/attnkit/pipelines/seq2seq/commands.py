@@ -29,6 +29,7 @@ from attnkit.pipelines.arguments import (
     add_run_arguments,
     command_line_text,
 )
+from attnkit.pipelines.prediction import scored
 from attnkit.pipelines.records import (
     RecordWriter,
     add_attention_argument,
@@ -116,8 +117,8 @@ def add_predict_arguments(parser: argparse.ArgumentParser) -> None:
                         "the (first) input as a grid of heatmaps")
     parser.add_argument("--no-text-heatmap", action="store_true",
                         help="print outputs only, without the terminal heatmap")
-    add_format_arguments(parser, text="text (default: `source -> output` lines, terminal "
-                         "heatmaps for up to 20 inputs)")
+    add_format_arguments(parser, text="text (default: `source -> output<TAB>probability P` "
+                         "lines, terminal heatmaps for up to 20 inputs)")
     add_n_best_argument(parser, "translations and their scores (the beam must be at least K "
                         "wide)")
     add_attention_argument(parser, "output_tokens and attention (a row per output token, a "
@@ -206,9 +207,11 @@ def record_columns(args: argparse.Namespace) -> list[str]:
 
 
 def print_translation(result: Translation, show_map: bool) -> None:
-    print(f"{result.source} -> {result.output}")
+    """`source -> output<TAB>probability P`, and a `<TAB>output<TAB>probability P` line for each
+    of the n best (the records' `probability`: that of the whole output)."""
+    print(f"{result.source} -> {result.output}\t{probability_text(result.score)}")
     for alternative in result.n_best:
-        print(f"\t{alternative.output}\t{alternative.score:.4f}")
+        print(f"\t{alternative.output}\t{probability_text(alternative.score)}")
     if show_map and result.attention is not None:
         print(render_text_heatmap(result))
 
@@ -236,3 +239,7 @@ def add_arguments(parser: argparse.ArgumentParser, verb: str) -> None:
                         "model name")
     add_predict_arguments(parser)
     parser.set_defaults(func=translate_command)
+
+
+def probability_text(log_probability: float) -> str:
+    return f"probability {scored('', log_probability)['probability']:.4f}"
