@@ -47,7 +47,8 @@ def test_json_holds_what_the_text_output_says_in_input_order(translator, tmp_pat
     code, out, err = run(["translate", "dates", *DATES, "--json"], capsys)
     assert code == 0 and err == ""
     records = json.loads(out)  # the whole of stdout is one JSON document
-    assert [f"{r['input']} -> {r['output']}" for r in records] == text.splitlines()
+    assert [f"{r['input']} -> {r['output']}\tprobability {r['probability']:.4f}"
+            for r in records] == text.splitlines()
     assert all(list(r) == ["input", "output", "probability", "log_probability"]
                for r in records)
     results = translator.predict(DATES)
@@ -64,15 +65,19 @@ def test_json_holds_what_the_text_output_says_in_input_order(translator, tmp_pat
 
 def test_an_unreadable_input_is_an_error_record_in_its_place(tmp_path, capsys):
     inputs = tmp_path / "dates.txt"
-    inputs.write_text("3/12/11\n27 décembre 1994\n\n1 Feb 1999\n", encoding="utf-8")
+    too_long = "9" * 80
+    inputs.write_text(f"3/12/11\n27 décembre 1994\n{too_long}\n\n1 Feb 1999\n",
+                      encoding="utf-8")
     code, out, err = run(["translate", "dates", "--file", str(inputs), "--json"], capsys)
     assert code == 1
     records = json.loads(out)
-    assert [r["input"] for r in records] == ["3/12/11", "27 décembre 1994", "1 Feb 1999"]
-    assert "décembre" in out  # UTF-8, not \u escapes
-    assert set(records[1]) == {"input", "error"} and records[2]["output"] == "1999-02-01"
-    assert records[1]["error"].startswith(f"{inputs}:2: ") and "'é'" in records[1]["error"]
-    assert err == f"error: {records[1]['error']}\n"
+    assert [r["input"] for r in records] == ["3/12/11", "27 décembre 1994", too_long,
+                                             "1 Feb 1999"]
+    assert "décembre" in out  # UTF-8, not \u escapes; 'é' is read as unknown, not refused
+    assert "output" in records[1]
+    assert set(records[2]) == {"input", "error"} and records[3]["output"] == "1999-02-01"
+    assert records[2]["error"].startswith(f"{inputs}:3: ") and "too long" in records[2]["error"]
+    assert err == f"error: {records[2]['error']}\n"
 
 
 def test_n_best_lists_are_ranked_scored_and_start_with_the_beam_output(translator, capsys):
@@ -97,8 +102,10 @@ def test_n_best_lists_are_ranked_scored_and_start_with_the_beam_output(translato
             assert alternative["log_probability"] < 0
     code, text, _ = run(["translate", "dates", DATES[0], "--n-best", "3", "--beam", "4",
                          "--no-text-heatmap"], capsys)
-    assert text.splitlines() == [f"{DATES[0]} -> {records[0]['output']}"] + [
-        f"\t{a['output']}\t{a['log_probability']:.4f}" for a in records[0]["n_best"]]
+    assert text.splitlines() == [
+        f"{DATES[0]} -> {records[0]['output']}\tprobability {records[0]['probability']:.4f}"] + [
+        f"\t{a['output']}\tprobability {math.exp(a['log_probability']):.4f}"
+        for a in records[0]["n_best"]]
     code, out, _ = run(["translate", "dates", *DATES, "--json", "--n-best", "1"], capsys)
     greedy = translator.predict(DATES)  # the recipe's beam is 1: greedy search
     assert [r["n_best"][0]["output"] for r in json.loads(out)] == [t.output for t in greedy]

@@ -3,20 +3,30 @@ the model, and their unseen characters are scored as <unk> instead of stopping t
 batches, numbered validation batches, reversed sources for the book's models only, label
 smoothing in the training loss only, and Transformers too short for the data refused."""
 
+from dataclasses import replace
+
 import pytest
 import torch
 from torch.nn import functional
 
+from attnkit.cli import main
 from attnkit.data.dates import generate_date_splits
 from attnkit.data.seq_files import PairSplits
 from attnkit.data.token_batches import TokenBatchSampler
 from attnkit.errors import AttnkitError
 from attnkit.models.seq2seq_kinds import build_seq2seq_model
-from attnkit.pipelines.seq2seq.data import build_splits, build_vocabulary, loaders
+from attnkit.pipelines.seq2seq.data import (
+    build_splits,
+    build_vocabulary,
+    loaders,
+    output_grammar,
+)
 from attnkit.pipelines.seq2seq.recipe import DataConfig, Seq2seqRecipe
 from attnkit.pipelines.seq2seq.training import check_positions, seq2seq_training
 from attnkit.recipe import load_recipe
 from attnkit.run.checkpoint import read_header
+
+from .runs import TINY_MODEL
 
 
 def test_the_vocabulary_holds_the_training_characters_only():
@@ -31,13 +41,22 @@ def test_the_vocabulary_holds_the_training_characters_only():
         vocab.encode("aZ")
 
 
-def test_a_character_only_in_held_out_dates_is_not_in_the_runs_vocabulary(date_run):
-    splits = generate_date_splits(300, 40, 40, seed=0)  # the run's data (TINY, seed 0)
+def test_a_character_only_in_held_out_dates_is_not_in_the_runs_vocabulary(tmp_path, capsys):
+    # seed 7 at these sizes puts a "w" (from a word the model must refuse) in held-out pairs only
+    sizes = ["data.train_size=300", "data.val_size=40", "data.test_size=40", "data.seed=7"]
+    splits = generate_date_splits(300, 40, 40, seed=7, refusals=0.04)
     training = set("".join(splits.train_sources + splits.train_targets))
     held_out = set("".join(splits.val_sources + splits.val_targets + splits.test_sources
                            + splits.test_targets))
-    assert held_out - training  # ("G" at these sizes): the check below can fail
-    assert set(read_header(date_run / "best.safetensors")["meta"]["vocab"][4:]) == training
+    assert held_out - training  # so the check below can fail
+    recipe = load_recipe(Seq2seqRecipe, "dates", sizes)
+    assert set(build_vocabulary(recipe.data, build_splits(recipe.data)).source.to_list()[4:]) \
+        == training
+    overrides = [item for size in sizes for item in ("--set", size)]
+    assert main(["train", "dates", "--run-dir", str(tmp_path / "run"), *overrides,
+                 *TINY_MODEL]) == 0
+    assert set(read_header(tmp_path / "run" / "best.safetensors")["meta"]["vocab"][4:]) == \
+        training
 
 
 def tiny_recipe(*overrides: str) -> Seq2seqRecipe:
@@ -104,3 +123,19 @@ def test_a_transformer_too_short_for_the_data_is_refused_before_training():
     with pytest.raises(AttnkitError, match="max_positions is 16.*searched up to 20 tokens"):
         check_positions(recipe, meta)
     check_positions(recipe, {**meta, "max_target_length": 5})  # 5 + 10 + the end token fit
+
+
+@pytest.mark.parametrize(("refusals", "source", "refuses"), [
+    (0.04, "dates", True), (0.0, "dates", False), (0.04, "file", False)])
+def test_the_date_grammar_allows_the_empty_output_only_to_a_model_taught_to_refuse(
+        refusals, source, refuses):
+    recipe = tiny_recipe(f"data.refusals={refusals}", "decode.grammar=iso_date")
+    vocabulary = build_vocabulary(recipe.data, build_splits(recipe.data))
+    recipe = replace(recipe, data=replace(recipe.data, source=source, file="pairs.tsv"))
+    allowed = output_grammar(recipe, vocabulary)
+    end = vocabulary.end_id
+    assert (end in allowed(())) == refuses
+    ids = vocabulary.target.index
+    assert {ids["1"], ids["2"]} <= set(allowed(()))
+    whole = tuple(vocabulary.target.index[c] for c in "2021-05-03")
+    assert end in allowed(whole) and end not in allowed(whole[:4])

@@ -137,6 +137,10 @@ def add_predict_arguments(parser: argparse.ArgumentParser) -> None:
                      'status 1). The same record as attnkit.load(RUN).predict([text])[0]'
                      '.to_record() and attnkit serve (with --include-attention: '
                      'predict([text], heads=True)[0].to_record(True)).')
+    parser.add_argument("--day-first", action="store_true",
+                        help="dates: read numeric dates with slashes or dashes day first "
+                        "(3/5/2021 is 3 May); by default they are month first when both "
+                        "numbers could be the month (a number above 12 is always the day)")
     add_search_arguments(parser)
 
 
@@ -153,9 +157,12 @@ def predict(args: argparse.Namespace) -> int:
     if not chunk:
         raise AttnkitError("nothing to translate: give texts or --file")
     translator = Translator.from_checkpoint(args.checkpoint, args.device)
+    translator.day_first = args.day_first
     check_n_best(args.n_best, args.beam or translator.recipe.decode.beam_width,
                  args.beam is not None)
     heads = heads_asked(args, translator)
+    empty = "(not a date)" if translator.recipe.data.refusals and \
+        translator.recipe.data.source == "dates" else "(empty)"
     writer = None if args.format == "text" else \
         RecordWriter(args.format, record_columns(args), [])
     show_maps = writer is None and not args.no_text_heatmap and len(chunk) <= TEXT_HEATMAPS
@@ -173,7 +180,7 @@ def predict(args: argparse.Namespace) -> int:
                 continue
             first = first or result
             if writer is None:
-                print_translation(result, show_maps)
+                print_translation(result, show_maps, empty)
             else:
                 writer.write(result.to_record(args.include_attention))
         chunk = list(itertools.islice(inputs, CHUNK))
@@ -206,12 +213,13 @@ def record_columns(args: argparse.Namespace) -> list[str]:
     return ["input", "output", "probability", "log_probability", *optional, "error"]
 
 
-def print_translation(result: Translation, show_map: bool) -> None:
+def print_translation(result: Translation, show_map: bool, empty: str = "(empty)") -> None:
     """`source -> output<TAB>probability P`, and a `<TAB>output<TAB>probability P` line for each
-    of the n best (the records' `probability`: that of the whole output)."""
-    print(f"{result.source} -> {result.output}\t{probability_text(result.score)}")
+    of the n best (the records' `probability`: that of the whole output); an empty output
+    shows as `empty` (a date model's refusal: "(not a date)")."""
+    print(f"{result.source} -> {result.output or empty}\t{probability_text(result.score)}")
     for alternative in result.n_best:
-        print(f"\t{alternative.output}\t{probability_text(alternative.score)}")
+        print(f"\t{alternative.output or empty}\t{probability_text(alternative.score)}")
     if show_map and result.attention is not None:
         print(render_text_heatmap(result))
 

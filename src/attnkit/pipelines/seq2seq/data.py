@@ -11,6 +11,7 @@ from pathlib import Path
 
 from torch.utils.data import DataLoader
 
+from attnkit.data.char_vocab import UNK
 from attnkit.data.dates import (
     generate_date_splits,
     is_iso_date,
@@ -35,7 +36,8 @@ def build_splits(config: DataConfig, data_dir: str | Path | None = None,
     to `config.limit` pairs unless `whole`."""
     if config.source == "dates":
         return generate_date_splits(config.train_size, config.val_size, config.test_size,
-                                    config.seed, config.first_year, config.last_year)
+                                    config.seed, config.first_year, config.last_year,
+                                    config.refusals)
     if config.source == "multi30k":
         splits = load_multi30k(config.source_language, config.target_language, data_dir,
                                download_if_missing=True)
@@ -98,14 +100,15 @@ def output_grammar(recipe: Seq2seqRecipe,
     years = (data.first_year, data.last_year) if data.source == "dates" else (1, 9999)
     index = {token: i for i, token in enumerate(vocab.tokens)}
     known: dict[str, tuple[int, ...]] = {}  # prefix_class -> allowed ids
+    refuses = data.refusals > 0 and data.source == "dates"  # "": the model's refusal
 
     def allowed(prefix: tuple[int, ...]) -> tuple[int, ...]:
         text = "".join(vocab.tokens[i] for i in prefix)
         name = prefix_class(text, *years)
         if name not in known:
             following = [index[character] for character in next_date_characters(text, *years)]
-            known[name] = tuple(following + [vocab.end_id] if is_iso_date(text, *years)
-                                else following)
+            whole = is_iso_date(text, *years) or (not text and refuses)  # "": a refusal
+            known[name] = tuple(following + [vocab.end_id] if whole else following)
         return known[name]
 
     return allowed
@@ -121,6 +124,8 @@ def loaders(recipe: Seq2seqRecipe, splits: PairSplits, vocabulary: PairVocabular
     collator = PairCollator(vocabulary.start_id, vocabulary.end_id, recipe.model.reads_reversed)
     train = SequencePairs(vocabulary.source, splits.train_sources, splits.train_targets,
                           vocabulary.target)
+    if recipe.data.unknown_rate:
+        add_unknowns(train, vocabulary, recipe.data.unknown_rate, recipe.data.seed)
     held_out = vocabulary.held_out()
     validation = SequencePairs(held_out.source, splits.val_sources, splits.val_targets,
                                held_out.target, numbered=True)
@@ -135,3 +140,25 @@ def loaders(recipe: Seq2seqRecipe, splits: PairSplits, vocabulary: PairVocabular
                                        config.seed, rank=rank, world_size=world_size)
     return train_loader, sorted_loader(validation, validation.source_lengths, collator,
                                        recipe.data.eval_batch_size)
+
+
+def add_unknowns(pairs: SequencePairs, vocabulary: PairVocabulary, rate: float,
+                 seed: int) -> None:
+    """`data.unknown_rate`: about `rate` of the training sources get one `<unk>`: in place of
+    a space or comma, or before or after the text, where it changes nothing the target says."""
+    if vocabulary.kind != "characters":
+        raise AttnkitError("data.unknown_rate needs data.tokenizer characters")
+    vocab = vocabulary.source
+    unknown = vocab.index[UNK]
+    marks = {vocab.index[mark] for mark in " ," if mark in vocab.index}
+    rng = random.Random(seed + 1013)
+    for row in pairs.sources:
+        if rng.random() >= rate:
+            continue
+        spots = [i for i, token in enumerate(row) if token in marks]
+        roll = rng.random()
+        if spots and roll < 0.5:
+            row[rng.choice(spots)] = unknown
+        else:
+            row.insert(0 if roll < 0.75 else len(row), unknown)
+    pairs.source_lengths = [len(row) for row in pairs.sources]

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from attnkit.data.dates import day_first_reading
 from attnkit.data.pair_vocabulary import PairVocabulary
 from attnkit.data.seq_batches import encode_sources, pad
 from attnkit.decoding import (
@@ -52,6 +53,10 @@ class Translator:
             positions = recipe.model.transformer.max_positions
             self.max_source_length = min(self.max_source_length, positions)
             self.max_length = min(self.max_length, positions - 1)
+        # a model trained with `data.unknown_rate` reads characters it never saw as <unk>
+        self.reads_unknown = recipe.data.unknown_rate > 0 and vocabulary.kind == "characters"
+        self.encoder_vocabulary = vocabulary.held_out() if self.reads_unknown else vocabulary
+        self.day_first = False  # dates: read a/b/y and a-b-y day first (`day_first_reading`)
         grammar = output_grammar(recipe, vocabulary)  # e.g. only calendar dates
         self.searched = self.model if grammar is None else \
             GrammarDecoder(self.model, grammar, vocabulary.end_id)
@@ -87,7 +92,8 @@ class Translator:
         if not text.strip():
             raise AttnkitError("cannot translate an empty input")
         characters = self.vocabulary.kind == "characters"
-        ids = None if characters else self.vocabulary.source.encode(text)
+        source = self.encoder_vocabulary.source
+        ids = None if characters else source.encode(text)
         length = len(text) if characters else len(ids)
         if length > self.max_source_length:
             unit = "characters" if characters else "subword pieces"
@@ -95,7 +101,11 @@ class Translator:
                 f"input of {length} {unit} is too long for this model: its longest "
                 f"training input had {self.longest_training_source}, and inputs up to "
                 f"{self.max_source_length} are accepted: {text[:40]!r}...")
-        return self.vocabulary.source.encode(text) if ids is None else ids
+        return source.encode(self.read_as(text)) if ids is None else ids
+
+    def read_as(self, text: str) -> str:
+        """The text the model reads for `text` (with `day_first`, a/b/y as b/a/y)."""
+        return day_first_reading(text) if self.day_first else text
 
     def predict(self, texts: Sequence[str], beam_width: int | None = None,
                 n_best: int | None = None, batch_size: int = 500,
@@ -186,7 +196,7 @@ class Translator:
             attention = attention[:, ::-1].copy()  # columns back in the user's order
         tokens = [self.output_pieces[i] for i in hypothesis.tokens]
         return Translation(text, self.vocab.decode(hypothesis.tokens), tokens, hypothesis.score,
-                           attention, self.vocabulary.source_tokens(text),
+                           attention, self.vocabulary.source_tokens(self.read_as(text)),
                            normalised_score(hypothesis, length_penalty))
 
 

@@ -32,7 +32,15 @@ class DataConfig:
     or `subwords` (SentencePiece models learnt on the training pairs only, as `subwords` says;
     joint by default, so that the Transformer can tie its embeddings). Checkpoints keep either.
     `target_language` (an ISO code such as "de") also picks Moses' rules for `bleu_lc_tok`;
-    without it that metric is left out."""
+    without it that metric is left out.
+
+    `refusals` (generated dates; other sources ignore it): the share of generated pairs that
+    are texts which are not dates, with the empty target, so that the model learns to refuse
+    them (`data.dates.not_a_date`); the date grammar then allows the empty output.
+    `unknown_rate`: the share of training sources given one `<unk>` where a space or comma
+    was, or before or after the text, so that the model learns to read past a character it
+    never saw; a model trained with it reads unseen characters as `<unk>` instead of refusing
+    the input."""
 
     source: Literal["dates", "file", "multi30k"] = "dates"
     train_size: int = 45000
@@ -51,12 +59,17 @@ class DataConfig:
     source_language: str | None = None
     target_language: str | None = None
     limit: int = 0
+    refusals: float = 0.0
+    unknown_rate: float = 0.0
 
     def __post_init__(self) -> None:
         check_counts(self, ("train_size", "val_size", "eval_batch_size"))
         check_counts(self, ("test_size",), low=0)
         if not 0 < self.val_fraction < 1:
             raise ValueError(f"val_fraction must be in (0, 1), got {self.val_fraction}")
+        for name in ("refusals", "unknown_rate"):
+            if not 0 <= getattr(self, name) < 1:
+                raise ValueError(f"{name} must be in [0, 1), got {getattr(self, name)}")
         if self.limit < 0:
             raise ValueError(f"limit must be >= 0 (0 = every pair), got {self.limit}")
         if self.source == "multi30k" and not (self.source_language and self.target_language):
