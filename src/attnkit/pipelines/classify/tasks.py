@@ -3,7 +3,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
+
+import numpy as np
 
 from attnkit.data.sources import resolve_data_dir
 from attnkit.pipelines.arguments import kept_epoch, recipe_from_args, run_folder
@@ -11,6 +14,10 @@ from attnkit.pipelines.classify.data import PreparedData, prepare_files, prepare
 from attnkit.pipelines.classify.recipe import PIPELINE, ClassifyRecipe
 from attnkit.pipelines.classify.training import train_classifier
 from attnkit.pipelines.run_request import RunRequest
+from attnkit.pipelines.small_data import near_chance, sized_for
+from attnkit.run.checkpoint import read_header
+
+MIN_STEPS = 400  # optimiser steps a small file's training gets at least (pipelines.small_data)
 
 
 def train(task: str, request: RunRequest) -> Path:
@@ -27,6 +34,11 @@ def train(task: str, request: RunRequest) -> Path:
         data = prepare_files(recipe.data, Path(options["data"]), optional_path(
             options.get("val_data")), text_col, label_col, recipe.train.seed)
         source = {"kind": "file", "text_column": text_col, "label_column": label_col}
+        if request.resume is None and request.config is None:  # the default recipe, sized
+            sized, said = sized_for(recipe.train, len(data.train), MIN_STEPS, request.overrides)
+            recipe = dataclasses.replace(recipe, train=sized)
+            if said:
+                print(said)
     return train_prepared(request, recipe, data, source)
 
 
@@ -40,4 +52,11 @@ def train_prepared(request: RunRequest, recipe: ClassifyRecipe, data: PreparedDa
         history = train_classifier(recipe, data, run_dir, source,
                                    resume=request.resume is not None)
     print(f"trained {len(history)} epochs into {run_dir}; kept {kept_epoch(run_dir)}")
+    if data.validation is not None and recipe.train.monitor == "val_accuracy":
+        counts = np.bincount(data.validation.labels, minlength=len(data.class_names))
+        kept = read_header(run_dir / "best.safetensors")["metrics"]["val_accuracy"]
+        warning = near_chance(kept, counts.max() / counts.sum(), "validation accuracy",
+                              "always the most common class")
+        if warning:
+            print(warning)
     return run_dir
