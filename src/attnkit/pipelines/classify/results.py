@@ -10,6 +10,8 @@ import numpy as np
 
 from attnkit.pipelines.prediction import probability, scored, weights
 
+NEAR_EVEN = 2.0  # a top token under twice an even share (`Prediction.attention_peak`)
+
 
 @dataclass(frozen=True)
 class Prediction:
@@ -32,6 +34,19 @@ class Prediction:
         """The `count` most attended (token, weight) pairs, most attended first."""
         ranked = np.argsort(self.weights, kind="stable")[::-1][:count]
         return [(self.tokens[i], round(self.weights[i], 4)) for i in ranked]
+
+    def attention_peak(self) -> float:
+        """The top token's weight against an even share (weight x tokens): 1 when attention
+        is spread evenly; below `NEAR_EVEN` it singles nothing out."""
+        return max(self.weights) * len(self.weights) if self.weights else 1.0
+
+    def near_even_note(self) -> str:
+        """A plain sentence when the attention is near even (else "")."""
+        peak = self.attention_peak()
+        if len(self.weights) < 2 or peak >= NEAR_EVEN:
+            return ""
+        return (f"attention is near even here: the top word has {peak:.1f}x an even share, so "
+                "the weights do not single out the words the answer rests on")
 
     def top_classes(self, count: int) -> list[tuple[str, float]]:
         """The `count` most probable (class, probability), most probable first (ties: class
