@@ -144,7 +144,10 @@ def test_the_name_works_where_a_run_does(tmp_path, capsys):
     [record] = json.loads(capsys.readouterr().out)
     assert record["input"] == str(path) and record["valid"]
     assert main(["models"]) == 0
-    assert capsys.readouterr().out.startswith("molecules")
+    listed = capsys.readouterr().out
+    assert listed.startswith("molecules")
+    # a model whose attention singles nothing out says so where it is listed (#27)
+    assert "note: its attention is near even" in listed.split("imdb", 1)[1].split("\n")[1]
 
 
 # Reviews written here (not IMDB's), one or two sentences, as people type them into a box.

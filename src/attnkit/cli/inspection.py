@@ -60,3 +60,5 @@ def list_shipped(args: argparse.Namespace) -> None:
         measured = ", ".join(f"{key} {value}" for key, value in entry.get("measured", {}).items())
         print(f"{name:<10} {entry['pipeline']:<8} {entry.get('bytes', 0) / 1e6:5.1f} MB  "
               f"{measured}")
+        if entry.get("note"):  # what a user should know before trusting it (e.g. attention)
+            print(f"{'':<10} note: {entry['note']}")
