@@ -24,7 +24,7 @@ $(VENV)/.installed: pyproject.toml
 		2>/dev/null || index=$(CPU_INDEX); fi; \
 	[ "$$index" != pypi ] || index=; \
 	echo "torch: $(TORCH) from $${index:-the default index}"; \
-	$(BIN)/python -m pip install --disable-pip-version-check $${index:+--extra-index-url $$index} "$(TORCH)"
+	$(BIN)/python -m pip install --disable-pip-version-check $${index:+--index-url $$index} "$(TORCH)"
 	$(BIN)/python -m pip install --disable-pip-version-check -e ".[dev,chem,serve,onnx,translate,drawings]"
 	touch $@
 
