@@ -54,3 +54,9 @@ def test_a_checkpoint_from_before_the_rule_restores_and_summarises():
 def test_a_metric_that_is_not_logged_is_named():
     with pytest.raises(AttnkitError, match="'val_bleu' is not a logged metric; logged: val_loss"):
         MetricMonitor("val_bleu", "max").observe({"epoch": 1, "val_loss": 0.1})
+
+
+def test_a_checkpoint_the_time_limit_cut_says_so():
+    header = {"epoch": 0, "metrics": {"epoch": 0.8722, "val_loss": 0.4},
+              "trainer": {"position": {"epoch": 0}, "best": None, "bad_epochs": 0, "kept": {}}}
+    assert kept_summary(header) == "epoch 0.8722 (cut by the time limit; the best so far)"

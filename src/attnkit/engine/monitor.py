@@ -80,7 +80,13 @@ class MetricMonitor:
 
 
 def kept_summary(header: dict[str, Any]) -> str:
-    """'epoch 4 (highest val_accuracy 0.91)' from a best checkpoint's header."""
-    kept = header.get("trainer", {}).get("kept") or {}
+    """'epoch 4 (highest val_accuracy 0.91)' from a best checkpoint's header; a checkpoint of
+    an epoch the time limit cut (its header keeps the monitor as before it, to resume) says
+    'epoch 0.87 (cut by the time limit; the best so far)'."""
+    trainer = header.get("trainer", {})
+    if trainer.get("position") is not None:
+        return f"epoch {header.get('metrics', {}).get('epoch')} (cut by the time limit; the " \
+            "best so far)"
+    kept = trainer.get("kept") or {}
     epoch = kept.get("epoch", header.get("epoch"))
     return f"epoch {epoch} ({kept['why']})" if kept.get("why") else f"epoch {epoch}"
