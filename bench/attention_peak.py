@@ -21,7 +21,8 @@ from attnkit.data.sources import resolve_data_dir
 from attnkit.pipelines.classify.data import EncodedDataset, prepare_imdb
 from attnkit.pipelines.classify.predictor import TextClassifier
 from attnkit.pipelines.classify.recipe import ClassifyRecipe
-from attnkit.recipe import load_recipe
+from attnkit.recipe import recipe_from_dict
+from attnkit.run.checkpoint import read_header, resolve_checkpoint
 
 
 def peaks(weights: list[float]) -> tuple[float, float, float]:
@@ -45,15 +46,18 @@ def main() -> None:
     parser.add_argument("--reviews", type=int, default=1000)
     parser.add_argument("--data-dir")
     args = parser.parse_args()
-    recipe = load_recipe(ClassifyRecipe, "imdb", [])
-    data = prepare_imdb(recipe.data, resolve_data_dir(args.data_dir), recipe.train.seed)
-    chosen = np.random.default_rng(27).choice(len(data.validation), args.reviews, replace=False)
-    subset = EncodedDataset([data.validation.sequences[i] for i in chosen],
-                            data.validation.labels[chosen])
     report = {"reviews": args.reviews, "runs": {}}
     for run in args.runs:
         classifier = TextClassifier.from_checkpoint(run, "cpu")
+        # the run's own data settings (a Transformer's strip "<br />")
+        recipe = recipe_from_dict(ClassifyRecipe, read_header(resolve_checkpoint(run))["meta"]
+                                  ["recipe"])
+        data = prepare_imdb(recipe.data, resolve_data_dir(args.data_dir), recipe.train.seed)
         assert classifier.vocabulary.to_list() == data.vocabulary.to_list(), run
+        chosen = np.random.default_rng(27).choice(len(data.validation), args.reviews,
+                                                  replace=False)
+        subset = EncodedDataset([data.validation.sequences[i] for i in chosen],
+                                data.validation.labels[chosen])
         predictions = classifier.predict_encoded(subset)
         measured = [peaks(p.weights) for p in predictions]
         right = [classifier.class_names.index(p.label) == label
