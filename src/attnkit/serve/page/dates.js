@@ -37,7 +37,9 @@ function render(answer) {
   const output = el("div", {class: "output", id: "output-tokens"},
     targets.map((token, row) => el("span", {"data-row": row, title: token}, tokenText(token))));
   const parts = [
-    facts([["output", answer.output], ["probability", answer.probability.toFixed(4)]]),
+    // an empty output is the model's refusal (a date model: "not a date")
+    facts([["output", answer.output || "(none: the model refuses this input)"],
+           ["probability", answer.probability.toFixed(4)]]),
     el("p", {class: "note"}, "Hover an output character to see which input characters it read."),
     output];
   if (!answer.attention) {
