@@ -12,5 +12,7 @@ from attnkit.data.images import read_image
 
 
 def canvases(reader, paths: Sequence[str | Path]) -> np.ndarray:  # noqa: ANN001
-    """uint8 (N, S, S): each file fitted on the reader's square canvas."""
-    return np.stack([read_image(path, reader.image_size)[0] for path in paths])
+    """uint8 (N, S, S): each file fitted on the reader's square canvas (cropped to its ink
+    first where the reader's recipe says so, as the reader does)."""
+    return np.stack([read_image(path, reader.image_size, crop=reader.recipe.data.crop_to_ink)[0]
+                     for path in paths])

@@ -61,7 +61,8 @@ def test_console_script_help_and_exit_codes():
     bad = subprocess.run([sys.executable, "-m", "attnkit.cli", "info", "missing.safetensors"],
                          capture_output=True, text=True)
     assert bad.returncode == 1 and bad.stderr.strip() == "error: checkpoint not found: " \
-        "missing.safetensors (shipped models: molecules, dates, imdb, molecules_mix)"
+        "missing.safetensors (shipped models: molecules, dates, imdb, molecules_mix, " \
+        "imdb_transformer)"
 
 
 @pytest.mark.parametrize("verb", ["predict", "eval"])

@@ -66,8 +66,10 @@ def test_json_holds_what_the_text_output_says_errors_in_place(images, tmp_path, 
     records = json.loads(out)
     assert [r["input"] for r in records] == given
     assert set(records[1]) == {"input", "error"} and f"error: {records[1]['error']}\n" == err
-    assert text.splitlines() == [f"{r['input']}\t{r['output']}\t{r['probability']}"
-                                 for r in records if "error" not in r]
+    # the shipped reader is calibrated: its text lines end in its confidence and flag
+    assert text.splitlines() == [
+        f"{r['input']}\t{r['output']}\t{r['probability']}\t{r['confidence']}\t{r['flagged']}"
+        for r in records if "error" not in r]
     readable = [given[0], given[2]]
     assert [r for r in records if "error" not in r] == [  # one record, CLI and Python
         reading.to_record() for reading in ImageReader.from_checkpoint("molecules").predict(

@@ -58,8 +58,10 @@ def test_examples_are_listed_and_read_as_their_molecules(client):
     assert result["probability"] > 0.5 and result["input"] == "p.png"
     assert len(result["attention"]) == len(result["output_tokens"]) == len(result["points"])
     assert len(result["attention"][0]) == result["grid_size"] ** 2
-    assert result["canvas"] == {"size": 128, "scale": 1.0, "left": 0, "top": 0,
-                                "width": 128, "height": 128, "crop_left": 0, "crop_top": 0}
+    canvas = result["canvas"]  # the shipped reader crops to the ink and fits it to 192 px
+    assert canvas["size"] == 192 and min(canvas["crop_left"], canvas["crop_top"]) >= 0
+    assert (canvas["width"], canvas["height"]) == (192, 192)  # the example, drawn at its size
+    assert canvas["scale"] > 1.0 and 0 <= canvas["left"] <= canvas["top"]
     assert [atom["token"] for atom in result["atoms"]] == list("CCONCCCCOCC")
 
 
@@ -70,7 +72,9 @@ def test_a_batch_keeps_its_order_and_atoms_are_placed_in_the_image_sent(client):
     benzocaine, large, paracetamol = response.json()["results"]
     assert benzocaine["canonical_smiles"] == canonical_smiles(BENZOCAINE[1])
     assert large["canonical_smiles"] == paracetamol["canonical_smiles"]
-    assert large["canvas"]["scale"] == 0.5 and large["canvas"]["width"] == 256
+    assert large["canvas"]["scale"] == pytest.approx(paracetamol["canvas"]["scale"] / 2,
+                                                     rel=0.02)
+    assert large["canvas"]["width"] == 2 * paracetamol["canvas"]["width"]
     for axis in "xy":  # pixels of each image sent: twice as far from the corner in the large
         ratio = sum(atom[axis] for atom in large["atoms"]) / \
             sum(atom[axis] for atom in paracetamol["atoms"])

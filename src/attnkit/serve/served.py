@@ -75,8 +75,10 @@ def load_served(arguments: Sequence[str]) -> list[ServedModel]:
     """The models named by `attnkit serve`'s arguments; none: the shipped models."""
     from attnkit.run.shipped import shipped_models
 
-    if not arguments:
-        arguments = list(shipped_models())
+    if not arguments:  # each shipped file once (`molecules_mix` is `molecules`' file now)
+        files = {name: entry["file"] for name, entry in shipped_models().items()}
+        arguments = [name for name, file in files.items() if list(files.values()).index(file)
+                     == list(files).index(name)]
         if not arguments:
             raise AttnkitError("no shipped models in this installation: name a run folder or "
                                "checkpoint to serve")

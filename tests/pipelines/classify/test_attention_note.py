@@ -21,6 +21,8 @@ def test_near_even_attention_gets_a_note_and_peaked_attention_none():
     peaked = prediction([0.7, 0.1, 0.1, 0.1])
     assert peaked.attention_peak() == pytest.approx(2.8) and peaked.near_even_note() == ""
     assert prediction([1.0]).near_even_note() == ""  # one word: nothing to single out
+    # a short text whose top words share the weight: under twice an even share, but singled out
+    assert prediction([0.4, 0.35, 0.15, 0.1]).near_even_note() == ""
 
 
 def test_the_shipped_imdb_model_says_so_in_the_terminal_and_the_html(tmp_path, capsys):

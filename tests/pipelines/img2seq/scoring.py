@@ -22,7 +22,7 @@ def output_probability(checkpoint: str | Path, image_path: str | Path, text: str
 def output_log_probability(reader: ImageReader, image_path: str | Path, text: str) -> float:
     """The log-probability the model gives `text` (its tokens, then the end token) for the
     image: one teacher-forced forward pass, the log-probabilities of those tokens summed."""
-    image, _ = read_image(image_path, reader.image_size)
+    image, _ = read_image(image_path, reader.image_size, crop=reader.recipe.data.crop_to_ink)
     ids = reader.vocab.encode(tokenize(text, reader.recipe.data.tokenizer))
     target_in = torch.tensor([[reader.vocab.start_id, *ids]])
     target_out = torch.tensor([[*ids, reader.vocab.end_id]])

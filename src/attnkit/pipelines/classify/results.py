@@ -10,7 +10,7 @@ import numpy as np
 
 from attnkit.pipelines.prediction import probability, scored, weights
 
-NEAR_EVEN = 2.0  # a top token under twice an even share (`Prediction.attention_peak`)
+NEAR_EVEN = 2.0  # near even: the top token under twice an even share and the least's weight
 
 
 @dataclass(frozen=True)
@@ -41,9 +41,12 @@ class Prediction:
         return max(self.weights) * len(self.weights) if self.weights else 1.0
 
     def near_even_note(self) -> str:
-        """A plain sentence when the attention is near even (else "")."""
+        """A plain sentence when the attention is near even (else ""): the top word has under
+        `NEAR_EVEN` times an even share and under `NEAR_EVEN` times the least word's weight (a
+        short text can single out three words of seven with no word at twice an even share)."""
         peak = self.attention_peak()
-        if len(self.weights) < 2 or peak >= NEAR_EVEN:
+        if len(self.weights) < 2 or peak >= NEAR_EVEN or \
+                max(self.weights) >= NEAR_EVEN * min(self.weights):
             return ""
         return (f"attention is near even here: the top word has {peak:.1f}x an even share, so "
                 "the weights do not single out the words the answer rests on")

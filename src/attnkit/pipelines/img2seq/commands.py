@@ -157,8 +157,11 @@ def add_predict_arguments(parser: argparse.ArgumentParser) -> None:
     parser.epilog = ('JSON: a list with an object per image, in order: {"input": the file, '
                      '"output": the SMILES or text, "probability": that of the output (0 when '
                      'it never ended), "log_probability", and for molecule runs '
-                     '"canonical_smiles" (null when RDKit cannot parse it), "valid", "atoms": '
-                     '[{"token", "x", "y"}] in pixels of the image}; with --n-best, "n_best": '
+                     '"canonical_smiles" (null when RDKit cannot parse it), "valid" (parses: '
+                     'not the same as right), "atoms": [{"token", "x", "y"}] in pixels of the '
+                     'image}, and for a calibrated model (the shipped molecules) "confidence": '
+                     'the chance that the reading is right, and "flagged": below the model\'s '
+                     'decode.flag_below; with --n-best, "n_best": '
                      '[{"output", "probability", "log_probability", "normalized_score": '
                      'log_probability / (tokens + 1)**decode.length_penalty, the beam\'s '
                      'ranking, and for molecules "canonical_smiles" and "valid"}, ...] best '
@@ -186,12 +189,14 @@ def predict(args: argparse.Namespace) -> int:
     check_n_best(args.n_best, args.beam or reader.recipe.decode.beam_width,
                  args.beam is not None)
     columns = ["input", "output", "probability", "log_probability"] + \
-        (["canonical_smiles", "valid", "atoms"] if reader.molecules else [])
+        (["canonical_smiles", "valid", "atoms"] if reader.molecules else []) + \
+        (["confidence", "flagged"] if reader.recipe.decode.confidence_scale > 0 else [])
     optional = (["n_best"] if args.n_best else []) + \
         (["output_tokens", "attention", "grid_size", "points", "canvas"]
          if args.include_attention else [])
     writer = RecordWriter(args.format, [*columns, *optional, "error"],
-                          ["input", "output", "probability"])
+                          ["input", "output", "probability",
+                           *(["confidence", "flagged"] if "flagged" in columns else [])])
     failed, first = 0, None
     for start in range(0, len(paths), args.batch_size):
         chunk = [str(path) for path in paths[start: start + args.batch_size]]
@@ -217,7 +222,7 @@ def write_attention(path: Path, reader: ImageReader, reading: Reading) -> None:
     source = Path(reading.input or "image")
     if reading.attention is None or not reading.tokens:
         raise AttnkitError(f"{source} gave an empty output: no attention to draw")
-    image, _ = read_image(source, reader.image_size, str(source))
+    image, _ = read_image(source, reader.image_size, str(source), reader.recipe.data.crop_to_ink)
     plot_attention_strip(image, reading.attention, reading.tokens, path,
                          title=f"{source.name}: {reading.text}", points=reading.points)
     print(f"attention written to {path}", file=sys.stderr)

@@ -22,6 +22,7 @@ from attnkit.decoding import (
 from attnkit.errors import AttnkitError
 from attnkit.models.img2seq import TRAINING_ONLY_PREFIX
 from attnkit.models.img2seq_kinds import ImageToSequence, build_img2seq
+from attnkit.pipelines.img2seq.calibration import confidence as calibrated_confidence
 from attnkit.pipelines.img2seq.recipe import PIPELINE, Img2SeqRecipe
 from attnkit.pipelines.img2seq.results import AtomReading, Reading
 from attnkit.pipelines.img2seq.search import output_grammar, search_images
@@ -143,7 +144,13 @@ class ImageReader:
         tokens = [self.vocab.tokens[i] for i in hypothesis.tokens]
         text = self.vocab.decode(hypothesis.tokens)
         confidence = float(np.exp(hypothesis.score)) if hypothesis.finished else 0.0
+        decode = self.recipe.decode
+        calibrated = calibrated_confidence(
+            hypothesis.score if hypothesis.finished else None, decode.confidence_scale,
+            decode.confidence_shift) if decode.confidence_scale > 0 else None
         reading = Reading(text, tokens, confidence, hypothesis.attention,
+                          calibrated=calibrated, flagged=None if calibrated is None
+                          else calibrated < decode.flag_below,
                           score=hypothesis.score, finished=hypothesis.finished,
                           grid_size=self.recipe.model.grid_size, canvas_size=self.image_size,
                           molecules=self.molecules,

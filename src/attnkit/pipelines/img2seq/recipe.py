@@ -104,16 +104,23 @@ class DecodeConfig(SearchConfig):
     is a SMILES RDKit cannot parse, search again without it, up to `valid_retries` times, and
     keep the best one that parses (molecule runs only). `grammar`: search only among
     well-formed SMILES (`data.smiles_grammar`: brackets, rings and valences), molecule runs
-    only."""
+    only. `confidence_scale` > 0: each reading's calibrated confidence, sigmoid(scale x
+    log-probability + shift) (`img2seq.calibration`, fitted on validation), and readings below
+    `flag_below` are flagged."""
 
     prefer_valid: bool = False
     valid_retries: int = 3
     grammar: bool = False
+    confidence_scale: float = 0.0
+    confidence_shift: float = 0.0
+    flag_below: float = 0.5
 
     def __post_init__(self) -> None:
         super().__post_init__()
         if self.valid_retries < 0:
             raise ValueError("valid_retries must be >= 0")
+        if self.confidence_scale < 0 or not 0 <= self.flag_below <= 1:
+            raise ValueError("confidence_scale must be >= 0 and flag_below in [0, 1]")
 
 
 @dataclass(frozen=True)

@@ -50,6 +50,8 @@ class Reading:
     molecules: bool = False
     normalized_score: float | None = None
     n_best: list[Reading] = field(default_factory=list)
+    calibrated: float | None = None  # the chance it is right (`img2seq.calibration`), if fitted
+    flagged: bool | None = None  # calibrated below the model's `decode.flag_below`
 
     @property
     def valid(self) -> bool:
@@ -57,10 +59,13 @@ class Reading:
 
     def summary(self) -> dict[str, Any]:
         """{"output", "probability", "log_probability"} and, for molecules,
-        "canonical_smiles" and "valid"."""
+        "canonical_smiles" and "valid"; for a calibrated model "confidence" (the chance it is
+        right) and "flagged" (below the model's threshold)."""
         found = scored(self.text, self.score if self.finished else None)
         if self.molecules:
             found.update(canonical_smiles=self.canonical, valid=self.valid)
+        if self.calibrated is not None:
+            found.update(confidence=round(self.calibrated, 6), flagged=bool(self.flagged))
         return found
 
     def to_record(self, include_attention: bool = False) -> dict[str, Any]:
