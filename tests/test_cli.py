@@ -97,3 +97,20 @@ def test_output_into_a_closed_pipe_stops_quietly(monkeypatch, capsys):
     monkeypatch.setattr(sys, "stdout", ClosedPipe())
     assert main(["models"]) == 1
     assert "Traceback" not in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("argv", [["predict", "imdb", "a fine film"],
+                                  ["translate", "dates", "1/2/2003", "--no-text-heatmap"]])
+def test_a_model_runs_on_one_torch_thread_unless_asked(argv, capsys):
+    """Inference defaults to one torch thread (issue #26: two threads beside one busy process
+    read half as fast as one); `--threads N` asks for more."""
+    import torch
+
+    before = torch.get_num_threads()
+    try:
+        torch.set_num_threads(2)
+        assert main(argv) == 0 and torch.get_num_threads() == 1
+        assert main([*argv, "--threads", "2"]) == 0 and torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(before)
+    capsys.readouterr()

@@ -79,6 +79,7 @@ def parse(argv: Sequence[str]) -> argparse.Namespace:
 def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = parse(list(sys.argv[1:] if argv is None else argv))
+        use_threads(getattr(args, "inference_threads", None))
         result = args.func(args)
     except AttnkitError as error:
         # one line, whatever the message holds (a YAML or a torch message may span several)
@@ -92,6 +93,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         silence_stdout()  # the reader (`| head`) has gone: stop quietly
         return 1
     return int(result or 0)
+
+
+def use_threads(threads: int | None) -> None:
+    """A verb that runs a model (`--threads`, default 1): torch's CPU threads for it. One
+    thread: torch's threads spin, and two threads beside one busy process read 578 reviews/s
+    where one reads 1,166 (quiet: 1,508 and 1,203; `bench/shared_cores.py`)."""
+    if threads:
+        import torch
+
+        torch.set_num_threads(threads)
 
 
 def silence_stdout() -> None:

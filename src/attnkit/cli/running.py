@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import argparse
 
-from attnkit.cli import CommandParser
+from attnkit.cli import CommandParser, use_threads
 
 
 def add_arguments(parser: argparse.ArgumentParser, verb: str) -> None:
@@ -29,6 +29,7 @@ def dispatch_on_checkpoint(args: argparse.Namespace) -> int | None:
     parser = CommandParser(prog=f"attnkit {args.verb} {args.run}")
     getattr(module, f"add_{args.verb}_arguments")(parser)
     options = parser.parse_args(args.rest)
+    use_threads(getattr(options, "inference_threads", None))
     with runtime_checkpoint(path, getattr(options, "runtime", None)) as loaded:
         options.run, options.checkpoint = args.run, loaded
         return getattr(module, "evaluate" if args.verb == "eval" else "predict")(options)

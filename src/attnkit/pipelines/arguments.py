@@ -116,11 +116,15 @@ def add_run_arguments(parser: argparse.ArgumentParser, default_recipe: str) -> N
 def add_device_arguments(parser: argparse.ArgumentParser, default_device: str,
                          batch_size: int | str | None = None,
                          batch_help: str | None = None) -> None:
-    """`--device` and `--runtime` for running a trained model, and `--batch-size` when
+    """`--device`, `--threads` and `--runtime` for running a trained model, and `--batch-size` when
     `batch_size` is given (a number, or words saying how the command chooses it: then the
     option's default is None)."""
     parser.add_argument("--device", default=default_device,
                         help=f"auto, cpu or cuda (default: {default_device})")
+    parser.add_argument("--threads", type=integer_from(1, MAX_THREADS), default=1,
+                        dest="inference_threads", metavar="N",
+                        help="torch CPU threads (default: 1, which degrades least beside other "
+                        "work: bench/shared_cores.py; 2 is 25 %% faster on quiet cores)")
     parser.add_argument("--runtime", choices=("torch", "onnx"),
                         help="torch, or onnx: ONNX Runtime on the CPU (default: onnx for an "
                         "exported .onnx RUN, else torch; onnx with a torch run exports it to a "
