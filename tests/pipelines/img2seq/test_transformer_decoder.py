@@ -151,3 +151,26 @@ def test_the_export_computes_what_torch_computes(run, exported, drawings, capsys
                      "--beam", "2"]) == 0
         outputs.append([record["output"] for record in json.loads(capsys.readouterr().out)])
     assert outputs[0] == outputs[1]
+
+
+def test_a_validation_target_longer_than_the_decoders_positions_is_scored_not_fatal():
+    """A mix run's validation holds SMILES longer than the training length limit, which sizes
+    the Transformer decoder's positions: a 14-minute run failed at its first validation with
+    'a sequence of 145 positions is longer than this model's max_positions=107'."""
+    from types import SimpleNamespace
+
+    import torch
+
+    from attnkit.pipelines.img2seq.training import within_positions
+
+    batch = {"images": torch.zeros(2, 1, 8, 8), "target_in": torch.ones(2, 9, dtype=torch.long),
+             "target_out": torch.ones(2, 9, dtype=torch.long),
+             "atom_positions": torch.zeros(2, 9, 2)}
+    transformer = SimpleNamespace(config=SimpleNamespace(max_positions=5))
+    cut = within_positions(transformer, batch)
+    assert [cut[key].shape[1] for key in ("target_in", "target_out", "atom_positions")] == \
+        [5, 5, 5]
+    assert within_positions(SimpleNamespace(module=transformer), batch)["target_in"].shape[1] \
+        == 5  # a distributed wrapper
+    recurrent = SimpleNamespace(config=SimpleNamespace())
+    assert within_positions(recurrent, batch) is batch

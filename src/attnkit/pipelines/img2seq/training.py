@@ -80,6 +80,7 @@ class ImageSequenceTraining(SequenceTraining):
         return loss, batch["images"].shape[0]
 
     def held_out_counts(self, model: nn.Module, batch: Batch) -> Counter[str]:
+        batch = within_positions(model, batch)
         scored = model(batch["images"], batch["target_in"])
         counts = loss_counts(scored.logits, batch["target_out"])
         if "atom_positions" in batch:
@@ -95,6 +96,22 @@ class ImageSequenceTraining(SequenceTraining):
         if counts["atoms"]:
             metrics["attention_on_atom"] = counts["atoms_on_target"] / counts["atoms"]
         return metrics
+
+
+def within_positions(model: nn.Module, batch: Batch) -> Batch:
+    """A held-out batch cut to the positions a Transformer decoder has (`max_positions`, the
+    training length limit): a validation target longer than every training one is scored on
+    its first positions only (no search can write it whole anyway), instead of failing the
+    run at the end of its first epoch. Recurrent decoders have no limit: unchanged."""
+    config = getattr(getattr(model, "module", model), "config", None)
+    limit = getattr(config, "max_positions", None)
+    if limit is None or batch["target_in"].shape[1] <= limit:
+        return batch
+    cut = {**batch, "target_in": batch["target_in"][:, :limit],
+           "target_out": batch["target_out"][:, :limit]}
+    if "atom_positions" in batch:
+        cut["atom_positions"] = batch["atom_positions"][:, :limit]
+    return cut
 
 
 def img2seq_training(vocab: TokenVocabulary, max_length: int,
