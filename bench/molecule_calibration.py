@@ -13,14 +13,12 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import os
 
 import numpy as np
+from molecule_decoding import validation_drawings  # this folder's (run as a script)
 
 from attnkit.data.chem import canonical_smiles
 from attnkit.pipelines.img2seq.calibration import confidence, fit_confidence
-from attnkit.pipelines.img2seq.data import build_splits
-from attnkit.pipelines.img2seq.predictor import ImageReader
 
 BINS = (0.0, 0.1, 0.3, 0.5, 0.7, 0.9, 1.0001)
 
@@ -47,14 +45,8 @@ def flags(values: np.ndarray, right: np.ndarray, below: float) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("run")
-    parser.add_argument("--limit", type=int, default=1000)
     parser.add_argument("--flag-below", type=float, default=0.5)
-    parser.add_argument("--data-dir", default=os.environ.get("ATTNKIT_DATA"))
-    args = parser.parse_args()
-    reader = ImageReader.from_checkpoint(args.run)
-    splits = build_splits(reader.recipe, args.data_dir)
-    images, targets = splits.val_images[: args.limit], splits.val_targets[: args.limit]
+    args, reader, images, targets = validation_drawings(parser)
     readings = reader.predict_encoded(images)
     right = np.array([reading.canonical is not None and reading.canonical ==
                       canonical_smiles(target) for reading, target in

@@ -27,15 +27,24 @@ SEARCHES = {  # name: (beam_width, prefer_valid, grammar)
 }
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def validation_drawings(parser: argparse.ArgumentParser) -> tuple[argparse.Namespace,
+                                                                    ImageReader, list, list]:
+    """RUN, --limit and --data-dir (and the caller's own options) parsed; the run's reader and
+    the first `--limit` of its validation drawings and targets (bench/molecule_calibration.py
+    reads them the same way)."""
     parser.add_argument("run")
     parser.add_argument("--limit", type=int, default=1000)
     parser.add_argument("--data-dir", default=os.environ.get("ATTNKIT_DATA"))
     args = parser.parse_args()
     reader = ImageReader.from_checkpoint(args.run)
     splits = build_splits(reader.recipe, args.data_dir)
-    images, targets = splits.val_images[: args.limit], splits.val_targets[: args.limit]
+    return (args, reader, splits.val_images[: args.limit],
+            splits.val_targets[: args.limit])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    args, reader, images, targets = validation_drawings(parser)
     report: dict = {"run": args.run, "images": len(targets), "searches": {}}
     for name, (beam, prefer_valid, grammar) in SEARCHES.items():
         reader.recipe = dataclasses.replace(reader.recipe, decode=dataclasses.replace(
