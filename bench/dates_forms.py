@@ -46,32 +46,32 @@ def abbr(month: int, dot: bool) -> str:
 
 
 NAMED = {
-    "ISO unpadded": lambda d, r: f"{d.year}-{d.month}-{d.day}",
-    "year first, dots": lambda d, r: f"{d.year}.{d.month:02d}.{d.day:02d}",
-    "year first, slashes unpadded": lambda d, r: f"{d.year}/{d.month}/{d.day}",
-    "day.month.year": lambda d, r: f"{d.day}.{d.month}.{d.year}",
-    "dd-mm-yyyy, day > 12": lambda d, r: f"{d.day:02d}-{d.month:02d}-{d.year}",
-    "dd/mm/yyyy, day > 12": lambda d, r: f"{d.day}/{d.month}/{d.year}",
-    "mm.dd.yyyy, day > 12": lambda d, r: f"{d.month}.{d.day}.{d.year}",
-    "the Nth of Month YYYY": lambda d, r: f"the {nth(d.day)} of {calendar.month_name[d.month]} "
+    "ISO unpadded": lambda d: f"{d.year}-{d.month}-{d.day}",
+    "year first, dots": lambda d: f"{d.year}.{d.month:02d}.{d.day:02d}",
+    "year first, slashes unpadded": lambda d: f"{d.year}/{d.month}/{d.day}",
+    "day.month.year": lambda d: f"{d.day}.{d.month}.{d.year}",
+    "dd-mm-yyyy, day > 12": lambda d: f"{d.day:02d}-{d.month:02d}-{d.year}",
+    "dd/mm/yyyy, day > 12": lambda d: f"{d.day}/{d.month}/{d.year}",
+    "mm.dd.yyyy, day > 12": lambda d: f"{d.month}.{d.day}.{d.year}",
+    "the Nth of Month YYYY": lambda d: f"the {nth(d.day)} of {calendar.month_name[d.month]} "
                                           f"{d.year}",
-    "Nth Mon. YYYY": lambda d, r: f"{nth(d.day)} {abbr(d.month, True)} {d.year}",
-    "Weekday, Nth Month YYYY": lambda d, r: f"{calendar.day_name[d.weekday()]}, {nth(d.day)} "
+    "Nth Mon. YYYY": lambda d: f"{nth(d.day)} {abbr(d.month, True)} {d.year}",
+    "Weekday, Nth Month YYYY": lambda d: f"{calendar.day_name[d.weekday()]}, {nth(d.day)} "
                                             f"{calendar.month_name[d.month]} {d.year}",
-    "Wkd d Mon 'yy": lambda d, r: f"{calendar.day_abbr[d.weekday()]} {d.day} "
+    "Wkd d Mon 'yy": lambda d: f"{calendar.day_abbr[d.weekday()]} {d.day} "
                                   f"{abbr(d.month, False)} '{d.year % 100:02d}",
-    "Mon. d, 'yy": lambda d, r: f"{abbr(d.month, True)} {d.day}, '{d.year % 100:02d}",
-    "d Month 'yy": lambda d, r: f"{d.day} {calendar.month_name[d.month]} '{d.year % 100:02d}",
+    "Mon. d, 'yy": lambda d: f"{abbr(d.month, True)} {d.day}, '{d.year % 100:02d}",
+    "d Month 'yy": lambda d: f"{d.day} {calendar.month_name[d.month]} '{d.year % 100:02d}",
 }
 DAY_ABOVE_12 = {"dd-mm-yyyy, day > 12", "dd/mm/yyyy, day > 12", "mm.dd.yyyy, day > 12"}
 TWO_DIGIT = {"Wkd d Mon 'yy", "Mon. d, 'yy", "d Month 'yy"}
 
 NOVEL = {
-    "Month-d-yyyy": lambda d, r: f"{calendar.month_name[d.month]}-{d.day}-{d.year}",
-    "d/Mon/yyyy": lambda d, r: f"{d.day}/{abbr(d.month, False)}/{d.year}",
-    "yyyy Month d": lambda d, r: f"{d.year} {calendar.month_name[d.month]} {d.day}",
-    "Mon d,yyyy": lambda d, r: f"{abbr(d.month, False)} {d.day},{d.year}",
-    "Nth-Mon-yyyy": lambda d, r: f"{nth(d.day)}-{abbr(d.month, False)}-{d.year}",
+    "Month-d-yyyy": lambda d: f"{calendar.month_name[d.month]}-{d.day}-{d.year}",
+    "d/Mon/yyyy": lambda d: f"{d.day}/{abbr(d.month, False)}/{d.year}",
+    "yyyy Month d": lambda d: f"{d.year} {calendar.month_name[d.month]} {d.day}",
+    "Mon d,yyyy": lambda d: f"{abbr(d.month, False)} {d.day},{d.year}",
+    "Nth-Mon-yyyy": lambda d: f"{nth(d.day)}-{abbr(d.month, False)}-{d.year}",
 }
 
 NOT_DATES = [
@@ -131,7 +131,7 @@ def main() -> None:
         per_form, total, correct = {}, 0, 0
         for name, write in forms.items():
             dates = dates_for(name, args.count, rng)
-            texts = [write(date, rng) for date in dates]
+            texts = [write(date) for date in dates]
             answers = [date.isoformat() for date in dates]
             scored = score(translator, texts, answers, args.beam)
             per_form[name] = round(sum(scored["right"]) / len(texts), 5)

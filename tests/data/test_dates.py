@@ -3,15 +3,13 @@ import re
 
 import pytest
 
+from attnkit.data.date_grammar import is_iso_date, next_date_characters, prefix_class
 from attnkit.data.dates import (
     WEEKDAYS,
     day_first_reading,
     generate_date_pairs,
     generate_date_splits,
-    is_iso_date,
-    next_date_characters,
     ordinal,
-    prefix_class,
     write_date,
 )
 from attnkit.errors import AttnkitError

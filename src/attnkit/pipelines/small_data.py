@@ -14,8 +14,11 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
 
 from attnkit.engine.train_config import TrainConfig
+from attnkit.run.checkpoint import read_header
 
 MAX_EPOCHS = 60
 
@@ -44,6 +47,25 @@ def sized_for(train: TrainConfig, rows: int, min_steps: int,
     return dataclasses.replace(train, **changes), (
         f"{rows:,} training rows: {said} (sized for at least {min_steps} steps; "
         "--set these to keep your own)")
+
+
+def sized_recipe(recipe: Any, rows: int, min_steps: int, overrides: Sequence[str]) -> Any:
+    """`recipe` with its `train` section sized for `rows` training rows (`sized_for`); prints
+    what changed."""
+    train, said = sized_for(recipe.train, rows, min_steps, overrides)
+    if said:
+        print(said)
+    return dataclasses.replace(recipe, train=train)
+
+
+def warn_if_near_chance(run_dir: Path, metric: str, chance: float, chance_is: str) -> None:
+    """Print `near_chance`'s warning for the kept epoch's `metric` (e.g. "val_accuracy") of a
+    finished run."""
+    kept = read_header(Path(run_dir) / "best.safetensors")["metrics"][metric]
+    warning = near_chance(kept, chance, metric.replace("val_", "validation ").replace("_", " "),
+                          chance_is)
+    if warning:
+        print(warning)
 
 
 def near_chance(value: float, chance: float, metric: str, chance_is: str) -> str:

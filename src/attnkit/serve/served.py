@@ -76,9 +76,12 @@ def load_served(arguments: Sequence[str]) -> list[ServedModel]:
     from attnkit.run.shipped import shipped_models
 
     if not arguments:  # each shipped file once (`molecules_mix` is `molecules`' file now)
-        files = {name: entry["file"] for name, entry in shipped_models().items()}
-        arguments = [name for name, file in files.items() if list(files.values()).index(file)
-                     == list(files).index(name)]
+        served_files: set[str] = set()
+        arguments = []
+        for name, entry in shipped_models().items():
+            if entry["file"] not in served_files:
+                served_files.add(entry["file"])
+                arguments.append(name)
         if not arguments:
             raise AttnkitError("no shipped models in this installation: name a run folder or "
                                "checkpoint to serve")

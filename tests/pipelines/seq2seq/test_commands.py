@@ -10,7 +10,8 @@ import pytest
 import torch
 
 from attnkit.cli import main
-from attnkit.data.dates import generate_date_splits, is_iso_date
+from attnkit.data.date_grammar import is_iso_date
+from attnkit.data.dates import generate_date_splits
 from attnkit.pipelines.seq2seq.predictor import Translator
 from attnkit.run.checkpoint import load_checkpoint, read_header
 

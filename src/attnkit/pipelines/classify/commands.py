@@ -209,8 +209,8 @@ def predict(args: argparse.Namespace) -> int:
                                               in prediction.top_classes(args.n_best)))
         top = ", ".join(f"{word} {weight:.3f}" for word, weight in prediction.top_tokens())
         print(f"attends to   {top}")
-        if prediction.near_even_note():
-            print(f"note         {prediction.near_even_note()}")
+        if note := prediction.near_even_note():
+            print(f"note         {note}")
         print(classifier.render_terminal(prediction, color))
         if args.html is not None:
             write_text_atomically(args.html, classifier.render_html(prediction))

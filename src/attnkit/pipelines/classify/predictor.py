@@ -264,8 +264,9 @@ class TextClassifier:
         caption = "Class probabilities: " + ", ".join(
             f"{name} {probability:.3f}" for name, probability
             in zip(self.class_names, prediction.probabilities, strict=True)) + \
-            ". Tokens shaded by attention weight (hover for the weight)." + \
-            (f" Note: {prediction.near_even_note()}." if prediction.near_even_note() else "")
+            ". Tokens shaded by attention weight (hover for the weight)."
+        if note := prediction.near_even_note():
+            caption += f" Note: {note}."
         return highlight_html(prediction.text or "", prediction.spans, prediction.weights,
                               title, caption)
 

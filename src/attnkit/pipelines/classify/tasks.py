@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -14,8 +13,7 @@ from attnkit.pipelines.classify.data import PreparedData, prepare_files, prepare
 from attnkit.pipelines.classify.recipe import PIPELINE, ClassifyRecipe
 from attnkit.pipelines.classify.training import train_classifier
 from attnkit.pipelines.run_request import RunRequest
-from attnkit.pipelines.small_data import near_chance, sized_for
-from attnkit.run.checkpoint import read_header
+from attnkit.pipelines.small_data import sized_recipe, warn_if_near_chance
 
 MIN_STEPS = 400  # optimiser steps a small file's training gets at least (pipelines.small_data)
 
@@ -35,10 +33,7 @@ def train(task: str, request: RunRequest) -> Path:
             options.get("val_data")), text_col, label_col, recipe.train.seed)
         source = {"kind": "file", "text_column": text_col, "label_column": label_col}
         if request.resume is None and request.config is None:  # the default recipe, sized
-            sized, said = sized_for(recipe.train, len(data.train), MIN_STEPS, request.overrides)
-            recipe = dataclasses.replace(recipe, train=sized)
-            if said:
-                print(said)
+            recipe = sized_recipe(recipe, len(data.train), MIN_STEPS, request.overrides)
     return train_prepared(request, recipe, data, source)
 
 
@@ -54,9 +49,6 @@ def train_prepared(request: RunRequest, recipe: ClassifyRecipe, data: PreparedDa
     print(f"trained {len(history)} epochs into {run_dir}; kept {kept_epoch(run_dir)}")
     if data.validation is not None and recipe.train.monitor == "val_accuracy":
         counts = np.bincount(data.validation.labels, minlength=len(data.class_names))
-        kept = read_header(run_dir / "best.safetensors")["metrics"]["val_accuracy"]
-        warning = near_chance(kept, counts.max() / counts.sum(), "validation accuracy",
-                              "always the most common class")
-        if warning:
-            print(warning)
+        warn_if_near_chance(run_dir, "val_accuracy", counts.max() / counts.sum(),
+                            "always the most common class")
     return run_dir

@@ -188,15 +188,14 @@ def predict(args: argparse.Namespace) -> int:
     reader = ImageReader.from_checkpoint(args.checkpoint, args.device)
     check_n_best(args.n_best, args.beam or reader.recipe.decode.beam_width,
                  args.beam is not None)
+    calibrated = ["confidence", "flagged"] if reader.recipe.decode.confidence_scale > 0 else []
     columns = ["input", "output", "probability", "log_probability"] + \
-        (["canonical_smiles", "valid", "atoms"] if reader.molecules else []) + \
-        (["confidence", "flagged"] if reader.recipe.decode.confidence_scale > 0 else [])
+        (["canonical_smiles", "valid", "atoms"] if reader.molecules else []) + calibrated
     optional = (["n_best"] if args.n_best else []) + \
         (["output_tokens", "attention", "grid_size", "points", "canvas"]
          if args.include_attention else [])
     writer = RecordWriter(args.format, [*columns, *optional, "error"],
-                          ["input", "output", "probability",
-                           *(["confidence", "flagged"] if "flagged" in columns else [])])
+                          ["input", "output", "probability", *calibrated])
     failed, first = 0, None
     for start in range(0, len(paths), args.batch_size):
         chunk = [str(path) for path in paths[start: start + args.batch_size]]

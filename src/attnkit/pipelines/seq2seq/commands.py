@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
+import math
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -29,7 +30,7 @@ from attnkit.pipelines.arguments import (
     add_run_arguments,
     command_line_text,
 )
-from attnkit.pipelines.prediction import scored
+from attnkit.pipelines.prediction import probability
 from attnkit.pipelines.records import (
     RecordWriter,
     add_attention_argument,
@@ -250,4 +251,5 @@ def add_arguments(parser: argparse.ArgumentParser, verb: str) -> None:
 
 
 def probability_text(log_probability: float) -> str:
-    return f"probability {scored('', log_probability)['probability']:.4f}"
+    """The record's `probability` (rounded as records round it), for a text line."""
+    return f"probability {probability(math.exp(log_probability)):.4f}"

@@ -12,12 +12,8 @@ from pathlib import Path
 from torch.utils.data import DataLoader
 
 from attnkit.data.char_vocab import UNK
-from attnkit.data.dates import (
-    generate_date_splits,
-    is_iso_date,
-    next_date_characters,
-    prefix_class,
-)
+from attnkit.data.date_grammar import is_iso_date, next_date_characters, prefix_class
+from attnkit.data.dates import generate_date_splits
 from attnkit.data.loaders import bucketed_loader, sorted_loader, token_loader
 from attnkit.data.multi30k import load_multi30k
 from attnkit.data.pair_vocabulary import PairVocabulary

@@ -54,8 +54,8 @@ class Translator:
             self.max_source_length = min(self.max_source_length, positions)
             self.max_length = min(self.max_length, positions - 1)
         # a model trained with `data.unknown_rate` reads characters it never saw as <unk>
-        self.reads_unknown = recipe.data.unknown_rate > 0 and vocabulary.kind == "characters"
-        self.encoder_vocabulary = vocabulary.held_out() if self.reads_unknown else vocabulary
+        reads_unknown = recipe.data.unknown_rate > 0 and vocabulary.kind == "characters"
+        self.encoder_vocabulary = vocabulary.held_out() if reads_unknown else vocabulary
         self.day_first = False  # dates: read a/b/y and a-b-y day first (`day_first_reading`)
         grammar = output_grammar(recipe, vocabulary)  # e.g. only calendar dates
         self.searched = self.model if grammar is None else \

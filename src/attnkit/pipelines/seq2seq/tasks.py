@@ -4,7 +4,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 
 from attnkit.data.pair_vocabulary import PairVocabulary
@@ -19,8 +18,7 @@ from attnkit.pipelines.seq2seq.recipe import (
     checkpoint_meta,
     resolve_monitor,
 )
-from attnkit.pipelines.small_data import near_chance, sized_for
-from attnkit.run.checkpoint import read_header
+from attnkit.pipelines.small_data import sized_recipe, warn_if_near_chance
 
 ENGINES = ("torch", "numpy")
 MIN_STEPS = 1500  # optimiser steps a small file's training gets at least (pipelines.small_data)
@@ -49,20 +47,13 @@ def train(task: str, request: RunRequest) -> Path:
     recipe = resolve_monitor(recipe_from_args(Seq2seqRecipe, request))
     splits = build_splits(recipe.data, request.data_dir)
     if recipe.data.source == "file" and request.resume is None and request.config is None:
-        sized, said = sized_for(recipe.train, len(splits.train_sources), MIN_STEPS,
-                                request.overrides)
-        recipe = replace(recipe, train=sized)
-        if said:
-            print(said)
+        recipe = sized_recipe(recipe, len(splits.train_sources), MIN_STEPS, request.overrides)
     vocabulary = build_vocabulary(recipe.data, splits, request.resume)
     with run_folder(request, f"{PIPELINE}-{recipe.model.kind}", recipe) as run_dir:
         train_engine(engine, recipe, splits, vocabulary, run_dir, request.resume is not None)
     print(f"saved run to {run_dir}; kept {kept_epoch(run_dir)}")
     if recipe.train.monitor == "val_exact_match":
-        kept = read_header(run_dir / "best.safetensors")["metrics"]["val_exact_match"]
-        warning = near_chance(kept, 0.0, "validation exact match", "no output right")
-        if warning:
-            print(warning)
+        warn_if_near_chance(run_dir, "val_exact_match", 0.0, "no output right")
     return run_dir
 
 
