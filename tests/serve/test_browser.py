@@ -41,8 +41,8 @@ def _browser_installed():
 def running_server(access: Access | None = None) -> Iterator[str]:
     """The app of the shipped models and a tiny classifier as `reviews`, served by uvicorn in a
     thread."""
-    app = create_app([shipped("dates"), shipped("molecules"), shipped("imdb"), reviews()],
-                     access=access)
+    app = create_app([shipped("dates"), shipped("molecules"), shipped("imdb"), reviews(),
+                      shipped("imdb_transformer")], access=access)
     with under_uvicorn(app) as (_, port):
         yield f"http://127.0.0.1:{port}/"
 
@@ -162,6 +162,42 @@ def test_the_shipped_imdb_model_reads_a_review(page, tmp_path):
     tokens = driver.find_elements(By.CSS_SELECTOR, "#review-text .token")
     assert len(tokens) == len(review.split())  # punctuation is not read
     screenshot(driver, "imdb", tmp_path)
+
+
+def test_a_transformers_head_view_draws_each_heads_lines_and_follows_the_pointer(page,
+                                                                                 tmp_path):
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    driver, base = page
+    shown(driver, "imdb_transformer", base)
+    review = "A moving story with superb acting, though the ending drags a little."
+    driver.find_element(By.ID, "review-input").send_keys(review)
+    driver.find_element(By.CSS_SELECTOR, "#view button[type=submit]").click()
+    until(driver, lambda d: d.find_element(By.ID, "show-heads")).click()
+    picture = until(driver, lambda d: d.find_element(By.CSS_SELECTOR, "#head-lines svg"))
+    tokens = review.replace(",", "").replace(".", "").split()
+    texts = [text.text for text in picture.find_elements(By.CSS_SELECTOR, "text")]
+    assert texts == tokens + tokens  # the text on the left, the same tokens on the right
+    layers = Select(driver.find_element(By.ID, "head-layer"))
+    assert len(layers.options) >= 2 and layers.first_selected_option.text == \
+        layers.options[-1].text  # the last layer first
+    lines = "return document.querySelectorAll('#head-lines line').length"
+    shown_lines = "return [...document.querySelectorAll('#head-lines line')]" \
+                  ".filter(line => line.style.display !== 'none').length"
+    every_head = driver.execute_script(lines)
+    assert every_head > len(tokens)
+    driver.find_element(By.CSS_SELECTOR, "input[data-head='0']").click()  # head 1 off
+    assert 0 < driver.execute_script(lines) < every_head
+    # the picture was drawn again for the heads now chosen
+    token = driver.find_elements(By.CSS_SELECTOR, "#head-lines svg text")[1]  # "moving", left
+    ActionChains(driver).move_to_element(token).perform()
+    row = "return [...document.querySelectorAll('#head-lines line')]" \
+          ".filter(line => line.style.display !== 'none').map(line => line.dataset.row)"
+    assert set(until(driver, lambda d: d.execute_script(row) or None)) == {"1"}
+    assert driver.execute_script(shown_lines) < driver.execute_script(lines)
+    screenshot(driver, "heads", tmp_path)
 
 
 def test_molecules_reads_an_upload_and_an_example_and_steps_through_tokens(page, tmp_path):

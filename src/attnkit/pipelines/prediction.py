@@ -50,7 +50,35 @@ class Predictor(Protocol):
         """As `predict`, with an unreadable input's AttnkitError in its place."""
 
     def describe(self) -> dict[str, Any]:
-        """What a client needs to show this model's results (its classes, its grid, ...)."""
+        """What a client needs to show this model's results (its classes, its grid, ...);
+        "heads": True when `head_view` shows every layer's and head's attention."""
+
+
+@dataclasses.dataclass
+class HeadView:
+    """Every layer's and head's attention for one text input, for a model with multi-head
+    attention (a Transformer's `head_view(text)`). weights (L, H, T, S): row t, one of the
+    `rows` tokens that attend, over column s, one of the `columns` tokens attended to; each
+    row sums to 1. `kind`: "cross-attention" (rows: the output's tokens, columns: the input's)
+    or "self-attention" (rows and columns: the tokens of the text); `output` is the answer the
+    rows belong to (a translation; a classifier's label)."""
+
+    kind: str
+    output: str
+    rows: list[str]
+    columns: list[str]
+    weights: np.ndarray
+
+    def __post_init__(self) -> None:
+        shape = np.shape(self.weights)
+        if len(shape) != 4 or shape[2:] != (len(self.rows), len(self.columns)):
+            raise ValueError(f"head weights {shape} do not match {len(self.rows)} rows and "
+                             f"{len(self.columns)} columns")
+
+    def to_record(self) -> dict[str, Any]:
+        """{"kind", "output", "rows", "columns", "heads": layers x heads x T x S}."""
+        return {"kind": self.kind, "output": self.output, "rows": list(self.rows),
+                "columns": list(self.columns), "heads": weights(self.weights)}
 
 
 def check_input_list(inputs: Any, plural: str, singular: str) -> None:

@@ -11,6 +11,7 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 
+from attnkit.errors import AttnkitError
 from attnkit.serve.batching import MicroBatcher
 from attnkit.serve.drawing import EXAMPLES, example_png, molecule_svg
 from attnkit.serve.inputs import image_inputs, text_inputs
@@ -24,6 +25,11 @@ PREDICT_BODY = {"required": True, "content": {
         "type": "object", "required": ["images"], "properties": {"images": {
             "type": "array", "items": {"type": "string", "format": "binary"}}}}}}}
 
+HEADS_BODY = {"required": True, "content": {"application/json": {"schema": {
+    "type": "object", "required": ["inputs"], "additionalProperties": False,
+    "properties": {"inputs": {"type": "array", "items": {"type": "string"},
+                              "minItems": 1, "maxItems": 1}}}}}}
+
 
 def model_named(request: Request, name: str) -> ServedModel:
     served = request.app.state.served
@@ -31,6 +37,11 @@ def model_named(request: Request, name: str) -> ServedModel:
         raise HTTPException(404, f"no model named {name[:64]!r} here; models: "
                                  f"{', '.join(served) or 'none'}")
     return served[name]
+
+
+def too_busy(timeout_s: float) -> HTTPException:
+    return HTTPException(503, f"no answer within the time limit of {timeout_s:g} s (the server "
+                              "is busy); try again", headers={"Retry-After": "5"})
 
 
 def reads_molecules(model: ServedModel) -> bool:
@@ -59,12 +70,32 @@ def api_router() -> APIRouter:
         try:
             answers = await asyncio.wait_for(batcher.submit(inputs), limits.timeout_s)
         except asyncio.TimeoutError:
-            raise HTTPException(503, f"no answer within the time limit of {limits.timeout_s:g} s "
-                                     "(the server is busy); try again",
-                                headers={"Retry-After": "5"}) from None
+            raise too_busy(limits.timeout_s) from None
         # The answers are plain JSON values already: straight to json.dumps, not through
         # FastAPI's jsonable_encoder, which took milliseconds per answer on the event loop.
         return JSONResponse({"results": answers})
+
+    @router.post("/api/{model}/heads", openapi_extra={"requestBody": HEADS_BODY})
+    async def heads(model: str, request: Request) -> JSONResponse:
+        """Every layer's and head's attention for one text {"inputs": [text]}, for a
+        Transformer model ("heads" in /api/models): the page's head view."""
+        chosen, limits = model_named(request, model), request.app.state.limits
+        if not chosen.has_heads:
+            raise HTTPException(404, f"model {model!r} has no attention heads to show (a "
+                                     "Transformer has)")
+        texts = await text_inputs(request, model, limits)
+        if len(texts) != 1:
+            raise HTTPException(422, f"the head view reads one text at a time, got "
+                                     f"{len(texts)}")
+        loop = asyncio.get_running_loop()
+        work = loop.run_in_executor(request.app.state.executor, chosen.head_view, texts[0])
+        try:
+            record = await asyncio.wait_for(work, limits.timeout_s)
+        except asyncio.TimeoutError:
+            raise too_busy(limits.timeout_s) from None
+        except AttnkitError as error:
+            raise HTTPException(422, str(error)) from None
+        return JSONResponse(record)
 
     add_molecule_routes(router)
     return router

@@ -71,6 +71,7 @@ def create_app(models: Sequence[ServedModel], limits: Limits | None = None,
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         executor = ThreadPoolExecutor(max(1, len(served)) * limits.parallel_calls,
                                       initializer=one_thread, thread_name_prefix="attnkit-model")
+        app.state.executor = executor  # the batchers' model calls, and the head views
         app.state.batchers = {
             name: MicroBatcher(model.answer, executor, limits.batch_window_s, limits.max_batch,
                                limits.max_queued, limits.parallel_calls)

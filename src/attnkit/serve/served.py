@@ -49,6 +49,15 @@ class ServedModel:
             results = self.predictor.predict(list(inputs))
         return [result.to_record(include_attention=True) for result in results]
 
+    @property
+    def has_heads(self) -> bool:
+        """Whether `head_view` can show every layer's and head's attention (Transformers)."""
+        return bool(self.predictor.describe().get("heads"))
+
+    def head_view(self, text: str) -> dict[str, Any]:
+        """The `HeadView` record of one text (runs in a worker thread, unbatched)."""
+        return self.predictor.head_view(text).to_record()
+
     def summary(self) -> dict[str, Any]:
         return {"name": self.name, "pipeline": self.spec.name, "view": self.spec.view,
                 "inputs": self.inputs, "description": self.description,

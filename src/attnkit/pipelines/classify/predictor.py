@@ -33,7 +33,7 @@ from attnkit.models.transformer_classifier import TransformerClassifier
 from attnkit.pipelines.classify.data import EncodedDataset, collate, run_model
 from attnkit.pipelines.classify.recipe import PIPELINE
 from attnkit.pipelines.classify.results import Prediction
-from attnkit.pipelines.prediction import check_input_list
+from attnkit.pipelines.prediction import HeadView, check_input_list
 from attnkit.progress import progress_bar
 from attnkit.recipe import recipe_from_dict
 from attnkit.run.meta import is_count, is_mapping, is_strings, load_run_checkpoint
@@ -114,7 +114,18 @@ class TextClassifier:
                    meta["max_length"], runtime, bigrams, ngrams)
 
     def describe(self) -> dict[str, Any]:
-        return {"classes": list(self.class_names)}
+        return {"classes": list(self.class_names), "heads": self.has_heads}
+
+    @property
+    def has_heads(self) -> bool:
+        """Whether every layer's and head's self-attention can be shown (a Transformer run
+        by torch)."""
+        return isinstance(self.self_attending(), TransformerClassifier)
+
+    def self_attending(self) -> Any:
+        """The model whose self-attention `self_attention` reads (the attention half of a
+        stacked classifier)."""
+        return self.model.attention if isinstance(self.model, StackedClassifier) else self.model
 
     def encode(self, text: str, where: str = "text") -> EncodedText:
         """Ids (and bigram ids) of the last ``max_length`` tokens; empty or all-unknown text
@@ -245,7 +256,7 @@ class TextClassifier:
         """A Transformer classifier's self-attention over `text`: weights (layers, heads, S, S)
         over the S tokens it reads (the last ones of a long text), and those tokens as the text
         writes them. A BiLSTM, or an ONNX export, has none to show: an AttnkitError."""
-        model = self.model.attention if isinstance(self.model, StackedClassifier) else self.model
+        model = self.self_attending()
         if not isinstance(model, TransformerClassifier):
             raise AttnkitError("self-attention heads need a Transformer classifier "
                                "(model.kind: transformer) run by torch, not an ONNX export")
@@ -254,6 +265,13 @@ class TextClassifier:
         weights = model.self_attention(batch["tokens"], batch["lengths"], batch.get("bigrams"))
         spans = self.tokenizer.token_spans(text)[-len(encoded.ids):]
         return weights[0].float().cpu().numpy(), [text[start:end] for start, end in spans]
+
+    def head_view(self, text: str) -> HeadView:
+        """`self_attention(text)` as the record `attnkit serve` shows: each token of the
+        text over every token, in each layer and head, beside the label."""
+        weights, tokens = self.self_attention(text)
+        [prediction] = self.predict([text])
+        return HeadView("self-attention", prediction.label, tokens, tokens, weights)
 
     def render_terminal(self, prediction: Prediction, color: bool) -> str:
         return highlight_terminal(prediction.text or "", prediction.spans, prediction.weights,

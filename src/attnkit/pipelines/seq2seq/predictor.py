@@ -23,7 +23,7 @@ from attnkit.decoding import (
 )
 from attnkit.errors import AttnkitError
 from attnkit.models.seq2seq_kinds import build_seq2seq_model
-from attnkit.pipelines.prediction import check_input_list, with_beam_width
+from attnkit.pipelines.prediction import HeadView, check_input_list, with_beam_width
 from attnkit.pipelines.seq2seq.data import output_grammar
 from attnkit.pipelines.seq2seq.recipe import PIPELINE, Seq2seqRecipe
 from attnkit.pipelines.seq2seq.results import Translation
@@ -84,6 +84,14 @@ class Translator:
     def has_heads(self) -> bool:
         """Whether every layer's and head's weights can be shown (torch Transformers)."""
         return self.recipe.model.kind == "transformer" and hasattr(self.model, "attention")
+
+    def head_view(self, text: str) -> HeadView:
+        """Every layer's and head's cross-attention of `text`'s translation (the recipe's
+        search), as the record `attnkit serve` shows."""
+        [translation] = self.predict([text], heads=True)
+        assert translation.heads is not None
+        return HeadView("cross-attention", translation.output, translation.output_tokens,
+                        translation.source_tokens, translation.heads)
 
     def check(self, text: str) -> list[int]:
         """Source ids of `text`, or an AttnkitError saying what is wrong with it."""

@@ -33,6 +33,14 @@ export async function predictTexts(model, texts) {
   return (await answer(response)).results;
 }
 
+// Every layer's and head's attention for one text (Transformer models: "heads" in /api/models).
+export async function headsOf(model, text) {
+  const response = await fetch(`/api/${encodeURIComponent(model)}/heads`, authorized({
+    method: "POST", headers: {"Content-Type": "application/json"},
+    body: JSON.stringify({inputs: [text]})}));
+  return answer(response);
+}
+
 export async function predictImages(model, blobs) {
   const form = new FormData();
   blobs.forEach((blob, index) => form.append("images", blob, blob.name || `image-${index + 1}.png`));

@@ -2,6 +2,7 @@
 // matrix. Hovering an output character highlights the source characters it attended to.
 import {predictTexts} from "./api.js";
 import {el, facts, showError} from "./dom.js";
+import {headsButton} from "./heads.js";
 import {shade} from "./scale.js";
 
 const SHOWN = {" ": "\u2423"};  // a visible space
@@ -27,6 +28,7 @@ async function translate(model, text, result) {
   try {
     const [answer] = await predictTexts(model.name, [text]);
     result.replaceChildren(...render(answer));
+    if (model.heads) result.append(...headsButton(model, text));
   } catch (error) {
     showError(result, error.message);
   }

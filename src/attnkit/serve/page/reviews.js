@@ -2,6 +2,7 @@
 // probability, and the text shaded by attention on an honest scale with its legend.
 import {predictTexts} from "./api.js";
 import {el, facts, showError} from "./dom.js";
+import {headsButton} from "./heads.js";
 import {effectiveCount, legend, shade, strength} from "./scale.js";
 
 export function reviewsView(container, model) {
@@ -20,6 +21,7 @@ async function classify(model, text, result) {
   try {
     const [answer] = await predictTexts(model.name, [text]);
     result.replaceChildren(...render(answer, text));
+    if (model.heads) result.append(...headsButton(model, text));
   } catch (error) {
     showError(result, error.message);
   }
