@@ -134,6 +134,28 @@ def test_the_shipped_dates_model_reads_dates_written_by_people():
     assert outputs == list(WRITTEN_DATES.values())
 
 
+# Captions written here in Multi30k's style (not from its files), and German words a right
+# translation holds (a dictionary's, lowercased): each sentence's content words.
+CAPTIONS = {
+    "A dog runs on the beach.": ("hund", "strand"),
+    "Two children are playing in the water.": ("zwei", "kinder", "wasser"),
+    "A man is riding a bicycle down the street.": ("mann", "fahrrad", "straße"),
+    "A woman in a red dress is singing.": ("frau", "rot", "singt"),
+    "Three men are sitting at a table.": ("drei", "männer", "tisch"),
+}
+
+
+def test_the_shipped_translation_model_translates_captions_written_here():
+    from attnkit.pipelines.seq2seq.predictor import Translator
+
+    translator = Translator.from_checkpoint("multi30k")
+    outputs = [t.output for t in translator.predict(list(CAPTIONS))]
+    for output, words in zip(outputs, CAPTIONS.values(), strict=True):
+        lowered = output.lower()
+        assert all(word in lowered for word in words), (output, words)
+    assert translator.describe() == {"attention": True, "heads": True, "tokens": "subwords"}
+
+
 def test_the_name_works_where_a_run_does(tmp_path, capsys):
     from PIL import Image
 

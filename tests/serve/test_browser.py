@@ -42,7 +42,7 @@ def running_server(access: Access | None = None) -> Iterator[str]:
     """The app of the shipped models and a tiny classifier as `reviews`, served by uvicorn in a
     thread."""
     app = create_app([shipped("dates"), shipped("molecules"), shipped("imdb"), reviews(),
-                      shipped("imdb_transformer")], access=access)
+                      shipped("imdb_transformer"), shipped("multi30k")], access=access)
     with under_uvicorn(app) as (_, port):
         yield f"http://127.0.0.1:{port}/"
 
@@ -198,6 +198,31 @@ def test_a_transformers_head_view_draws_each_heads_lines_and_follows_the_pointer
     assert set(until(driver, lambda d: d.execute_script(row) or None)) == {"1"}
     assert driver.execute_script(shown_lines) < driver.execute_script(lines)
     screenshot(driver, "heads", tmp_path)
+
+
+def test_a_translation_shows_words_its_matrix_over_subwords_and_its_cross_attention_heads(
+        page, tmp_path):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    driver, base = page
+    shown(driver, "multi30k", base)
+    field = driver.find_element(By.ID, "dates-input")
+    assert "sentence to translate" in field.get_attribute("placeholder")
+    field.send_keys("A dog runs on the beach.", Keys.ENTER)
+    table = until(driver, lambda d: d.find_element(By.ID, "attention-matrix"))
+    output = driver.find_element(By.ID, "output-tokens")
+    assert "Hund" in output.text and "\u2581" not in output.text  # pieces shown as words
+    pieces = output.find_elements(By.CSS_SELECTOR, "span")
+    assert len(table.find_elements(By.CSS_SELECTOR, "tbody tr")) == len(pieces)
+    driver.find_element(By.ID, "show-heads").click()
+    picture = until(driver, lambda d: d.find_element(By.CSS_SELECTOR, "#head-lines svg"))
+    assert "cross-attention" in driver.find_element(By.ID, "head-view").text
+    left = [text for text in picture.find_elements(By.CSS_SELECTOR, "text")
+            if text.get_attribute("text-anchor") == "end"]
+    assert len(left) == len(pieces)  # the output's tokens attend, over the input's
+    assert driver.execute_script("return document.querySelectorAll('#head-lines line').length")
+    screenshot(driver, "translation", tmp_path)
 
 
 def test_molecules_reads_an_upload_and_an_example_and_steps_through_tokens(page, tmp_path):

@@ -78,7 +78,7 @@ class Translator:
 
     def describe(self) -> dict[str, Any]:
         return {"attention": self.recipe.model.kind not in ("plain", "peeky"),
-                "heads": self.has_heads}
+                "heads": self.has_heads, "tokens": self.vocabulary.kind}
 
     @property
     def has_heads(self) -> bool:

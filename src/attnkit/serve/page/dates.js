@@ -1,5 +1,6 @@
-// The dates view (any text-to-text model): type a text, see the output and the attention
-// matrix. Hovering an output character highlights the source characters it attended to.
+// The dates view (any text-to-text model: dates, translation): type a text, see the output and
+// the attention matrix. Hovering an output token highlights the source tokens it attended to.
+// Tokens are characters, or subword pieces ("\u2581" starts a word) for models that read them.
 import {predictTexts} from "./api.js";
 import {el, facts, showError} from "./dom.js";
 import {headsButton} from "./heads.js";
@@ -8,18 +9,28 @@ import {shade} from "./scale.js";
 const SHOWN = {" ": "\u2423"};  // a visible space
 
 function tokenText(token) {
-  return token.length > 1 ? `\u27e8${token.replace(/[<>]/g, "")}\u27e9` : (SHOWN[token] || token);
+  const special = /^<[^<>]+>$/.test(token);  // <end>, <unk>: not text the model wrote
+  return special ? `\u27e8${token.replace(/[<>]/g, "")}\u27e9` : (SHOWN[token] || token);
 }
+
+// a token in a line of text: a subword piece's word start as the space it stands for
+function lineText(token) {
+  return /^<[^<>]+>$/.test(token) ? tokenText(token) : token.replace(/\u2581/g, " ");
+}
+
+const PLACEHOLDERS = {characters: "a date as people write it, e.g. 3rd of March 2011",
+                      subwords: "a sentence to translate, e.g. A dog runs on the beach."};
 
 export function datesView(container, model) {
   const input = el("input", {type: "text", id: "dates-input", name: "text", required: true,
                              maxlength: 200, autocomplete: "off",
-                             placeholder: "a date as people write it, e.g. 3rd of March 2011"});
+                             placeholder: PLACEHOLDERS[model.tokens] || "a text"});
   const result = el("div", {class: "result", id: "dates-result", "aria-live": "polite"});
   const form = el("form", {onsubmit: (event) => {
     event.preventDefault();
     translate(model, input.value, result);
-  }}, input, el("button", {type: "submit", class: "primary"}, "Read it"));
+  }}, input, el("button", {type: "submit", class: "primary"},
+                model.tokens === "subwords" ? "Translate" : "Read it"));
   container.append(form, result);
 }
 
@@ -27,28 +38,29 @@ async function translate(model, text, result) {
   result.replaceChildren(el("p", {class: "note"}, "Reading\u2026"));
   try {
     const [answer] = await predictTexts(model.name, [text]);
-    result.replaceChildren(...render(answer));
+    result.replaceChildren(...render(answer, model));
     if (model.heads) result.append(...headsButton(model, text));
   } catch (error) {
     showError(result, error.message);
   }
 }
 
-function render(answer) {
+function render(answer, model) {
   const sources = answer.input_tokens, targets = answer.output_tokens;
   const output = el("div", {class: "output", id: "output-tokens"},
-    targets.map((token, row) => el("span", {"data-row": row, title: token}, tokenText(token))));
+    targets.map((token, row) => el("span", {"data-row": row, title: token},
+                                   model.tokens === "subwords" ? lineText(token) : tokenText(token))));
   const parts = [
     // an empty output is the model's refusal (a date model: "not a date")
     facts([["output", answer.output || "(none: the model refuses this input)"],
            ["probability", answer.probability.toFixed(4)]]),
-    el("p", {class: "note"}, "Hover an output character to see which input characters it read."),
+    el("p", {class: "note"}, "Hover an output token to see which input tokens it read."),
     output];
   if (!answer.attention) {
     return [...parts, el("p", {class: "note"}, "This model has no attention to show.")];
   }
   const sourceLine = el("div", {class: "source-line", id: "source-line"},
-    sources.map((token, column) => el("span", {"data-col": column}, token)));
+    sources.map((token, column) => el("span", {"data-col": column}, lineText(token))));
   const table = matrix(answer.attention, sources, targets);
   const highlight = (row) => {
     const weights = row === null ? null : answer.attention[row];
@@ -68,8 +80,8 @@ function render(answer) {
   }
   return [...parts, el("p", {class: "note"}, "Input, shaded by the hovered character's attention:"),
           sourceLine, table,
-          el("p", {class: "legend"}, "Each row is one output character; a cell's shade is the " +
-             "share of its attention that input character got, from 0 (white) to 1 " +
+          el("p", {class: "legend"}, "Each row is one output token; a cell's shade is the " +
+             "share of its attention that input token got, from 0 (white) to 1 " +
              "(darkest). Each row sums to 1.")];
 }
 
