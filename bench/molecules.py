@@ -9,7 +9,7 @@ first `--osra` images of each set. Also: MOSES test molecules drawn by attnkit's
 minutes. Prints one JSON object. Run it alone on the machine: it times searches.
 
     .venv/bin/python bench/molecules.py --run RUN --sets runs/heldout [--osra 100]
-        [--moses-test 2000] [--data-dir DIR]
+        [--moses-test 2000] [--sources moses-test hiv-test] [--data-dir DIR]
 
 The held-out sets are written first when `--sets DIR/<source>/<style>/labels.csv` is missing
 (`--molecules` per source, seed 0).
@@ -83,8 +83,9 @@ def read_set(reader: ImageReader, csv_path: Path) -> dict:
     return report
 
 
-def write_sets(sets: Path, molecules: int, data_dir: str | None) -> None:
-    for source in SOURCES:
+def write_sets(sets: Path, molecules: int, data_dir: str | None,
+               sources: tuple[str, ...] = SOURCES) -> None:
+    for source in sources:
         if not all((sets / source / style / "labels.csv").is_file() for style in STYLES):
             subprocess.run([sys.executable, str(HERE / "molecule_styles.py"), "--out",
                             str(sets / source), "--molecules", str(molecules), "--source",
@@ -127,15 +128,17 @@ def main() -> None:
     parser.add_argument("--sets", type=Path, default=Path("runs/heldout"))
     parser.add_argument("--molecules", type=int, default=500, help="per source, when writing")
     parser.add_argument("--osra", type=int, default=0, help="OSRA on the first N of each set")
-    parser.add_argument("--moses-test", type=int, default=2000)
+    parser.add_argument("--moses-test", type=int, default=2000, help="0: no control")
+    parser.add_argument("--sources", nargs="+", choices=SOURCES, default=list(SOURCES),
+                        help="the held-out sources to read (two processes can split them)")
     parser.add_argument("--data-dir", default=os.environ.get("ATTNKIT_DATA"))
     args = parser.parse_args()
-    write_sets(args.sets, args.molecules, args.data_dir)
+    write_sets(args.sets, args.molecules, args.data_dir, tuple(args.sources))
     reader = ImageReader.from_checkpoint(args.run)
     report: dict = {"run": args.run, "machine": {"cpus": os.cpu_count(),
                                                  "python": platform.python_version()},
                     "decode": dict(vars(reader.recipe.decode)), "sets": {}}
-    for source in SOURCES:
+    for source in args.sources:
         for style in STYLES:
             csv_path = args.sets / source / style / "labels.csv"
             entry = read_set(reader, csv_path)
@@ -143,7 +146,8 @@ def main() -> None:
                 entry["osra"] = osra_entry(csv_path, args.osra)
             report["sets"][f"{source}/{style}"] = entry
             print(f"{source}/{style}: {entry['exact_match']}", file=sys.stderr)
-    report["moses_test_attnkit_renderer"] = moses_control(args.run, args.moses_test)
+    if args.moses_test:
+        report["moses_test_attnkit_renderer"] = moses_control(args.run, args.moses_test)
     run_dir = Path(args.run)
     if (run_dir / "metrics.jsonl").is_file():
         report["curve"] = curve(run_dir)

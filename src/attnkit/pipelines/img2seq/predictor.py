@@ -25,7 +25,7 @@ from attnkit.models.img2seq_kinds import ImageToSequence, build_img2seq
 from attnkit.pipelines.img2seq.calibration import confidence as calibrated_confidence
 from attnkit.pipelines.img2seq.recipe import PIPELINE, Img2SeqRecipe
 from attnkit.pipelines.img2seq.results import AtomReading, Reading
-from attnkit.pipelines.img2seq.search import output_grammar, search_images
+from attnkit.pipelines.img2seq.search import output_grammar, search_views
 from attnkit.pipelines.prediction import check_input_list, with_beam_width
 from attnkit.recipe import recipe_from_dict, recipe_to_dict
 from attnkit.run.checkpoint import Checkpoint
@@ -130,9 +130,9 @@ class ImageReader:
         for start in range(0, len(images), batch_size):
             batch = torch.from_numpy(np.array(images[start: start + batch_size]))  # copy: memmap
             with torch.no_grad():
-                found = search_images(self.model, batch.to(self.device), decode,
-                                      self.vocab.start_id, self.vocab.end_id, self.max_length,
-                                      validity, n_best, self.grammar)
+                found = search_views(self.model, batch.to(self.device), decode,
+                                     self.vocab.start_id, self.vocab.end_id, self.max_length,
+                                     self.recipe.model.grid_size, validity, n_best, self.grammar)
             for best, others in found:
                 reading = self.reading(best, decode.length_penalty)
                 reading.n_best = [self.reading(other, decode.length_penalty)

@@ -106,7 +106,9 @@ class DecodeConfig(SearchConfig):
     well-formed SMILES (`data.smiles_grammar`: brackets, rings and valences), molecule runs
     only. `confidence_scale` > 0: each reading's calibrated confidence, sigmoid(scale x
     log-probability + shift) (`img2seq.calibration`, fitted on validation), and readings below
-    `flag_below` are flagged."""
+    `flag_below` are flagged. `rotations`: read each image in these views (degrees
+    counter-clockwise, multiples of 90; 0 the image as given) and keep the most probable
+    reading that parses (`search.search_views`)."""
 
     prefer_valid: bool = False
     valid_retries: int = 3
@@ -114,9 +116,15 @@ class DecodeConfig(SearchConfig):
     confidence_scale: float = 0.0
     confidence_shift: float = 0.0
     flag_below: float = 0.5
+    rotations: tuple[int, ...] = (0,)
 
     def __post_init__(self) -> None:
         super().__post_init__()
+        object.__setattr__(self, "rotations", tuple(self.rotations))
+        if not self.rotations or len(set(self.rotations)) != len(self.rotations) or \
+                any(degrees not in (0, 90, 180, 270) for degrees in self.rotations):
+            raise ValueError(f"rotations must be different angles among 0, 90, 180 and 270, "
+                             f"got {list(self.rotations)}")
         if self.valid_retries < 0:
             raise ValueError("valid_retries must be >= 0")
         if self.confidence_scale < 0 or not 0 <= self.flag_below <= 1:

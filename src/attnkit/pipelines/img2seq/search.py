@@ -1,10 +1,13 @@
 """How an image-to-sequence model's outputs are searched, the same in validation and in use:
-the recipe's `decode` (greedy or beam, and prefer_valid for molecules), and the n best."""
+the recipe's `decode` (greedy or beam, and prefer_valid for molecules), the n best, and the
+reading of each image in several views (`decode.rotations`)."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Collection
 
+import numpy as np
 import torch
 from torch import Tensor
 
@@ -14,6 +17,7 @@ from attnkit.decoding import (
     GrammarDecoder,
     Hypothesis,
     beam_search_passing,
+    normalised_score,
     search,
     search_n_best,
 )
@@ -53,6 +57,46 @@ def search_images(model: ImageToSequence, images: Tensor, decode: DecodeConfig, 
             for i, found in zip(failing, passing, strict=True):
                 chosen[i] = found
     return [(best, found if n_best else []) for best, found in zip(chosen, lists, strict=True)]
+
+
+def search_views(model: ImageToSequence, images: Tensor, decode: DecodeConfig, start_id: int,
+                 end_id: int, max_length: int, grid_size: int,
+                 is_valid: Callable[[list[int]], bool] | None = None,
+                 n_best: int | None = None,
+                 grammar: Callable[[tuple[int, ...]], Collection[int]] | None = None) -> \
+        list[tuple[Hypothesis, list[Hypothesis]]]:
+    """`search_images` of each view of images (B, S, S) that `decode.rotations` names (degrees
+    counter-clockwise; 0 is the image as given), keeping per image the reading of the highest
+    length-normalised score among those that pass `is_valid` (all, without it), else the first
+    view's. Attention comes back on the image as given (each view's grid turned back)."""
+    views = []
+    for degrees in decode.rotations:
+        turns = degrees // 90
+        found = search_images(model, torch.rot90(images, turns, dims=(1, 2)), decode, start_id,
+                              end_id, max_length, is_valid, n_best, grammar)
+        views.append([(turned_back(best, turns, grid_size),
+                       [turned_back(other, turns, grid_size) for other in others])
+                      for best, others in found])
+    if len(views) == 1:
+        return views[0]
+    chosen = []
+    for readings in zip(*views, strict=True):
+        passing = [reading for reading in readings
+                   if is_valid is None or is_valid(reading[0].tokens)]
+        chosen.append(max(passing, key=lambda reading: normalised_score(
+            reading[0], decode.length_penalty)) if passing else readings[0])
+    return chosen
+
+
+def turned_back(hypothesis: Hypothesis, turns: int, grid_size: int) -> Hypothesis:
+    """The hypothesis of an image turned `turns` quarter turns, its attention (T, G*G) turned
+    back onto the image as given."""
+    if turns % 4 == 0 or hypothesis.attention is None:
+        return hypothesis
+    T = hypothesis.attention.shape[0]
+    grids = hypothesis.attention.reshape(T, grid_size, grid_size)
+    back = np.rot90(grids, -turns, axes=(1, 2)).reshape(T, grid_size * grid_size)
+    return dataclasses.replace(hypothesis, attention=np.ascontiguousarray(back))
 
 
 def output_grammar(vocab: TokenVocabulary, recipe: Img2SeqRecipe) -> SmilesGrammar | None:
