@@ -58,3 +58,28 @@ def test_each_image_keeps_the_most_probable_reading_that_passes(monkeypatch, vie
 def test_rotations_are_different_quarter_turns(rotations):
     with pytest.raises(ValueError, match="rotations must be"):
         DecodeConfig(rotations=rotations)
+
+
+def test_greedy_asked_for_reads_only_the_image_as_given(monkeypatch):
+    import dataclasses
+
+    from attnkit.pipelines.img2seq.predictor import ImageReader
+
+    reader = ImageReader.from_checkpoint("molecules")
+    reader.recipe = dataclasses.replace(reader.recipe, decode=dataclasses.replace(
+        reader.recipe.decode, rotations=(0, 180)))
+    searched = []
+    real = search.search_images
+
+    def counted(model, images, decode, *args, **kwargs):
+        searched.append(decode.beam_width)
+        return real(model, images, decode, *args, **kwargs)
+
+    monkeypatch.setattr(search, "search_images", counted)
+    canvas = np.full((1, reader.image_size, reader.image_size), 255, dtype=np.uint8)
+    canvas[0, 80:112, 90:94] = 0  # a line: something to read
+    reader.predict_encoded(canvas)
+    assert len(searched) == 2  # the recipe's two views
+    searched.clear()
+    reader.predict_encoded(canvas, beam_width=1)
+    assert searched == [1]

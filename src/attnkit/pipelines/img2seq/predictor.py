@@ -81,8 +81,9 @@ class ImageReader:
         pixels of the image given. Images are files, PIL images or uint8 arrays
         (`data.images.read_image`, the one way images come in); one that is unreadable, or
         blank, is an AttnkitError. `beam_width` and `prefer_valid` override the recipe's
-        search; `n_best` adds that many outputs of the same beam; `names` name the images in
-        the records (default: the file name, else "image N")."""
+        search (`beam_width=1`, greedy, also reads only the image as given, not the recipe's
+        `decode.rotations`); `n_best` adds that many outputs of the same beam; `names` name
+        the images in the records (default: the file name, else "image N")."""
         results = self.predict_each(images, beam_width, prefer_valid, n_best, names, batch_size)
         for result in results:
             if isinstance(result, AttnkitError):
@@ -123,6 +124,8 @@ class ImageReader:
                         batch_size: int = 250) -> list[Reading]:
         """images (N, S, S) uint8 on the model's canvas -> N readings, searched in batches."""
         decode = with_beam_width(self.recipe.decode, beam_width)
+        if beam_width == 1:  # greedy asked for: the fast path, one reading of the image as given
+            decode = replace(decode, rotations=(0,))
         if prefer_valid is not None:
             decode = replace(decode, prefer_valid=prefer_valid)
         validity = self.is_valid if self.molecules else None
