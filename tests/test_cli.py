@@ -62,7 +62,7 @@ def test_console_script_help_and_exit_codes():
                          capture_output=True, text=True)
     assert bad.returncode == 1 and bad.stderr.strip() == "error: checkpoint not found: " \
         "missing.safetensors (shipped models: molecules, dates, imdb, molecules_mix, " \
-        "imdb_transformer)"
+        "imdb_transformer, multi30k)"
 
 
 @pytest.mark.parametrize("verb", ["predict", "eval"])

@@ -39,7 +39,7 @@ def test_bad_models_are_refused_with_their_reason(tmp_path, capsys):
     port = ["--port", str(free_port())]
     error = refused(["no-such-run", *port], capsys)
     assert ("checkpoint not found: no-such-run (shipped models: molecules, dates, imdb, "
-            "molecules_mix, imdb_transformer)") in error
+            "molecules_mix, imdb_transformer, multi30k)") in error
     (tmp_path / "notes.safetensors").write_text("not a checkpoint")
     assert "is not a readable attnkit checkpoint" in refused(
         [str(tmp_path / "notes.safetensors"), *port], capsys)
@@ -115,7 +115,7 @@ def test_serve_binds_localhost_and_serves_the_models_named(capsys, monkeypatch):
     with TestClient(second, base_url=local) as client:
         # each shipped file once: molecules_mix names molecules' file
         assert client.get("/healthz").json()["models"] == ["molecules", "dates", "imdb",
-                                                           "imdb_transformer"]
+                                                           "imdb_transformer", "multi30k"]
     with TestClient(first, base_url=local) as client:
         assert client.get("/healthz").json()["models"] == ["dates", "reviews"]
         assert client.get("/").status_code == 200  # the page

@@ -82,7 +82,8 @@ class ImageReader:
         (`data.images.read_image`, the one way images come in); one that is unreadable, or
         blank, is an AttnkitError. `beam_width` and `prefer_valid` override the recipe's
         search (`beam_width=1`, greedy, also reads only the image as given, not the recipe's
-        `decode.rotations`); `n_best` adds that many outputs of the same beam; `names` name
+        `decode.rotations`); `n_best` adds that many outputs of the same beam (of the image as
+        given); `names` name
         the images in the records (default: the file name, else "image N")."""
         results = self.predict_each(images, beam_width, prefer_valid, n_best, names, batch_size)
         for result in results:
@@ -124,8 +125,8 @@ class ImageReader:
                         batch_size: int = 250) -> list[Reading]:
         """images (N, S, S) uint8 on the model's canvas -> N readings, searched in batches."""
         decode = with_beam_width(self.recipe.decode, beam_width)
-        if beam_width == 1:  # greedy asked for: the fast path, one reading of the image as given
-            decode = replace(decode, rotations=(0,))
+        if beam_width == 1 or n_best:  # greedy (the fast path), or one beam's n best: one
+            decode = replace(decode, rotations=(0,))  # search, of the image as given
         if prefer_valid is not None:
             decode = replace(decode, prefer_valid=prefer_valid)
         validity = self.is_valid if self.molecules else None

@@ -108,8 +108,8 @@ class DecodeConfig(SearchConfig):
     log-probability + shift) (`img2seq.calibration`, fitted on validation), and readings below
     `flag_below` are flagged. `rotations`: read each image in these views (degrees
     counter-clockwise, multiples of 90; 0 the image as given) and keep the most probable
-    reading that parses (`search.search_views`); a greedy search asked for (`--beam 1`) reads
-    the image as given only, the fast path."""
+    reading that parses (`search.search_views`); a greedy search asked for (`--beam 1`) and the n
+    best of one beam read the image as given only."""
 
     prefer_valid: bool = False
     valid_retries: int = 3
