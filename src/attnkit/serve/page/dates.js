@@ -8,14 +8,15 @@ import {shade} from "./scale.js";
 
 const SHOWN = {" ": "\u2423"};  // a visible space
 
+const isSpecial = (token) => /^<[^<>]+>$/.test(token);  // <end>, <unk>: not text written
+
 function tokenText(token) {
-  const special = /^<[^<>]+>$/.test(token);  // <end>, <unk>: not text the model wrote
-  return special ? `\u27e8${token.replace(/[<>]/g, "")}\u27e9` : (SHOWN[token] || token);
+  return isSpecial(token) ? `\u27e8${token.replace(/[<>]/g, "")}\u27e9` : (SHOWN[token] || token);
 }
 
 // a token in a line of text: a subword piece's word start as the space it stands for
 function lineText(token) {
-  return /^<[^<>]+>$/.test(token) ? tokenText(token) : token.replace(/\u2581/g, " ");
+  return isSpecial(token) ? tokenText(token) : token.replace(/\u2581/g, " ");
 }
 
 const PLACEHOLDERS = {characters: "a date as people write it, e.g. 3rd of March 2011",
