@@ -10,7 +10,7 @@ from attnkit.errors import AttnkitError
 from attnkit.serve.batching import MicroBatcher, QueueFull
 
 
-def run(scenario, window_s=0.2, max_batch=4, max_queued=100):
+def run(scenario, window_s=0.2, max_batch=4, max_queued=100, size=None, max_tokens=None):
     """scenario(batcher, calls) in a fresh event loop; `calls` lists each model call's inputs."""
     calls = []
 
@@ -23,7 +23,8 @@ def run(scenario, window_s=0.2, max_batch=4, max_queued=100):
 
     async def main():
         with ThreadPoolExecutor(1) as executor:
-            batcher = MicroBatcher(answer, executor, window_s, max_batch, max_queued)
+            batcher = MicroBatcher(answer, executor, window_s, max_batch, max_queued,
+                                   size=size, max_tokens=max_tokens)
             batcher.start()
             try:
                 return await scenario(batcher, calls)
@@ -51,7 +52,7 @@ def test_overlapping_jobs_share_calls_up_to_max_batch_in_order():
     answers, calls = run(scenario)
     assert [[a["output"] for a in answer] for answer in answers] == \
         [["A"], ["B", "C"], ["D"], ["E", "F"], ["G"]]
-    assert calls == [["a", "b", "c", "d"], ["e", "f", "g"]]  # ["e", "f"] did not fit: carried
+    assert calls == [["a", "b", "c", "d"], ["e", "f", "g"]]  # ["e", "f"] did not fit: the next call
 
 
 def test_a_bad_input_fails_only_its_job_and_a_full_queue_refuses():
@@ -66,3 +67,29 @@ def test_a_bad_input_fails_only_its_job_and_a_full_queue_refuses():
     assert first == [{"output": "A"}] and third == [{"output": "C"}]
     assert isinstance(bad, AttnkitError) and str(bad) == "bad input"
     assert calls[:4] == [["a", "bad", "c"], ["a"], ["bad"], ["c"]]
+
+
+def test_with_sizes_the_oldest_job_goes_first_with_the_nearest_in_size():
+    """Six one-text jobs of sizes 1, 8, 1, 8, 1, 8 (the text's length) in batches of 3: the
+    short ones share the first call (the oldest is short), the long ones the second, and every
+    job still gets its own answer."""
+    async def scenario(batcher, calls):
+        jobs = [["x"], ["y" * 8], ["z"], ["w" * 8], ["v"], ["u" * 8]]
+        return await asyncio.gather(*(batcher.submit(job) for job in jobs))
+
+    answers, calls = run(scenario, max_batch=3, size=len)
+    assert [answer[0]["output"] for answer in answers] == \
+        ["X", "Y" * 8, "Z", "W" * 8, "V", "U" * 8]
+    assert calls == [["x", "z", "v"], ["y" * 8, "w" * 8, "u" * 8]]
+
+
+def test_a_batch_keeps_within_its_padded_tokens_and_the_oldest_is_never_passed_over():
+    """max_tokens 10: two texts of 4 fit (8), a third (12) waits; a first job of 12 alone is
+    over the budget and still goes first, by itself."""
+    async def scenario(batcher, calls):
+        jobs = [["a" * 12], ["b" * 4], ["c" * 4], ["d" * 4]]
+        return await asyncio.gather(*(batcher.submit(job) for job in jobs))
+
+    answers, calls = run(scenario, max_batch=8, size=len, max_tokens=10)
+    assert [answer[0]["output"] for answer in answers] == ["A" * 12, "B" * 4, "C" * 4, "D" * 4]
+    assert calls == [["a" * 12], ["b" * 4, "c" * 4], ["d" * 4]]

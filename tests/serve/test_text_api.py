@@ -142,3 +142,34 @@ def test_an_onnx_export_serves_the_answers_of_its_run(serve, tmp_path):
     assert [r["output"] for r in answers[1]] == [r["output"] for r in answers[0]]
     for mine, theirs in zip(*answers, strict=True):
         assert mine["attention"] == pytest.approx(theirs["attention"], abs=1e-4)
+
+
+def test_serve_runtime_onnx_int8_serves_a_classifier_with_int8_weights(serve, tmp_path):
+    """`attnkit serve RUN --runtime onnx-int8`: the classifier runs under ONNX Runtime on int8
+    weights exported at start (its answers are those of `attnkit export --int8`'s file); a
+    dates model refuses int8 with the reason."""
+    import contextlib
+
+    require_module("onnxruntime", ONNX)
+    from attnkit.cli import main
+    from attnkit.errors import AttnkitError
+    from attnkit.pipelines.classify.predictor import TextClassifier
+    from attnkit.serve.served import load_served
+
+    from .served_models import topic_run
+
+    exported = tmp_path / "int8.onnx"
+    assert main(["export", str(topic_run()), "--format", "onnx", "--int8", "--output",
+                 str(exported)]) == 0
+    texts = ["the band played a new song", "a chef and a recipe", "the team won the match"]
+    expected = TextClassifier.from_checkpoint(exported).predict(texts)
+    with contextlib.ExitStack() as exports:
+        [model] = load_served([f"fast={topic_run()}"], "onnx-int8", exports)
+        with serve([model]) as client:
+            answers = predict(client, "fast", {"inputs": texts}).json()["results"]
+    assert model.predictor.runtime.name == "onnx"
+    assert [answer["output"] for answer in answers] == [p.label for p in expected]
+    assert [answer["probability"] for answer in answers] == \
+        pytest.approx([p.probability for p in expected], abs=1e-6)
+    with pytest.raises(AttnkitError, match="quantises classifiers only"):
+        load_served(["dates"], "onnx-int8")

@@ -32,6 +32,7 @@ from attnkit.recipe import (
 )
 from attnkit.run.checkpoint import read_header
 from attnkit.run.folder_lock import LOCK_NAME, locked_run_folder
+from attnkit.runtime.runtimes import RUNTIMES
 
 T = TypeVar("T")
 MAX_BATCH_SIZE = 4096  # inputs searched or classified at once; more only costs memory
@@ -125,10 +126,10 @@ def add_device_arguments(parser: argparse.ArgumentParser, default_device: str,
                         dest="inference_threads", metavar="N",
                         help="torch CPU threads (default: 1, which degrades least beside other "
                         "work: bench/shared_cores.py; 2 is 25 %% faster on quiet cores)")
-    parser.add_argument("--runtime", choices=("torch", "onnx"),
+    parser.add_argument("--runtime", choices=RUNTIMES,
                         help="torch, or onnx: ONNX Runtime on the CPU (default: onnx for an "
                         "exported .onnx RUN, else torch; onnx with a torch run exports it to a "
-                        "temporary folder first)")
+                        "temporary folder first; onnx-int8: a classifier with int8 weights)")
     if batch_size is not None:
         chosen = isinstance(batch_size, str)
         parser.add_argument("--batch-size", type=integer_from(1, MAX_BATCH_SIZE),

@@ -4,8 +4,9 @@ ONNX graphs, through each pipeline's declared parts (the registry), never by con
 `attnkit export RUN --format onnx --output model.onnx` writes the pipeline's graphs
 (`pipelines/<name>/export.py`) with the run's description; `model.onnx` is then accepted
 wherever a RUN is, and runs under ONNX Runtime. `--runtime onnx` with a run folder or
-checkpoint exports it into a temporary folder first (fp32; it takes seconds to a minute, so
-export once with `attnkit export` to run it often); `--runtime torch` refuses an .onnx file.
+checkpoint exports it into a temporary folder first (fp32; `onnx-int8`: a classifier with int8
+weights; it takes seconds to a minute, so export once with `attnkit export` to run it often);
+`--runtime torch` refuses an .onnx file.
 """
 
 from __future__ import annotations
@@ -21,8 +22,7 @@ from attnkit.run.checkpoint import FORMAT_VERSION, Checkpoint, load_checkpoint
 from attnkit.run.meta import recorded_pipeline
 from attnkit.run.onnx_files import is_onnx_file, require
 from attnkit.runtime.onnx_graphs import is_onnx_checkpoint
-
-RUNTIMES = ("torch", "onnx")
+from attnkit.runtime.runtimes import RUNTIMES
 
 
 def spec_of(checkpoint: Checkpoint) -> PipelineSpec:
@@ -59,23 +59,28 @@ def write_onnx(checkpoint: Checkpoint, output: Path, int8: bool = False) -> list
 
 @contextlib.contextmanager
 def runtime_checkpoint(path: Path, runtime: str | None) -> Iterator[Path]:
-    """The file a command loads for `runtime` ("torch", "onnx" or None: as the file is):
-    `path` itself, or for "onnx" and a torch checkpoint, an export of it in a temporary
-    folder that lasts as long as the context."""
+    """The file a command loads for `runtime` (one of RUNTIMES, or None: as the file is):
+    `path` itself, or for "onnx" / "onnx-int8" and a torch checkpoint, an export of it in a
+    temporary folder that lasts as long as the context."""
     if runtime not in (None, *RUNTIMES):
         raise AttnkitError(f"--runtime must be one of {', '.join(RUNTIMES)}, got {runtime!r}")
     if is_onnx_file(path):
-        if runtime == "torch":
-            raise AttnkitError(f"{path} is an ONNX export, which runs under ONNX Runtime: drop "
-                               "--runtime torch, or give the run folder or checkpoint")
+        if runtime in ("torch", "onnx-int8"):
+            raise AttnkitError(f"{path} is an ONNX export already, which runs as it was "
+                               f"exported: drop --runtime {runtime}, or give the run folder or "
+                               "checkpoint")
         yield path
         return
-    if runtime != "onnx":
+    if runtime not in ("onnx", "onnx-int8"):
         yield path
         return
-    require("onnxruntime", "--runtime onnx")  # before an export that could not run
+    require("onnxruntime", f"--runtime {runtime}")  # before an export that could not run
     checkpoint = inference_checkpoint(load_checkpoint(path))
+    int8 = runtime == "onnx-int8"
+    if int8 and not spec_of(checkpoint).int8:
+        raise AttnkitError(f"--runtime onnx-int8 quantises classifiers only; {path} holds a "
+                           f"{spec_of(checkpoint).name} model (use --runtime onnx)")
     with tempfile.TemporaryDirectory(prefix="attnkit-onnx-") as folder:
         output = Path(folder) / f"{Path(path).stem}.onnx"
-        write_onnx(checkpoint, output)
+        write_onnx(checkpoint, output, int8)
         yield output

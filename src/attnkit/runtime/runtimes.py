@@ -25,6 +25,9 @@ from attnkit.runtime.onnx_graphs import (
     is_onnx_checkpoint,
 )
 
+# What --runtime may ask for: torch, ONNX Runtime, or ONNX Runtime on int8 weights (classifiers)
+RUNTIMES = ("torch", "onnx", "onnx-int8")
+
 
 class Runtime(Protocol):
     """name: "torch" or "onnx"; device: where inputs go; batch_size: the batch it runs fastest

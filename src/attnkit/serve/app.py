@@ -59,6 +59,11 @@ def one_thread() -> None:
     torch.set_num_threads(1)
 
 
+def words(text: str) -> int:
+    """About the tokens of a text, for batching by length (a word tokenizer's count)."""
+    return len(text.split())
+
+
 def create_app(models: Sequence[ServedModel], limits: Limits | None = None,
                access: Access | None = None) -> FastAPI:
     """The application serving `models` to the hosts and token of `access` (default: loopback
@@ -74,7 +79,9 @@ def create_app(models: Sequence[ServedModel], limits: Limits | None = None,
         app.state.executor = executor  # the batchers' model calls, and the head views
         app.state.batchers = {
             name: MicroBatcher(model.answer, executor, limits.batch_window_s, limits.max_batch,
-                               limits.max_queued, limits.parallel_calls)
+                               limits.max_queued, limits.parallel_calls,
+                               words if model.inputs == "text" else None,
+                               limits.max_batch_tokens)
             for name, model in served.items()}
         for batcher in app.state.batchers.values():
             batcher.start()

@@ -1,13 +1,19 @@
 """Micro-batching: concurrent requests for one model answered by one model call.
 
 Each request is a job (its inputs and a future) on the model's asyncio queue. One worker task
-per model takes the first job, waits at most `window_s` for more to join (until `max_batch`
-inputs), and runs the model once on all of them in a worker thread, so the event loop keeps
-answering other requests while the model computes. Answers go back to each job in its order.
-Up to `parallel` calls of one model run at once (one per core, each on one thread). Under load
-the batches form by themselves: requests that arrive while the calls compute wait in the
-queue and all go into the next call. A request that finds the model idle, the queue empty and
-the last batch a single request goes at once, without the window.
+per model takes the oldest waiting job, waits at most `window_s` for more to join (until
+`max_batch` inputs are waiting), and runs the model once on a batch in a worker thread, so the
+event loop keeps answering other requests while the model computes. Answers go back to each job
+in its order. Up to `parallel` calls of one model run at once (one per core, each on one
+thread). Under load the batches form by themselves: requests that arrive while the calls
+compute wait and go into the next calls. A request that finds the model idle, nothing waiting
+and the last batch a single request goes at once, without the window.
+
+Batches by length: a text model pays for the padding of its longest input in every row, so
+when the batcher knows each input's `size` (about its tokens) it fills a batch with the waiting
+jobs nearest in size to the oldest one, within `max_tokens` padded tokens (rows x the longest);
+the others wait for a later call. The oldest job always goes into the next batch, so none
+waits longer than the jobs before it. Without `size` (images) batches keep arrival order.
 
 A bad input must not fail its neighbours: when the batched call raises AttnkitError, each job
 of the batch is answered alone, and only the job that holds the bad input gets the error.
@@ -27,6 +33,7 @@ from attnkit.errors import AttnkitError
 
 LOG = logging.getLogger("attnkit.serve")
 Answer = Callable[[Sequence[Any]], list[dict[str, Any]]]
+Size = Callable[[Any], int]  # one input -> about its tokens
 
 
 class QueueFull(Exception):
@@ -41,19 +48,23 @@ class Job:
 
 class MicroBatcher:
     """Batches the jobs of one model. `answer` (inputs -> one answer per input) runs in
-    `executor`, never on the event loop. Start it with `start()` inside the running loop."""
+    `executor`, never on the event loop; `size` (an input -> about its tokens) and `max_tokens`
+    (rows x the longest size, per batch) batch by length. Start it with `start()` inside the
+    running loop."""
 
     def __init__(self, answer: Answer, executor: Executor, window_s: float, max_batch: int,
-                 max_queued: int, parallel: int = 1) -> None:
+                 max_queued: int, parallel: int = 1, size: Size | None = None,
+                 max_tokens: int | None = None) -> None:
         self.answer, self.executor = answer, executor
         self.window_s, self.max_batch, self.max_queued = window_s, max_batch, max_queued
+        self.size, self.max_tokens = size, max_tokens
         self.slots = asyncio.Semaphore(parallel)  # model calls that may run at once
         self.running: set[asyncio.Task] = set()
         self.queue: asyncio.Queue[Job] = asyncio.Queue()
+        self.waiting: list[Job] = []  # taken from the queue, not yet in a batch: oldest first
         self.queued_inputs = 0
         self.calls = 0  # model calls so far (batches), for /api/models and the benchmark
         self.task: asyncio.Task | None = None
-        self.carried: Job | None = None  # a job that did not fit into the last batch
         self.last_jobs = 0  # jobs in the last batch: more than one means requests overlap
 
     def start(self) -> None:
@@ -108,27 +119,51 @@ class MicroBatcher:
             self.slots.release()
 
     async def next_batch(self) -> list[Job]:
-        """The first waiting job and those that join it within the window, up to max_batch
-        inputs (a job that would overflow the batch starts the next one)."""
-        first = self.carried or await self.queue.get()
-        self.carried = None
-        jobs, count = [first], len(first.inputs)
+        """The oldest waiting job and others chosen (`chosen`) from those waiting once the
+        window has passed or `max_batch` inputs wait."""
+        if not self.waiting:
+            self.waiting.append(await self.queue.get())
         # A lone request on an idle model does not wait for company: one client pays no window.
-        lone = self.last_jobs <= 1 and self.queue.empty()
+        lone = self.last_jobs <= 1 and self.queue.empty() and len(self.waiting) == 1
         deadline = time.monotonic() + (0.0 if lone else self.window_s)
-        while count < self.max_batch:
+        while sum(len(job.inputs) for job in self.waiting) < self.max_batch:
             remaining = deadline - time.monotonic()
             try:
                 job = self.queue.get_nowait() if remaining <= 0 else \
                     await asyncio.wait_for(self.queue.get(), remaining)
             except (asyncio.QueueEmpty, asyncio.TimeoutError):
                 break
-            if count + len(job.inputs) > self.max_batch:
-                self.carried = job
-                break
-            jobs.append(job)
-            count += len(job.inputs)
+            self.waiting.append(job)
+        while not self.queue.empty():  # everything already here is a candidate
+            self.waiting.append(self.queue.get_nowait())
+        jobs = self.chosen()
+        taken = {id(job) for job in jobs}
+        self.waiting = [job for job in self.waiting if id(job) not in taken]
         self.last_jobs = len(jobs)
+        return jobs
+
+    def chosen(self) -> list[Job]:
+        """The oldest waiting job, then (by size, nearest first, when sizes are known; else in
+        arrival order up to the first that does not fit) the jobs that keep the batch within
+        `max_batch` inputs and `max_tokens` padded tokens."""
+        first, *others = self.waiting
+        if self.size is None:
+            jobs, count = [first], len(first.inputs)
+            for job in others:
+                if count + len(job.inputs) > self.max_batch:
+                    break
+                jobs.append(job)
+                count += len(job.inputs)
+            return jobs
+        sizes = {id(job): max(map(self.size, job.inputs), default=1) for job in self.waiting}
+        target = sizes[id(first)]
+        jobs, count, longest = [first], len(first.inputs), target
+        for job in sorted(others, key=lambda job: abs(sizes[id(job)] - target)):  # stable
+            rows, widest = count + len(job.inputs), max(longest, sizes[id(job)])
+            if rows > self.max_batch or (self.max_tokens and rows * widest > self.max_tokens):
+                continue
+            jobs.append(job)
+            count, longest = rows, widest
         return jobs
 
     def answer_jobs(self, jobs: Sequence[Job]) -> list[list[dict[str, Any]] | AttnkitError]:

@@ -11,6 +11,7 @@ this computer without one prints a warning.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib.util
 import os
 import socket
@@ -18,6 +19,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from attnkit.errors import AttnkitError
+from attnkit.runtime.runtimes import RUNTIMES
 from attnkit.serve.access import TOKEN_VARIABLE, Access
 
 if TYPE_CHECKING:
@@ -43,6 +45,10 @@ def add_arguments(serve: argparse.ArgumentParser, verb: str) -> None:
                        "only for loopback names and the address it listens on; repeatable)")
     serve.add_argument("--token", help="require 'Authorization: Bearer TOKEN' on every request "
                        f"(default: ${TOKEN_VARIABLE}; the page takes it as /#token=TOKEN)")
+    serve.add_argument("--runtime", choices=RUNTIMES,
+                       help="run every model under torch (default) or ONNX Runtime: onnx, or "
+                       "onnx-int8 (classifiers, int8 weights); a torch model is exported to a "
+                       "temporary folder at start")
     serve.set_defaults(func=serve_command)
 
 
@@ -67,22 +73,28 @@ def serve_command(args: argparse.Namespace) -> None:
     access = access_of(args)
     listening = bind(args.host, args.port)
     try:
-        models = load_served(args.models)
-        server = uvicorn_server(create_app(models, access=access), access_log=True)
-        names = ", ".join(model.name for model in models)
-        print(f"serving {names} at {address(args.host, args.port)} (API: /docs); Ctrl-C stops")
-        if access.token is not None:
-            print(f"with a token: open the page as {address(args.host, args.port)}#token=TOKEN "
-                  "and send 'Authorization: Bearer TOKEN' to the API")
-        if args.host not in LOCAL_HOSTS:
-            print(f"note: --host {args.host} lets other computers reach this server")
-            if access.token is None:
-                print(f"WARNING: --host {args.host} without a token: anyone who can reach this "
-                      "computer can use these models. Pass --token TOKEN (or set "
-                      f"{TOKEN_VARIABLE}) to require one.", file=sys.stderr)
-        server.run(sockets=[listening])
+        with contextlib.ExitStack() as exports:  # the temporary exports, while serving
+            models = load_served(args.models, args.runtime, exports)
+            server = uvicorn_server(create_app(models, access=access), access_log=True)
+            announce(args, [model.name for model in models], access)
+            server.run(sockets=[listening])
     finally:
         listening.close()
+
+
+def announce(args: argparse.Namespace, names: list[str], access: Access) -> None:
+    """Where the server listens, how to pass its token, and a warning when it is open."""
+    where = address(args.host, args.port)
+    print(f"serving {', '.join(names)} at {where} (API: /docs); Ctrl-C stops")
+    if access.token is not None:
+        print(f"with a token: open the page as {where}#token=TOKEN "
+              "and send 'Authorization: Bearer TOKEN' to the API")
+    if args.host not in LOCAL_HOSTS:
+        print(f"note: --host {args.host} lets other computers reach this server")
+        if access.token is None:
+            print(f"WARNING: --host {args.host} without a token: anyone who can reach this "
+                  "computer can use these models. Pass --token TOKEN (or set "
+                  f"{TOKEN_VARIABLE}) to require one.", file=sys.stderr)
 
 
 def access_of(args: argparse.Namespace) -> Access:

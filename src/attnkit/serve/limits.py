@@ -27,9 +27,11 @@ class Limits:
     images decoded at once, over all requests; timeout_s: how long a request waits for its
     answer (queue and inference); batch_window_s: how long a model waits for more
     requests to join a batch; max_batch: inputs in one model call (a larger request is one call
-    of its own); max_queued: inputs waiting for one model before new requests are turned away
-    (503); parallel_calls: calls of one model that run at once, each on one thread (default:
-    as many as torch has threads, one per core).
+    of its own); max_batch_tokens: a batch of texts holds at most this many padded words (rows
+    x its longest text's words: requests of similar length share a call, as the classifier's
+    own batches of 32 rows and 6,144 tokens do); max_queued: inputs waiting for one model
+    before new requests are turned away (503); parallel_calls: calls of one model that run at
+    once, each on one thread (default: as many as torch has threads, one per core).
 
     Connections (`serve.connections`): idle_timeout_s: a kept-alive connection silent this
     long after an answer is closed; request_timeout_s: a request's header and body must arrive
@@ -48,6 +50,7 @@ class Limits:
     timeout_s: float = 30.0
     batch_window_s: float = 0.005
     max_batch: int = 64
+    max_batch_tokens: int = 6144
     max_queued: int = 2048
     parallel_calls: int = field(default_factory=lambda: torch_threads())
     idle_timeout_s: float = 5.0

@@ -10,6 +10,7 @@ record (`pipelines.prediction`), the same the CLI and the Python API give.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -80,8 +81,11 @@ def split_argument(argument: str) -> tuple[str, str]:
     return name, argument
 
 
-def load_served(arguments: Sequence[str]) -> list[ServedModel]:
-    """The models named by `attnkit serve`'s arguments; none: the shipped models."""
+def load_served(arguments: Sequence[str], runtime: str | None = None,
+                exports: contextlib.ExitStack | None = None) -> list[ServedModel]:
+    """The models named by `attnkit serve`'s arguments; none: the shipped models. `runtime`
+    (pipelines.exporting.runtime_checkpoint) exports each torch model for ONNX Runtime into a
+    temporary folder that lasts as long as `exports`."""
     from attnkit.run.shipped import shipped_models
 
     if not arguments:  # each shipped file once (`molecules_mix` is `molecules`' file now)
@@ -100,17 +104,21 @@ def load_served(arguments: Sequence[str]) -> list[ServedModel]:
         if names.count(name) > 1:
             raise AttnkitError(f"two models would be named {name!r}; name them apart with "
                                "NAME=RUN")
-    return [load_model(name, run) for name, run in named]
+    exports = exports or contextlib.ExitStack()
+    return [load_model(name, run, runtime, exports) for name, run in named]
 
 
-def load_model(name: str, run: str) -> ServedModel:
+def load_model(name: str, run: str, runtime: str | None = None,
+               exports: contextlib.ExitStack | None = None) -> ServedModel:
+    from attnkit.pipelines.exporting import runtime_checkpoint
     from attnkit.pipelines.registry import pipeline_of
     from attnkit.run.checkpoint import read_header, resolve_checkpoint
     from attnkit.run.shipped import shipped_checkpoint, shipped_models
 
     path = resolve_checkpoint(run)
-    spec = pipeline_of(path)
-    predictor = spec.predictor_class.from_checkpoint(path)
+    loaded = (exports or contextlib.ExitStack()).enter_context(runtime_checkpoint(path, runtime))
+    spec = pipeline_of(loaded)
+    predictor = spec.predictor_class.from_checkpoint(loaded)
     shipped = shipped_models().get(run) if not Path(run).exists() else None
     if shipped is not None and shipped_checkpoint(run) == path:
         described = shipped.get("description", shipped.get("task", ""))

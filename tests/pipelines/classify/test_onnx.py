@@ -125,6 +125,22 @@ def test_runtime_onnx_exports_a_run_on_the_fly(run, exported, monkeypatch, capsy
     assert len(written) == 1 and not written[0].exists()  # the temporary folder is gone
 
 
+def test_runtime_onnx_int8_predicts_as_the_int8_export(run, tmp_path, capsys):
+    """`predict RUN --runtime onnx-int8` answers as `attnkit export RUN --format onnx --int8`
+    does (the same quantised weights); an .onnx file refuses it (it runs as exported)."""
+    exported = tmp_path / "int8.onnx"
+    assert main(["export", str(run), "--format", "onnx", "--int8", "--output",
+                 str(exported)]) == 0
+    capsys.readouterr()
+    reports = []
+    for source, options in ((exported, []), (run, ["--runtime", "onnx-int8"])):
+        assert main(["predict", str(source), *TEXTS, "--no-color", *options]) == 0
+        reports.append(capsys.readouterr().out)
+    assert reports[0] == reports[1] and "A wonderful" in reports[0]
+    assert main(["predict", str(exported), *TEXTS, "--runtime", "onnx-int8"]) == 1
+    assert "is an ONNX export already" in one_line_error(capsys)
+
+
 def test_weights_only_safetensors_predicts_as_the_run(run, tmp_path):
     path = tmp_path / "weights.safetensors"
     assert main(["export", str(run), "--output", str(path)]) == 0
