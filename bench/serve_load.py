@@ -5,7 +5,10 @@ The server runs as `attnkit serve` in a subprocess on localhost (a free port). F
 of clients, that many asyncio clients share a bounded loop of `--requests` requests of one input
 each; the script reports latency percentiles, throughput, errors and how throughput compares
 with the same model answering batches of `--batch` inputs in this process (the server's
-end-to-end work without HTTP: the JSON answers included). Server RSS is read at the start,
+end-to-end work without HTTP: the JSON answers included) and, for texts, with one `predict`
+call on all the inputs (sorted by length into the predictor's own batches: bench/imdb.py's
+end-to-end figure). `--runtime onnx-int8` serves a classifier under ONNX Runtime on int8
+weights, and measures the offline figures on the same export. Server RSS is read at the start,
 after a warm-up (every distinct input once) and after each level.
 
     .venv/bin/python bench/serve_load.py dates                         # 1, 10, 50 clients x 5,000
@@ -47,6 +50,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--batch", type=int, default=64, help="offline batch size (default 64, "
                         "the server's largest batch)")
     parser.add_argument("--inputs", type=int, default=500, help="distinct inputs to cycle")
+    parser.add_argument("--runtime", choices=("torch", "onnx", "onnx-int8"),
+                        help="the server's and the offline figures' runtime (default: torch)")
     return parser.parse_args(argv)
 
 
@@ -154,11 +159,21 @@ async def load(base: str, model, inputs: list, clients: int, total: int) -> dict
                            "max": round(1000 * max(latencies), 2)}}
 
 
-def start_server(model_argument: str, port: int) -> subprocess.Popen:
+def all_at_once_rate(model, inputs: list) -> float:  # noqa: ANN001
+    """Inputs per second of one `predict` call on all `inputs` (texts: the predictor sorts
+    them by length into its own batches, as bench/imdb.py's end-to-end figure does)."""
+    model.predictor.predict(inputs[:8])  # warm up
+    started = time.perf_counter()
+    model.predictor.predict(inputs)
+    return len(inputs) / (time.perf_counter() - started)
+
+
+def start_server(model_argument: str, port: int, runtime: str | None) -> subprocess.Popen:
     import httpx
 
+    options = ["--runtime", runtime] if runtime else []
     server = subprocess.Popen([sys.executable, "-m", "attnkit.cli", "serve", model_argument,
-                               "--port", str(port)], stdout=subprocess.DEVNULL,
+                               "--port", str(port), *options], stdout=subprocess.DEVNULL,
                               stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline:
@@ -175,20 +190,25 @@ def start_server(model_argument: str, port: int) -> subprocess.Popen:
 
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
+    import contextlib
+
     from attnkit.serve.served import load_served
 
-    [model] = load_served([args.model])
-    source = {"seq2seq": "generated dates", "img2seq": "molecule example drawings"}.get(
-        model.pipeline)
-    if model.pipeline == "seq2seq":
+    exports = contextlib.ExitStack()
+    [model] = load_served([args.model], args.runtime, exports)
+    pipeline = model.spec.name
+    source = {"seq2seq": "generated dates", "img2seq": "molecule example drawings"}.get(pipeline)
+    if pipeline == "seq2seq":
         inputs = date_inputs(args.inputs)
-    elif model.pipeline == "img2seq":
+    elif pipeline == "img2seq":
         inputs = image_inputs(model)
     else:
         inputs, source = review_inputs(args.inputs)
     offline = offline_rate(model, inputs, args.batch)
+    at_once = all_at_once_rate(model, inputs) if model.inputs == "text" else None
+    exports.close()
     port = free_port()
-    server = start_server(f"{model.name}={args.model}", port)
+    server = start_server(f"{model.name}={args.model}", port, args.runtime)
     try:
         before = rss_mb(server.pid)
         # warm-up: every distinct input once, at the largest concurrency (first-use buffers)
@@ -206,9 +226,13 @@ def main(argv: list[str] | None = None) -> None:
         server.wait(30)
     for level in levels:
         level["fraction_of_offline"] = round(level["requests_per_second"] / offline, 3)
+        if at_once:
+            level["fraction_of_all_at_once"] = round(level["requests_per_second"] / at_once, 3)
     print(json.dumps({
-        "model": args.model, "pipeline": model.pipeline, "inputs": source,
+        "model": args.model, "runtime": args.runtime or "torch", "pipeline": pipeline,
+        "inputs": source,
         "offline": {"batch": args.batch, "inputs_per_second": round(offline, 1)},
+        "all_at_once": at_once and {"inputs": len(inputs), "inputs_per_second": round(at_once, 1)},
         "levels": levels,
         "server_rss_mb": {"before": round(before, 1), "after_warm_up": round(warm, 1),
                           "after": round(after, 1),
