@@ -27,7 +27,7 @@ from pathlib import Path
 import torch
 
 from attnkit.engine.sequence_metrics import exact_match
-from attnkit.pipelines.exporting import RUNTIMES, runtime_checkpoint
+from attnkit.pipelines.exporting import runtime_checkpoint
 from attnkit.pipelines.seq2seq.data import build_splits, build_vocabulary
 from attnkit.pipelines.seq2seq.predictor import Translator
 from attnkit.pipelines.seq2seq.recipe import Seq2seqRecipe
@@ -65,7 +65,7 @@ def main() -> None:
     splits = build_splits(recipe.data)
     if args.from_run:
         report = {"run": args.from_run, "torch_threads": torch.get_num_threads()}
-        for runtime in RUNTIMES:
+        for runtime in ("torch", "onnx"):  # int8 quantises classifiers only
             with runtime_checkpoint(resolve_checkpoint(args.from_run), runtime) as path:
                 report[f"greedy_{runtime}"] = greedy_throughput(
                     Translator.from_checkpoint(path), splits.test_sources, splits.test_targets,
