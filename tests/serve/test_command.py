@@ -1,6 +1,7 @@
 """`attnkit serve`: bad arguments refused with one clear line before anything serves; good
 ones give an app on the address asked for (localhost by default), uvicorn itself stubbed."""
 
+import gc
 import os
 import socket
 
@@ -98,6 +99,9 @@ class StubServer:
 
     def run(self, sockets):
         self.served.append((self.app, sockets[0].getsockname()))
+        self.frozen.append(gc.get_freeze_count())
+
+    frozen = []
 
 
 def test_serve_binds_localhost_and_serves_the_models_named(capsys, monkeypatch):
@@ -119,6 +123,8 @@ def test_serve_binds_localhost_and_serves_the_models_named(capsys, monkeypatch):
     with TestClient(first, base_url=local) as client:
         assert client.get("/healthz").json()["models"] == ["dates", "reviews"]
         assert client.get("/").status_code == 200  # the page
+    # the loaded models were out of the collector's full passes while serving, and are back
+    assert StubServer.frozen[-1] > 10_000 and gc.get_freeze_count() == 0
 
 
 def test_serve_caps_onednn_kernel_cache_unless_the_user_set_it(monkeypatch):

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import gc
 import importlib.util
 import os
 import socket
@@ -77,8 +78,13 @@ def serve_command(args: argparse.Namespace) -> None:
             models = load_served(args.models, args.runtime, exports)
             server = uvicorn_server(create_app(models, access=access), access_log=True)
             announce(args, [model.name for model in models], access)
+            # What is loaded now lives as long as the server: the collector's full passes
+            # need not scan it again. They did after every few records, at 350 us an IMDB
+            # answer (7 times the cost of building the record).
+            gc.freeze()
             server.run(sockets=[listening])
     finally:
+        gc.unfreeze()
         listening.close()
 
 
