@@ -65,10 +65,13 @@ def runtime_checkpoint(path: Path, runtime: str | None) -> Iterator[Path]:
     if runtime not in (None, *RUNTIMES):
         raise AttnkitError(f"--runtime must be one of {', '.join(RUNTIMES)}, got {runtime!r}")
     if is_onnx_file(path):
-        if runtime in ("torch", "onnx-int8"):
-            raise AttnkitError(f"{path} is an ONNX export already, which runs as it was "
-                               f"exported: drop --runtime {runtime}, or give the run folder or "
-                               "checkpoint")
+        if runtime == "torch":
+            raise AttnkitError(f"{path} is an ONNX export, which runs under ONNX Runtime: drop "
+                               "--runtime torch, or give the run folder or checkpoint")
+        if runtime == "onnx-int8":
+            raise AttnkitError(f"{path} is an ONNX export already, with the weights it was "
+                               "exported with: drop --runtime onnx-int8, or give the run folder "
+                               "or checkpoint")
         yield path
         return
     if runtime not in ("onnx", "onnx-int8"):

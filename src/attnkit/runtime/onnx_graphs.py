@@ -165,13 +165,16 @@ class OnnxStepDecoder:
         self.positions = positions  # P, for sources of a fixed size (images); else None
 
     @classmethod
-    def from_checkpoint(cls, checkpoint: Checkpoint,
-                        device: str | None = None) -> OnnxStepDecoder:
+    def from_checkpoint(cls, checkpoint: Checkpoint, device: str | None = None,
+                        threads: int | None = None) -> OnnxStepDecoder:
+        """The export's encoder and step graphs, each call on `threads` threads (None: as
+        many as torch has)."""
         check_cpu(device, Path(checkpoint.path))
         described = checkpoint.header["onnx"]
         interface, positions = step_interface(described, Path(checkpoint.path))
-        return cls(OnnxGraph(*graph_bytes(checkpoint, "encoder")),
-                   OnnxGraph(*graph_bytes(checkpoint, "step")), interface, positions)
+        return cls(OnnxGraph(*graph_bytes(checkpoint, "encoder"), threads=threads),
+                   OnnxGraph(*graph_bytes(checkpoint, "step"), threads=threads), interface,
+                   positions)
 
     def eval(self) -> OnnxStepDecoder:
         return self

@@ -42,8 +42,10 @@ class Runtime(Protocol):
                arguments: Sequence[str], results: Sequence[str]) -> Any:
         """The model, called with positional `arguments` and returning `results`."""
 
-    def step_decoder(self, checkpoint: Checkpoint, build: Callable[[], nn.Module]) -> Any:
-        """The model as a `decoding.StepDecoder` (encode, decode_step, ...)."""
+    def step_decoder(self, checkpoint: Checkpoint, build: Callable[[], nn.Module],
+                     workers: int = 1) -> Any:
+        """The model as a `decoding.StepDecoder` (encode, decode_step, ...), to be driven by
+        `workers` searches at once."""
 
 
 @dataclass
@@ -57,7 +59,8 @@ class TorchRuntime:
                arguments: Sequence[str] = (), results: Sequence[str] = ()) -> nn.Module:
         return build_checked(build, checkpoint, self.device)
 
-    def step_decoder(self, checkpoint: Checkpoint, build: Callable[[], nn.Module]) -> nn.Module:
+    def step_decoder(self, checkpoint: Checkpoint, build: Callable[[], nn.Module],
+                     workers: int = 1) -> nn.Module:
         return build_checked(build, checkpoint, self.device)
 
 
@@ -75,9 +78,12 @@ class OnnxRuntime:
                arguments: Sequence[str] = (), results: Sequence[str] = ()) -> OnnxModule:
         return OnnxModule.from_checkpoint(checkpoint, None, arguments, results)
 
-    def step_decoder(self, checkpoint: Checkpoint,
-                     build: Callable[[], nn.Module]) -> OnnxStepDecoder:
-        return OnnxStepDecoder.from_checkpoint(checkpoint)
+    def step_decoder(self, checkpoint: Checkpoint, build: Callable[[], nn.Module],
+                     workers: int = 1) -> OnnxStepDecoder:
+        """The graphs with the cores shared among `workers` searches (a search's steps are
+        small: two one-thread searches on two cores beat one two-thread search)."""
+        threads = max(1, torch.get_num_threads() // workers)
+        return OnnxStepDecoder.from_checkpoint(checkpoint, threads=threads)
 
 
 def runtime_for(checkpoint: Checkpoint, device: str | None) -> Runtime:

@@ -66,6 +66,20 @@ def test_searches_over_the_graphs_translate_as_torch(date_run, exported, beam, c
                      **TOLERANCE)
 
 
+def test_batches_searched_side_by_side_answer_as_one_search_at_a_time(date_run, exported):
+    """Under ONNX Runtime the batches of one call are searched `workers` at once, one thread
+    each: 100 dates in batches of 7 come back in order, each as torch translates it alone."""
+    reference = Translator.from_checkpoint(date_run)
+    sources = dates(reference, 100, seed=7)
+    onnx = Translator.from_checkpoint(exported)
+    onnx.workers = 3
+    found = onnx.predict(sources, batch_size=7)
+    expected = [reference.predict([source])[0] for source in sources]
+    assert [t.output for t in found] == [t.output for t in expected]
+    assert [t.score for t in found] == pytest.approx([t.score for t in expected], abs=1e-4)
+    assert [t.attention.shape for t in found] == [t.attention.shape for t in expected]
+
+
 def test_translate_and_eval_read_an_export_as_a_run(date_run, exported, capsys):
     texts = ["3/12/11", "September 27, 1994", "1 feb 2003"]
     printed = []

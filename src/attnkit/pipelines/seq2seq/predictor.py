@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -39,9 +41,10 @@ class Translator:
     `vocab` is the output side's vocabulary (with characters, that of both sides)."""
 
     def __init__(self, model: Any, vocabulary: PairVocabulary, recipe: Seq2seqRecipe,
-                 meta: dict[str, Any], device: torch.device) -> None:
+                 meta: dict[str, Any], device: torch.device, workers: int = 1) -> None:
         self.model, self.vocabulary, self.recipe, self.device = \
             model.eval(), vocabulary, recipe, device
+        self.workers = workers  # batches searched at once (the runtime's parallel_calls)
         self.vocab = vocabulary.target
         self.output_pieces = vocabulary.target.tokens  # once: a subword model builds the list
         # A little longer than the longest training input still works (attention does not
@@ -73,8 +76,9 @@ class Translator:
             raise AttnkitError(f"{path}: {error}") from None
         runtime = runtime_for(checkpoint, device)
         model = runtime.step_decoder(checkpoint, lambda: build_seq2seq_model(
-            recipe.model, len(vocabulary.source), len(vocabulary.target), vocabulary.shared))
-        return cls(model, vocabulary, recipe, meta, runtime.device)
+            recipe.model, len(vocabulary.source), len(vocabulary.target), vocabulary.shared),
+            runtime.parallel_calls)
+        return cls(model, vocabulary, recipe, meta, runtime.device, runtime.parallel_calls)
 
     def describe(self) -> dict[str, Any]:
         return {"attention": self.recipe.model.kind not in ("plain", "peeky"),
@@ -125,7 +129,7 @@ class Translator:
         cross-attention (`Translation.heads`; Transformers only). A text the model cannot read
         (empty, far longer than its training inputs) is an AttnkitError. Surrounding
         whitespace is removed first (training data never has any). Texts are searched in
-        length-sorted batches."""
+        length-sorted batches, `workers` batches at once (ONNX Runtime: one a core)."""
         check_input_list(texts, "texts", "text")
         if heads and not self.has_heads:
             raise AttnkitError("only a Transformer run (on torch) has attention heads to show")
@@ -138,11 +142,18 @@ class Translator:
         texts = [text.strip() for text in texts]
         decode = with_beam_width(self.recipe.decode, beam_width)
         order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
-        results: list[Translation | None] = [None] * len(ids)
-        for start in range(0, len(order), batch_size):
-            chunk = order[start : start + batch_size]
+        size = min(batch_size, math.ceil(len(order) / self.workers)) or 1
+        chunks = [order[start : start + size] for start in range(0, len(order), size)]
+
+        def searched(chunk: list[int]) -> tuple[dict, list[list[Hypothesis]]]:
             batch = encode_sources([ids[i] for i in chunk], self.recipe.model.reads_reversed)
-            found = self.searched_batch(batch, decode, n_best)
+            return batch, self.searched_batch(batch, decode, n_best)
+
+        parallel = self.workers > 1 and len(chunks) > 1
+        with ThreadPoolExecutor(self.workers) if parallel else contextlib.nullcontext() as pool:
+            answers = list((pool.map if pool else map)(searched, chunks))
+        results: list[Translation | None] = [None] * len(ids)
+        for chunk, (batch, found) in zip(chunks, answers, strict=True):
             layers = self.cross_attention(batch, [best[0] for best in found]) if heads \
                 else [None] * len(chunk)
             for i, hypotheses, weights in zip(chunk, found, layers, strict=True):
