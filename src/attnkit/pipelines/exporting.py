@@ -79,10 +79,10 @@ def runtime_checkpoint(path: Path, runtime: str | None) -> Iterator[Path]:
         return
     require("onnxruntime", f"--runtime {runtime}")  # before an export that could not run
     checkpoint = inference_checkpoint(load_checkpoint(path))
-    int8 = runtime == "onnx-int8"
-    if int8 and not spec_of(checkpoint).int8:
+    int8, spec = runtime == "onnx-int8", spec_of(checkpoint)
+    if int8 and not spec.int8:  # said before write_onnx would, in the words of --runtime
         raise AttnkitError(f"--runtime onnx-int8 quantises classifiers only; {path} holds a "
-                           f"{spec_of(checkpoint).name} model (use --runtime onnx)")
+                           f"{spec.name} model (use --runtime onnx)")
     with tempfile.TemporaryDirectory(prefix="attnkit-onnx-") as folder:
         output = Path(folder) / f"{Path(path).stem}.onnx"
         write_onnx(checkpoint, output, int8)

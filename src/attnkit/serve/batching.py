@@ -42,8 +42,12 @@ class QueueFull(Exception):
 
 @dataclass
 class Job:
+    """A request's inputs, the future of their answers, and its size: its longest input's
+    (0 when the batcher has no `size`)."""
+
     inputs: Sequence[Any]
     future: asyncio.Future = field(repr=False)
+    size: int = 0
 
 
 class MicroBatcher:
@@ -80,7 +84,8 @@ class MicroBatcher:
         """The answers to `inputs`, in order; the model's AttnkitError for a bad input."""
         if self.queued_inputs + len(inputs) > self.max_queued:
             raise QueueFull(f"{self.queued_inputs} inputs are already waiting for this model")
-        job = Job(inputs, asyncio.get_running_loop().create_future())
+        size = max(map(self.size, inputs), default=1) if self.size else 0  # once, not per batch
+        job = Job(inputs, asyncio.get_running_loop().create_future(), size)
         self.queued_inputs += len(inputs)
         self.queue.put_nowait(job)
         return await job.future
@@ -155,11 +160,9 @@ class MicroBatcher:
                 jobs.append(job)
                 count += len(job.inputs)
             return jobs
-        sizes = {id(job): max(map(self.size, job.inputs), default=1) for job in self.waiting}
-        target = sizes[id(first)]
-        jobs, count, longest = [first], len(first.inputs), target
-        for job in sorted(others, key=lambda job: abs(sizes[id(job)] - target)):  # stable
-            rows, widest = count + len(job.inputs), max(longest, sizes[id(job)])
+        jobs, count, longest = [first], len(first.inputs), first.size
+        for job in sorted(others, key=lambda job: abs(job.size - first.size)):  # stable
+            rows, widest = count + len(job.inputs), max(longest, job.size)
             if rows > self.max_batch or (self.max_tokens and rows * widest > self.max_tokens):
                 continue
             jobs.append(job)

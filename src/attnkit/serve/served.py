@@ -104,7 +104,6 @@ def load_served(arguments: Sequence[str], runtime: str | None = None,
         if names.count(name) > 1:
             raise AttnkitError(f"two models would be named {name!r}; name them apart with "
                                "NAME=RUN")
-    exports = exports or contextlib.ExitStack()
     return [load_model(name, run, runtime, exports) for name, run in named]
 
 
