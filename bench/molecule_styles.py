@@ -1,5 +1,6 @@
-"""Held-out molecule drawings in other tools' styles, for the molecule benchmark (issue 24): never
-for training or for choosing settings on.
+"""Molecule drawings in other tools' styles for issue 24: the benchmark's held-out sets (MOSES and
+HIV test molecules: never for training or for choosing settings on), and validation sets of the
+same styles on the shipped reader's validation molecules (`--source val`) to choose settings on.
 
 For each style, a folder of images and a `labels.csv` (`file,target`: the image's name and the
 molecule's RDKit canonical SMILES) that `attnkit eval molecules --csv DIR/STYLE/labels.csv`
@@ -16,8 +17,10 @@ same file names; a molecule a tool cannot draw is left out of that style (and co
                                              used in training, so the test does not follow it)
 
 Sources: `moses-test` (MOSES test split) and `hiv-test` (the HIV molecules `hiv_split` puts in
-"test"). `--osra N` also runs OSRA on the first N images of each style (bench/osra_reading.py).
-Prints one JSON object (counts, skipped, drawing rate per style, OSRA scores).
+"test"); `val`, the shipped reader's validation molecules, drawn in these styles to choose
+settings on (never a test set). `--osra N` also runs OSRA on the first N images of each style
+(bench/osra_reading.py). Prints one JSON object (counts, skipped, drawing rate per style, OSRA
+scores).
 
     .venv/bin/python bench/molecule_styles.py --out DIR --molecules 500 --seed 0
         --source moses-test [--styles cdk-random,...] [--osra 100] [--data-dir DIR]
@@ -46,18 +49,28 @@ from attnkit.files import write_text_atomically
 
 STYLES = ("rdkit-defaults-256", "rdkit-defaults-512", "indigo-defaults", "openbabel-defaults",
           "cdk-random", "cdk-random-noisy")
-SOURCES = ("moses-test", "hiv-test")
+SOURCES = ("moses-test", "hiv-test", "val")
 Drawing = tuple[int, Image.Image | None, int | None]  # molecule, picture, JPEG quality
 
 
 def pick_molecules(source: str, count: int, seed: int, data_dir: str | None) -> list[str]:
-    """`count` canonical SMILES drawn without replacement from `source` by `seed`."""
-    pool = load_moses("test", data_dir) if source == "moses-test" else load_hiv(data_dir, "test")
+    """`count` canonical SMILES drawn without replacement from `source` by `seed`; `val` is the
+    shipped `molecules` recipe's validation mix (molecules training never saw), for choosing
+    settings on drawings in these styles."""
+    pool = load_moses("test", data_dir) if source == "moses-test" else \
+        load_hiv(data_dir, "test") if source == "hiv-test" else validation_molecules(data_dir)
     canonical = [text for text in (canonical_smiles(s) for s in pool) if text]
     if count > len(canonical):
         raise AttnkitError(f"{source} has {len(canonical)} molecules, fewer than {count}")
     chosen = np.random.default_rng([seed, 24]).choice(len(canonical), count, replace=False)
     return [canonical[i] for i in sorted(chosen)]
+
+
+def validation_molecules(data_dir: str | None) -> list[str]:
+    from attnkit.pipelines.img2seq.data import mix_molecules
+    from attnkit.pipelines.img2seq.predictor import ImageReader
+
+    return mix_molecules(ImageReader.from_checkpoint("molecules").recipe.data, "val", data_dir)
 
 
 def one_by_one(smiles: list[str], draw: Callable[[int, str], Image.Image]) -> Iterator[Drawing]:

@@ -9,7 +9,11 @@ first `--osra` images of each set. Also: MOSES test molecules drawn by attnkit's
 minutes. Prints one JSON object. Run it alone on the machine: it times searches.
 
     .venv/bin/python bench/molecules.py --run RUN --sets runs/heldout [--osra 100]
-        [--moses-test 2000] [--sources moses-test hiv-test] [--data-dir DIR]
+        [--moses-test 2000] [--sources moses-test hiv-test] [--styles ...]
+        [--fallback osra] [--data-dir DIR]
+
+`--fallback osra` reads each set as `attnkit predict --fallback osra` does: OSRA reads the
+drawings the run flags, its images/s then include OSRA's time.
 
 The held-out sets are written first when `--sets DIR/<source>/<style>/labels.csv` is missing
 (`--molecules` per source, seed 0).
@@ -29,7 +33,7 @@ from pathlib import Path
 from attnkit.data.chem import parse_molecule
 from attnkit.data.image_text import canonical_molecule_rows, load_row_images, read_image_table
 from attnkit.pipelines.img2seq.molecule_metrics import molecule_scores
-from attnkit.pipelines.img2seq.predictor import ImageReader
+from attnkit.pipelines.img2seq.predictor import ImageReader, read_flagged_by_osra
 
 HERE = Path(__file__).resolve().parent
 SOURCES = ("moses-test", "hiv-test")
@@ -63,15 +67,22 @@ def scored(outputs: list[str], targets: list[str]) -> dict:
                                        if key in ("exact_match", "validity", "tanimoto")}}
 
 
-def read_set(reader: ImageReader, csv_path: Path) -> dict:
-    """The run's figures on one held-out set, with its stereo/charge and size subsets."""
+def read_set(reader: ImageReader, csv_path: Path, fallback: bool = False) -> dict:
+    """The run's figures on one held-out set, with its stereo/charge and size subsets; with
+    `fallback`, OSRA reads the drawings the run flags (`img2seq.osra`)."""
     rows, _ = canonical_molecule_rows(read_image_table(csv_path), csv_path, "skip")
     images = load_row_images(rows, reader.image_size, csv_path, reader.recipe.data.crop_to_ink)
     targets = [row.target for row in rows]
     started = time.perf_counter()
-    outputs = [reading.text for reading in reader.predict_encoded(images)]
+    readings = reader.predict_encoded(images)
+    if fallback:
+        readings = read_flagged_by_osra(readings, [row.image for row in rows],
+                                        [str(row.image) for row in rows])
     seconds = time.perf_counter() - started
+    outputs = [reading.text for reading in readings]
     report = {**scored(outputs, targets), "images_per_second": round(len(rows) / seconds, 1)}
+    if fallback:
+        report["read_by_osra"] = round(sum(r.read_by == "osra" for r in readings) / len(rows), 4)
     found = [kinds(target) for target in targets]
     subsets = {"stereo_or_charge": [special for special, _ in found]}
     subsets |= {f"heavy_atoms_{name}": [low <= size <= high for _, size in found]
@@ -128,6 +139,9 @@ def main() -> None:
     parser.add_argument("--sets", type=Path, default=Path("runs/heldout"))
     parser.add_argument("--molecules", type=int, default=500, help="per source, when writing")
     parser.add_argument("--osra", type=int, default=0, help="OSRA on the first N of each set")
+    parser.add_argument("--fallback", choices=("osra",), help="OSRA reads the drawings the "
+                        "run flags as unsure (`attnkit predict --fallback osra`)")
+    parser.add_argument("--styles", nargs="+", choices=STYLES, default=list(STYLES))
     parser.add_argument("--moses-test", type=int, default=2000, help="0: no control")
     parser.add_argument("--sources", nargs="+", choices=SOURCES, default=list(SOURCES),
                         help="the held-out sources to read (two processes can split them)")
@@ -139,9 +153,9 @@ def main() -> None:
                                                  "python": platform.python_version()},
                     "decode": dict(vars(reader.recipe.decode)), "sets": {}}
     for source in args.sources:
-        for style in STYLES:
+        for style in args.styles:
             csv_path = args.sets / source / style / "labels.csv"
-            entry = read_set(reader, csv_path)
+            entry = read_set(reader, csv_path, args.fallback == "osra")
             if args.osra:
                 entry["osra"] = osra_entry(csv_path, args.osra)
             report["sets"][f"{source}/{style}"] = entry

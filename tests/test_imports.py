@@ -47,7 +47,7 @@ THIRD_PARTY = {"numpy_ref": {"numpy"}}
 # The NumPy engine reuses the torch training's task (its evaluation), so it comes after it.
 ROLES = {
     "recipe": 0, "calibration": 0, "results": 1, "data": 1, "stacking": 2, "search": 2,
-    "molecule_metrics": 2, "attention_supervision": 2, "training": 3, "predictor": 3,
+    "molecule_metrics": 2, "attention_supervision": 2, "osra": 2, "training": 3, "predictor": 3,
     "numpy_engine": 4, "compare": 4, "demo": 4, "export": 4, "evaluation": 4, "tasks": 5,
     "commands": 6,
 }

@@ -1,8 +1,8 @@
 """What a test needs from outside attnkit's own dependencies: an optional package (onnx,
-onnxruntime, rdkit, selenium, Indigo, JPype, sacremoses), a program (chromium, obabel, java) or
-the shared data. Where it is missing the test is skipped, with the reason; in CI (CI=true,
-which `.ci/run` exports and CI services set) it fails instead, naming what is missing, so that a
-broken install step or data mount never passes green.
+onnxruntime, rdkit, selenium, Indigo, JPype, sacremoses), a program (chromium, obabel, java,
+osra) or the shared data. Where it is missing the test is skipped, with the reason; in CI
+(CI=true, which `.ci/run` exports and CI services set) it fails instead, naming what is missing,
+so that a broken install step or data mount never passes green.
 """
 
 from __future__ import annotations

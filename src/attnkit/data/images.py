@@ -123,6 +123,18 @@ def placed(gray: np.ndarray, width: int, height: int, image_size: int,
     return fit_on_white(np.ascontiguousarray(gray), image_size), placement
 
 
+def own_size_gray(image: str | Path | np.ndarray | Any, where: str = "the image") -> np.ndarray:
+    """Any image `read_image` takes, as uint8 (H, W) gray at its own size (not fitted to a
+    canvas): what a second reader such as OSRA is given (`pipelines.img2seq.osra`)."""
+    from PIL import Image
+
+    if isinstance(image, (str, Path)):
+        return decode_file(image, 1 << 16)[0]  # no JPEG draft: every pixel
+    if isinstance(image, np.ndarray):
+        image = Image.fromarray(image)
+    return to_grayscale(image, where)
+
+
 def read_image(image: str | Path | np.ndarray | Any, image_size: int,
                where: str = "the image", crop: bool = False) -> tuple[np.ndarray, Placement]:
     """Any image a user can give, as a model reads it: uint8 (S, S) gray, and where it lies

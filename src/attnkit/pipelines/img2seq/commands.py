@@ -2,9 +2,11 @@
 
 - `attnkit train molecules [--minutes M] [--set ...]`: render MOSES molecules and train
 - `attnkit train img2seq --csv FILE [--images DIR] [--val-csv FILE] [--tokenizer smiles|characters]`
-- `attnkit eval RUN [--split test|test_scaffolds] [--limit N] [--csv FILE] [--beam N]`: JSON
+- `attnkit eval RUN [--split test|test_scaffolds] [--limit N] [--csv FILE] [--beam N]
+  [--fallback osra]`: JSON
 - `attnkit predict RUN molecule.png ... [--attention out.png] [--beam N] [--prefer-valid]
-  [--json] [--n-best K] [--include-attention]`
+  [--json] [--n-best K] [--include-attention] [--fallback osra]` (`img2seq.osra`: OSRA reads
+  the drawings the model flags)
 """
 
 from __future__ import annotations
@@ -61,6 +63,9 @@ def add_search_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--prefer-valid", action="store_true", default=None,
                         help="with a beam, prefer the best output RDKit parses")
     add_device_arguments(parser, "cpu", 250, "images per search batch")
+    parser.add_argument("--fallback", choices=("osra",), help="have OSRA (the osra program) "
+                        "read the drawings the model flags as unsure, and take its answer "
+                        "where it finds a molecule (shipped molecules model)")
 
 
 def add_eval_arguments(parser: argparse.ArgumentParser) -> None:
@@ -81,8 +86,9 @@ def add_eval_arguments(parser: argparse.ArgumentParser) -> None:
     add_search_arguments(parser)
 
 
-def evaluation_data(args: argparse.Namespace, reader) -> tuple[np.ndarray, list[str], int]:  # noqa: ANN001
-    """Images, references and the number of rows skipped (unparsable SMILES) to score."""
+def evaluation_data(args: argparse.Namespace, reader) -> tuple[np.ndarray, list[str], int, list]:  # noqa: ANN001
+    """Images, references, the number of rows skipped (unparsable SMILES) to score, and the
+    image files (--csv; else an empty list)."""
     from attnkit.data.image_text import (
         canonical_molecule_rows,
         load_row_images,
@@ -95,8 +101,9 @@ def evaluation_data(args: argparse.Namespace, reader) -> tuple[np.ndarray, list[
         if reader.molecules:
             rows, skipped = canonical_molecule_rows(rows, args.csv, "skip")
         images = load_row_images(rows, reader.image_size, args.csv, reader.recipe.data.crop_to_ink)
-        return images, [r.target for r in rows], \
-            skipped
+        return images, [r.target for r in rows], skipped, [r.image for r in rows]
+    if args.fallback:
+        raise AttnkitError("--fallback osra reads image files: pass --csv FILE")
     if not reader.molecules:
         raise AttnkitError("this run reads text, not molecules: pass --csv FILE to evaluate it")
     from attnkit.data.molecule_render import render_cache
@@ -108,7 +115,7 @@ def evaluation_data(args: argparse.Namespace, reader) -> tuple[np.ndarray, list[
         from attnkit.pipelines.img2seq.data import mix_drawings
 
         drawn = mix_drawings(reader.recipe, "val", args.data_dir)
-        return drawn.images[: args.limit], drawn.smiles[: args.limit], 0
+        return drawn.images[: args.limit], drawn.smiles[: args.limit], 0, []
     if args.split == "val":
         smiles = moses_selection(data, args.data_dir)[1][: args.limit]
     else:
@@ -121,25 +128,31 @@ def evaluation_data(args: argparse.Namespace, reader) -> tuple[np.ndarray, list[
 
         size = reader.image_size
         images = np.stack([placed(image, size, size, size, crop=True)[0] for image in images])
-    return images, rendered.smiles, 0  # written as the run writes them (token metrics)
+    return images, rendered.smiles, 0, []  # written as the run writes them (token metrics)
 
 
 def evaluate(args: argparse.Namespace) -> int:
     """Print the metrics of the run on a MOSES split (or --csv) as one JSON object."""
     import time
 
-    from attnkit.pipelines.img2seq.predictor import ImageReader
+    from attnkit.pipelines.img2seq.predictor import ImageReader, read_flagged_by_osra
     from attnkit.pipelines.img2seq.training import text_scores
 
     reader = ImageReader.from_checkpoint(args.checkpoint, args.device)
-    images, references, skipped = evaluation_data(args, reader)
+    if args.fallback:
+        reader.check_fallback(args.fallback)
+    images, references, skipped, files = evaluation_data(args, reader)
     started = time.perf_counter()
     readings = reader.predict_encoded(images, args.beam, args.prefer_valid,
                                       batch_size=args.batch_size)
+    fallback = {}
+    if args.fallback:
+        readings = read_flagged_by_osra(readings, files, [str(file) for file in files])
+        fallback = {"read_by_osra": sum(r.read_by == "osra" for r in readings) / len(readings)}
     seconds = time.perf_counter() - started
     scores = text_scores([r.text for r in readings], references, reader.molecules)
     print(json.dumps({"images": len(references), "skipped_invalid_targets": skipped, **scores,
-                      "images_per_second": len(references) / seconds}))
+                      **fallback, "images_per_second": len(references) / seconds}))
     return 0
 
 
@@ -161,7 +174,10 @@ def add_predict_arguments(parser: argparse.ArgumentParser) -> None:
                      'not the same as right), "atoms": [{"token", "x", "y"}] in pixels of the '
                      'image}, and for a calibrated model (the shipped molecules) "confidence": '
                      'the chance that the reading is right, and "flagged": below the model\'s '
-                     'decode.flag_below; with --n-best, "n_best": '
+                     'decode.flag_below; with --fallback osra, "read_by": "attnkit" or '
+                     '"osra", and where OSRA\'s molecule replaced a flagged reading '
+                     '"model_output" (the model\'s own; probability and confidence are then '
+                     'null); with --n-best, "n_best": '
                      '[{"output", "probability", "log_probability", "normalized_score": '
                      'log_probability / (tokens + 1)**decode.length_penalty, the beam\'s '
                      'ranking, and for molecules "canonical_smiles" and "valid"}, ...] best '
@@ -186,21 +202,26 @@ def predict(args: argparse.Namespace) -> int:
             raise AttnkitError(f"attention image must end in .png, got {args.attention}")
         check_writable(args.attention)
     reader = ImageReader.from_checkpoint(args.checkpoint, args.device)
+    if args.fallback:
+        reader.check_fallback(args.fallback)
     check_n_best(args.n_best, args.beam or reader.recipe.decode.beam_width,
                  args.beam is not None)
     calibrated = ["confidence", "flagged"] if reader.recipe.decode.confidence_scale > 0 else []
     columns = ["input", "output", "probability", "log_probability"] + \
-        (["canonical_smiles", "valid", "atoms"] if reader.molecules else []) + calibrated
+        (["canonical_smiles", "valid", "atoms"] if reader.molecules else []) + calibrated + \
+        (["read_by", "model_output"] if args.fallback else [])
     optional = (["n_best"] if args.n_best else []) + \
         (["output_tokens", "attention", "grid_size", "points", "canvas"]
          if args.include_attention else [])
     writer = RecordWriter(args.format, [*columns, *optional, "error"],
-                          ["input", "output", "probability", *calibrated])
+                          ["input", "output", "probability", *calibrated,
+                           *(["read_by"] if args.fallback else [])])
     failed, first = 0, None
     for start in range(0, len(paths), args.batch_size):
         chunk = [str(path) for path in paths[start: start + args.batch_size]]
         for path, result in zip(chunk, reader.predict_each(
-                chunk, args.beam, args.prefer_valid, args.n_best, batch_size=args.batch_size),
+                chunk, args.beam, args.prefer_valid, args.n_best, batch_size=args.batch_size,
+                fallback=args.fallback),
                 strict=True):
             if isinstance(result, AttnkitError):
                 failed += 1

@@ -75,7 +75,8 @@ class ImageReader:
 
     def predict(self, images: Sequence[ImageInput], beam_width: int | None = None,
                 prefer_valid: bool | None = None, n_best: int | None = None,
-                names: Sequence[str] | None = None, batch_size: int = 250) -> list[Reading]:
+                names: Sequence[str] | None = None, batch_size: int = 250,
+                fallback: str | None = None) -> list[Reading]:
         """A `Reading` per image, in order: its `text`, `confidence` and `attention` (T, P)
         over the model's grid; molecule runs add `canonical` SMILES and `atoms`, placed in
         pixels of the image given. Images are files, PIL images or uint8 arrays
@@ -84,8 +85,10 @@ class ImageReader:
         search (`beam_width=1`, greedy, also reads only the image as given, not the recipe's
         `decode.rotations`); `n_best` adds that many outputs of the same beam (of the image as
         given); `names` name
-        the images in the records (default: the file name, else "image N")."""
-        results = self.predict_each(images, beam_width, prefer_valid, n_best, names, batch_size)
+        the images in the records (default: the file name, else "image N"); `fallback="osra"`
+        has OSRA read the images the model flags as unsure (`img2seq.osra`)."""
+        results = self.predict_each(images, beam_width, prefer_valid, n_best, names, batch_size,
+                                    fallback)
         for result in results:
             if isinstance(result, AttnkitError):
                 raise result
@@ -93,9 +96,11 @@ class ImageReader:
 
     def predict_each(self, images: Sequence[ImageInput], beam_width: int | None = None,
                      prefer_valid: bool | None = None, n_best: int | None = None,
-                     names: Sequence[str] | None = None,
-                     batch_size: int = 250) -> list[Reading | AttnkitError]:
+                     names: Sequence[str] | None = None, batch_size: int = 250,
+                     fallback: str | None = None) -> list[Reading | AttnkitError]:
         """As `predict`, with the AttnkitError of an image it cannot read in its place."""
+        if fallback is not None:
+            self.check_fallback(fallback)
         if isinstance(images, np.ndarray):
             raise AttnkitError("predict takes a list of images: predict([image]) for one, got "
                                "an array")
@@ -116,9 +121,26 @@ class ImageReader:
         readings = iter(self.predict_encoded(np.stack([canvas for canvas, _ in readable]),
                                              beam_width, prefer_valid, n_best, batch_size)
                         if readable else [])
-        return [item if isinstance(item, AttnkitError) else
-                place_atoms(next(readings), item[1], name)
-                for item, name in zip(loaded, names, strict=True)]
+        results = [item if isinstance(item, AttnkitError) else
+                   place_atoms(next(readings), item[1], name)
+                   for item, name in zip(loaded, names, strict=True)]
+        if fallback is not None:
+            results = read_flagged_by_osra(results, images, names)
+        return results
+
+    def check_fallback(self, fallback: str) -> None:
+        """An AttnkitError unless `fallback` is a known second reader that can serve this model
+        (it must read molecules and flag its unsure readings) and is installed."""
+        from attnkit.pipelines.img2seq.osra import FALLBACKS, check_osra
+
+        if fallback not in FALLBACKS:
+            raise AttnkitError(f"fallback must be one of {', '.join(FALLBACKS)}, got "
+                               f"{fallback!r}")
+        if not self.molecules or self.recipe.decode.confidence_scale <= 0:
+            raise AttnkitError("--fallback osra needs a molecules model with a calibrated "
+                               "confidence (such as the shipped molecules): it is what "
+                               "decides which drawings OSRA reads")
+        check_osra()
 
     def predict_encoded(self, images: np.ndarray, beam_width: int | None = None,
                         prefer_valid: bool | None = None, n_best: int | None = None,
@@ -169,6 +191,25 @@ class ImageReader:
                                  for token, (x, y) in zip(tokens, reading.points, strict=True)
                                  if is_atom_token(token)]
         return reading
+
+
+def read_flagged_by_osra(results: list[Reading | AttnkitError], images: Sequence[ImageInput],
+                         names: Sequence[str]) -> list[Reading | AttnkitError]:
+    """Each flagged reading replaced by OSRA's molecule where OSRA finds one; every reading
+    then names who read it (`Reading.read_by`)."""
+    from attnkit.data.images import own_size_gray
+    from attnkit.pipelines.img2seq.osra import osra_readings
+
+    flagged = [i for i, result in enumerate(results)
+               if isinstance(result, Reading) and result.flagged]
+    found = osra_readings([lambda i=i: own_size_gray(images[i], names[i]) for i in flagged])
+    for i, smiles in zip(flagged, found, strict=True):
+        if smiles is not None:
+            results[i] = results[i].read_by_fallback("osra", smiles)  # type: ignore[union-attr]
+    for result in results:
+        if isinstance(result, Reading) and result.read_by is None:
+            result.read_by = "attnkit"
+    return results
 
 
 def check_drawn(image: np.ndarray, where: str) -> np.ndarray:

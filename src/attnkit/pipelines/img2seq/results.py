@@ -52,6 +52,8 @@ class Reading:
     n_best: list[Reading] = field(default_factory=list)
     calibrated: float | None = None  # the chance it is right (`img2seq.calibration`), if fitted
     flagged: bool | None = None  # calibrated below the model's `decode.flag_below`
+    read_by: str | None = None  # with a fallback reader: "attnkit", or "osra" (`img2seq.osra`)
+    model_output: str | None = None  # the model's own output, when another reader's replaced it
 
     @property
     def valid(self) -> bool:
@@ -60,13 +62,28 @@ class Reading:
     def summary(self) -> dict[str, Any]:
         """{"output", "probability", "log_probability"} and, for molecules,
         "canonical_smiles" and "valid"; for a calibrated model "confidence" (the chance it is
-        right) and "flagged" (below the model's threshold)."""
+        right) and "flagged" (below the model's threshold); with a fallback reader,
+        "read_by" and, when the fallback's answer replaced the model's, "model_output" (and no
+        probability or confidence: the fallback gives none)."""
         found = scored(self.text, self.score if self.finished else None)
         if self.molecules:
             found.update(canonical_smiles=self.canonical, valid=self.valid)
-        if self.calibrated is not None:
-            found.update(confidence=round(self.calibrated, 6), flagged=bool(self.flagged))
+        if self.calibrated is not None or self.flagged:
+            found.update(confidence=None if self.calibrated is None else
+                         round(self.calibrated, 6), flagged=bool(self.flagged))
+        if self.read_by is not None:
+            found["read_by"] = self.read_by
+        if self.model_output is not None:
+            found.update(probability=None, model_output=self.model_output)
         return found
+
+    def read_by_fallback(self, reader: str, smiles: str) -> Reading:
+        """This flagged reading replaced by another reader's canonical `smiles`: the model's
+        output kept as `model_output`; no score, confidence, attention or atoms."""
+        return Reading(smiles, [], 0.0, None, canonical=smiles, score=None, input=self.input,
+                       placement=self.placement, grid_size=self.grid_size,
+                       canvas_size=self.canvas_size, molecules=True, flagged=True,
+                       read_by=reader, model_output=self.text)
 
     def to_record(self, include_attention: bool = False) -> dict[str, Any]:
         """{"input", "output", "probability", "log_probability"}, for molecules also

@@ -1,0 +1,122 @@
+"""OSRA as the second reader of the drawings the molecule model flags (`img2seq.osra`).
+
+Oracles from outside the code under test: RDKit's canonical SMILES of the molecule drawn, OSRA's
+own reading, and stand-in `osra` programs whose answers are known. The shipped reader misreads
+triethylamine drawn by RDKit (tributylamine, flagged as unsure) and reads aspirin surely; OSRA
+reads both."""
+
+import json
+import os
+import stat
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from attnkit.cli import main
+from attnkit.data.chem import canonical_smiles
+from attnkit.errors import AttnkitError
+from attnkit.pipelines.img2seq.osra import osra_smiles
+
+from ...unavailable import CHEM, require_module, require_program
+
+OSRA = "apt-get install osra"
+MISREAD, SURE = "CCN(CC)CC", "CC(=O)Oc1ccccc1C(=O)O"  # triethylamine, aspirin
+
+
+def rdkit_drawing(smiles: str) -> np.ndarray:
+    require_module("rdkit", CHEM)
+    from rdkit import Chem
+    from rdkit.Chem import Draw
+
+    return np.asarray(Draw.MolToImage(Chem.MolFromSmiles(smiles), size=(512, 512)).convert("L"))
+
+
+def stand_in_osra(folder: Path, monkeypatch, script: str) -> Path:  # noqa: ANN001
+    """An `osra` on PATH that runs `script` (sh) and leaves a mark each time it is run."""
+    program = folder / "osra"
+    program.write_text(f"#!/bin/sh\ntouch {folder}/ran\n{script}\n")
+    program.chmod(program.stat().st_mode | stat.S_IEXEC)
+    monkeypatch.setenv("PATH", f"{folder}{os.pathsep}{os.environ['PATH']}")
+    return folder / "ran"
+
+
+def test_osra_reads_a_plain_rdkit_drawing():
+    require_program("osra", install=OSRA)
+    for smiles in (MISREAD, SURE):
+        assert osra_smiles(rdkit_drawing(smiles)) == canonical_smiles(smiles)
+
+
+def test_a_flagged_reading_takes_osras_molecule_and_a_sure_one_keeps_the_models():
+    require_program("osra", install=OSRA)
+    from attnkit.pipelines.img2seq.predictor import ImageReader
+
+    reader = ImageReader.from_checkpoint("molecules")
+    images = [rdkit_drawing(MISREAD), rdkit_drawing(SURE)]
+    alone = reader.predict(images)
+    assert alone[0].flagged and alone[0].canonical != canonical_smiles(MISREAD)
+    assert not alone[1].flagged and alone[1].canonical == canonical_smiles(SURE)
+    misread, sure = (reading.to_record() for reading in reader.predict(images, fallback="osra"))
+    assert misread["output"] == misread["canonical_smiles"] == canonical_smiles(MISREAD)
+    assert misread["read_by"] == "osra" and misread["model_output"] == alone[0].text
+    assert misread["probability"] is None and misread["confidence"] is None
+    assert misread["flagged"] is True and misread["atoms"] == []
+    assert sure == {**alone[1].to_record(), "read_by": "attnkit"}
+
+
+@pytest.mark.parametrize("script", [
+    'echo "*CCN(CC)CC"',  # an atom OSRA could not name
+    'echo "C1CC("',  # no molecule RDKit parses
+    "exit 3",  # nothing said, a failure
+    "exec sleep 5",  # past its time limit
+])
+def test_osras_failures_keep_the_models_reading(tmp_path, monkeypatch, script):
+    ran = stand_in_osra(tmp_path, monkeypatch, script)
+    assert osra_smiles(rdkit_drawing(MISREAD), timeout=1.0) is None
+    assert ran.exists()
+
+
+def test_only_flagged_readings_reach_osra(tmp_path, monkeypatch):
+    from attnkit.pipelines.img2seq.predictor import ImageReader
+
+    ran = stand_in_osra(tmp_path, monkeypatch, "echo C")
+    reader = ImageReader.from_checkpoint("molecules")
+    [sure] = reader.predict([rdkit_drawing(SURE)], fallback="osra")
+    assert sure.read_by == "attnkit" and not ran.exists()
+    [misread] = reader.predict([rdkit_drawing(MISREAD)], fallback="osra")
+    assert misread.read_by == "osra" and misread.text == "C" and ran.exists()
+
+
+def test_the_cli_reads_flagged_files_with_osra_and_says_who_read_them(tmp_path, monkeypatch,
+                                                                     capsys):
+    from PIL import Image
+
+    stand_in_osra(tmp_path, monkeypatch, "echo CCN")
+    files = []
+    for name, smiles in (("misread.png", MISREAD), ("sure.png", SURE)):
+        Image.fromarray(rdkit_drawing(smiles)).save(tmp_path / name)
+        files.append(str(tmp_path / name))
+    assert main(["predict", "molecules", *files, "--fallback", "osra", "--json"]) == 0
+    records = json.loads(capsys.readouterr().out)
+    assert [r["read_by"] for r in records] == ["osra", "attnkit"]
+    assert records[0]["output"] == "CCN" and records[1]["canonical_smiles"] == \
+        canonical_smiles(SURE)
+    (tmp_path / "labels.csv").write_text(f"file,target\nmisread.png,{MISREAD}\n"
+                                         f"sure.png,{SURE}\n")
+    assert main(["eval", "molecules", "--csv", str(tmp_path / "labels.csv"),
+                 "--fallback", "osra"]) == 0
+    scores = json.loads(capsys.readouterr().out)
+    assert scores["read_by_osra"] == 0.5 and scores["exact_match"] == 0.5  # CCN is wrong
+
+
+def test_a_fallback_the_run_cannot_use_is_one_clear_error(tmp_path, monkeypatch, capsys):
+    from attnkit.pipelines.img2seq.predictor import ImageReader
+
+    assert main(["eval", "molecules", "--fallback", "osra"]) == 1
+    assert "--fallback osra reads image files: pass --csv FILE" in capsys.readouterr().err
+    reader = ImageReader.from_checkpoint("molecules")
+    with pytest.raises(AttnkitError, match="fallback must be one of osra"):
+        reader.predict([rdkit_drawing(SURE)], fallback="imago")
+    monkeypatch.setenv("PATH", str(tmp_path))  # no osra anywhere
+    with pytest.raises(AttnkitError, match="apt-get install osra"):
+        reader.predict([rdkit_drawing(SURE)], fallback="osra")
