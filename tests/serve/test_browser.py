@@ -286,3 +286,31 @@ def test_a_server_with_a_token_works_from_the_page_opened_with_it(tmp_path):
             screenshot(driver, "molecules-token", tmp_path)
         finally:
             driver.quit()
+
+
+def test_a_drawing_osra_read_shows_who_read_it_and_what_the_model_read(tmp_path, monkeypatch):
+    """A server with --fallback osra (a stand-in osra that answers CCN): the page shows OSRA's
+    answer, no probability, and the model's own reading of the flagged drawing."""
+    from PIL import Image
+    from selenium.webdriver.common.by import By
+
+    from attnkit.serve.served import load_served
+
+    from ..pipelines.img2seq.test_osra_fallback import MISREAD, rdkit_drawing, stand_in_osra
+
+    stand_in_osra(tmp_path, monkeypatch, "echo CCN")
+    image = tmp_path / "triethylamine.png"
+    Image.fromarray(rdkit_drawing(MISREAD)).save(image)
+    with under_uvicorn(create_app(load_served(["molecules"], fallback="osra"))) as (_, port):
+        driver = chromium()
+        try:
+            shown(driver, "molecules", f"http://127.0.0.1:{port}/")
+            driver.find_element(By.ID, "molecule-file").send_keys(str(image))
+            facts = until(driver, lambda d: "OSRA" in d.find_element(By.ID, "molecule-facts").text
+                          and d.find_element(By.ID, "molecule-facts")).text.split("\n")
+            assert facts[facts.index("SMILES") + 1] == "CCN"
+            assert facts[facts.index("probability") + 1] == "\u2014"
+            assert any(line.startswith("OSRA (unsure, the model read ") for line in facts)
+            assert [e for e in driver.get_log("browser") if e["level"] == "SEVERE"] == []
+        finally:
+            driver.quit()

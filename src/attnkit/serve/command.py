@@ -50,6 +50,9 @@ def add_arguments(serve: argparse.ArgumentParser, verb: str) -> None:
                        help="run every model under torch (default) or ONNX Runtime: onnx, or "
                        "onnx-int8 (classifiers, int8 weights); a torch model is exported to a "
                        "temporary folder at start")
+    serve.add_argument("--fallback", choices=("osra",),
+                       help="have OSRA (the osra program) read the drawings a molecules model "
+                       "flags as unsure, as `attnkit predict --fallback osra` does")
     serve.set_defaults(func=serve_command)
 
 
@@ -75,7 +78,7 @@ def serve_command(args: argparse.Namespace) -> None:
     listening = bind(args.host, args.port)
     try:
         with contextlib.ExitStack() as exports:  # the temporary exports, while serving
-            models = load_served(args.models, args.runtime, exports)
+            models = load_served(args.models, args.runtime, exports, args.fallback)
             server = uvicorn_server(create_app(models, access=access), access_log=True)
             announce(args, [model.name for model in models], access)
             # What is loaded now lives as long as the server: the collector's full passes

@@ -34,6 +34,7 @@ class ServedModel:
     predictor: Predictor
     description: str
     measured: dict[str, Any] = field(default_factory=dict)
+    fallback: str | None = None  # "osra": OSRA reads the drawings a molecules model flags
 
     @property
     def inputs(self) -> str:
@@ -45,7 +46,9 @@ class ServedModel:
         are strings; images `inputs.NamedImage`s, each record naming its upload."""
         if self.inputs == "image":
             results = self.predictor.predict([item.image for item in inputs],
-                                             names=[item.name for item in inputs])
+                                             names=[item.name for item in inputs],
+                                             **({"fallback": self.fallback}
+                                                if self.fallback else {}))
         else:
             results = self.predictor.predict(list(inputs))
         return [result.to_record(include_attention=True) for result in results]
@@ -82,10 +85,12 @@ def split_argument(argument: str) -> tuple[str, str]:
 
 
 def load_served(arguments: Sequence[str], runtime: str | None = None,
-                exports: contextlib.ExitStack | None = None) -> list[ServedModel]:
+                exports: contextlib.ExitStack | None = None,
+                fallback: str | None = None) -> list[ServedModel]:
     """The models named by `attnkit serve`'s arguments; none: the shipped models. `runtime`
     (pipelines.exporting.runtime_checkpoint) exports each torch model for ONNX Runtime into a
-    temporary folder that lasts as long as `exports`."""
+    temporary folder that lasts as long as `exports`; `fallback` ("osra") goes to every model
+    that can use it (molecule readers with a calibrated confidence: `img2seq.osra`)."""
     from attnkit.run.shipped import shipped_models
 
     if not arguments:  # each shipped file once (`molecules_mix` is `molecules`' file now)
@@ -104,7 +109,27 @@ def load_served(arguments: Sequence[str], runtime: str | None = None,
         if names.count(name) > 1:
             raise AttnkitError(f"two models would be named {name!r}; name them apart with "
                                "NAME=RUN")
-    return [load_model(name, run, runtime, exports) for name, run in named]
+    models = [load_model(name, run, runtime, exports) for name, run in named]
+    if fallback is not None:
+        with_fallback(models, fallback)
+    return models
+
+
+def with_fallback(models: list[ServedModel], fallback: str) -> None:
+    """`fallback` set on every model whose predictor takes it; none that does is an error."""
+    reasons = []
+    for model in models:
+        check = getattr(model.predictor, "check_fallback", None)
+        try:
+            if check is None:
+                raise AttnkitError(f"{model.spec.name} models read no drawings")
+            check(fallback)
+            model.fallback = fallback
+        except AttnkitError as error:
+            reasons.append(f"{model.name}: {error}")
+    if not any(model.fallback for model in models):
+        raise AttnkitError(f"--fallback {fallback}: no served model can use it ("
+                           + "; ".join(reasons) + ")")
 
 
 def load_model(name: str, run: str, runtime: str | None = None,

@@ -120,3 +120,22 @@ def test_a_fallback_the_run_cannot_use_is_one_clear_error(tmp_path, monkeypatch,
     monkeypatch.setenv("PATH", str(tmp_path))  # no osra anywhere
     with pytest.raises(AttnkitError, match="apt-get install osra"):
         reader.predict([rdkit_drawing(SURE)], fallback="osra")
+
+
+def test_a_server_sends_only_its_molecule_readers_flagged_drawings_to_osra(tmp_path,
+                                                                          monkeypatch):
+    from PIL import Image
+
+    from attnkit.serve.inputs import NamedImage
+    from attnkit.serve.served import load_served
+
+    stand_in_osra(tmp_path, monkeypatch, "echo CCN")
+    dates, molecules = load_served(["dates", "molecules"], fallback="osra")
+    assert dates.fallback is None and molecules.fallback == "osra"
+    records = molecules.answer([NamedImage(name, Image.fromarray(rdkit_drawing(smiles)))
+                                for name, smiles in (("a.png", MISREAD), ("b.png", SURE))])
+    assert [(r["input"], r["read_by"]) for r in records] == [("a.png", "osra"),
+                                                            ("b.png", "attnkit")]
+    assert records[0]["output"] == "CCN" and records[0]["attention"] is None
+    with pytest.raises(AttnkitError, match="--fallback osra: no served model can use it"):
+        load_served(["dates"], fallback="osra")

@@ -75,10 +75,13 @@ function render(answer, image) {
     imageURL(`/api/drawing.svg?smiles=${encodeURIComponent(answer.canonical_smiles)}`)
       .then((url) => { drawing.src = url; }).catch(() => { drawing.alt = "no drawing"; });
   }
+  // OSRA's answer (a server with --fallback osra) has no probability; the model's output is named
+  const probability = answer.probability === null ? "\u2014" : answer.probability.toFixed(4);
   const known = isMolecule
     ? [["SMILES", answer.output], ["parses", answer.valid ? "yes" : "no"],
-       ["canonical", answer.canonical_smiles || "\u2014"], ["probability", answer.probability.toFixed(4)]]
-    : [["output", answer.output], ["probability", answer.probability.toFixed(4)]];
+       ["canonical", answer.canonical_smiles || "\u2014"], ["probability", probability]]
+    : [["output", answer.output], ["probability", probability]];
+  if (answer.read_by === "osra") known.push(["read by", `OSRA (unsure, the model read ${answer.model_output})`]);
   return [
     el("div", {id: "molecule-facts"}, facts(known)),
     el("div", {class: "pictures"},
