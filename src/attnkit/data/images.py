@@ -74,10 +74,11 @@ def load_placed_image(path: str | Path, image_size: int, max_pixels: int = MAX_P
     return placed(gray, width, height, image_size, crop)
 
 
-def decode_file(path: str | Path, draft_size: int,
-                max_pixels: int = MAX_PIXELS) -> tuple[np.ndarray, int, int]:
-    """The image at `path` as uint8 (h, w) grayscale (a JPEG perhaps decoded smaller, down to
-    about `draft_size`), and its full width and height, read from the header first."""
+def decode_file(path: str | Path, draft_size: int, max_pixels: int = MAX_PIXELS,
+                colour: bool = False) -> tuple[np.ndarray, int, int]:
+    """The image at `path` as uint8 (h, w) grayscale (with `colour`, `to_colour`'s form; a
+    JPEG perhaps decoded smaller, down to about `draft_size`), and its full width and height,
+    read from the header first."""
     from PIL import Image, UnidentifiedImageError
 
     path = Path(path)
@@ -94,9 +95,10 @@ def decode_file(path: str | Path, draft_size: int,
                 if max(width, height) > MAX_ASPECT * min(width, height):
                     raise AttnkitError(f"{path} is {width} x {height} pixels: more than "
                                        f"{MAX_ASPECT} times longer than wide; crop it first")
-                image.draft("L", (draft_size, draft_size))  # JPEG: decode at reduced size
+                if not colour:
+                    image.draft("L", (draft_size, draft_size))  # JPEG: decode at reduced size
                 image.load()
-                return to_grayscale(image, str(path)), width, height
+                return (to_colour if colour else to_grayscale)(image, str(path)), width, height
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
         raise AttnkitError(f"{path} is too large to decode safely ({error})") from None
     except UnidentifiedImageError:
@@ -123,16 +125,18 @@ def placed(gray: np.ndarray, width: int, height: int, image_size: int,
     return fit_on_white(np.ascontiguousarray(gray), image_size), placement
 
 
-def own_size_gray(image: str | Path | np.ndarray | Any, where: str = "the image") -> np.ndarray:
-    """Any image `read_image` takes, as uint8 (H, W) gray at its own size (not fitted to a
-    canvas): what a second reader such as OSRA is given (`pipelines.img2seq.osra`)."""
+def own_size_picture(image: str | Path | np.ndarray | Any,
+                     where: str = "the image") -> np.ndarray:
+    """Any image `read_image` takes, at its own size and in its colours (`to_colour`): what a
+    second reader such as OSRA is given (`pipelines.img2seq.osra`). Colour is kept because a
+    grey conversion makes coloured atom labels faint (RDKit's yellow S)."""
     from PIL import Image
 
     if isinstance(image, (str, Path)):
-        return decode_file(image, 1 << 16)[0]  # no JPEG draft: every pixel
+        return decode_file(image, 1 << 16, colour=True)[0]
     if isinstance(image, np.ndarray):
         image = Image.fromarray(image)
-    return to_grayscale(image, where)
+    return to_colour(image, where)
 
 
 def read_image(image: str | Path | np.ndarray | Any, image_size: int,
@@ -163,6 +167,20 @@ def read_image(image: str | Path | np.ndarray | Any, image_size: int,
 
 
 NUMBER_MODES = ("I", "I;16", "I;16B", "I;16L", "I;16N", "F")  # 16/32-bit integers, floats
+COLOUR_MODES = ("RGB", "RGBA", "RGBa", "RGBX", "P", "PA", "CMYK", "YCbCr")
+
+
+def to_colour(image, name: str = "the image") -> np.ndarray:  # noqa: ANN001 - a PIL image
+    """A colour image -> uint8 (H, W, 3) RGB, transparent pixels white; any other mode ->
+    `to_grayscale`'s (H, W)."""
+    from PIL import Image
+
+    if image.mode not in COLOUR_MODES:
+        return to_grayscale(image, name)
+    rgba = image.convert("RGBA")  # a palette's transparent colour becomes alpha
+    white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+    return np.asarray(Image.alpha_composite(white, rgba).convert("RGB"), dtype=np.uint8)
+
 
 
 def to_grayscale(image, name: str = "the image") -> np.ndarray:  # noqa: ANN001 - a PIL image

@@ -24,12 +24,12 @@ OSRA = "apt-get install osra"
 MISREAD, SURE = "CCN(CC)CC", "CC(=O)Oc1ccccc1C(=O)O"  # triethylamine, aspirin
 
 
-def rdkit_drawing(smiles: str) -> np.ndarray:
+def rdkit_drawing(smiles: str, mode: str = "L") -> np.ndarray:
     require_module("rdkit", CHEM)
     from rdkit import Chem
     from rdkit.Chem import Draw
 
-    return np.asarray(Draw.MolToImage(Chem.MolFromSmiles(smiles), size=(512, 512)).convert("L"))
+    return np.asarray(Draw.MolToImage(Chem.MolFromSmiles(smiles), size=(512, 512)).convert(mode))
 
 
 def stand_in_osra(folder: Path, monkeypatch, script: str) -> Path:  # noqa: ANN001
@@ -62,6 +62,33 @@ def test_a_flagged_reading_takes_osras_molecule_and_a_sure_one_keeps_the_models(
     assert misread["probability"] is None and misread["confidence"] is None
     assert misread["flagged"] is True and misread["atoms"] == []
     assert sure == {**alone[1].to_record(), "read_by": "attnkit"}
+
+
+def test_osra_gets_the_drawing_in_its_colours_so_a_yellow_sulfur_is_read(tmp_path):
+    """RDKit draws S in yellow, which turns pale in grey: OSRA reads thioanisole from the
+    colours, not from their grey."""
+    from PIL import Image
+
+    from attnkit.data.images import own_size_picture
+
+    require_program("osra", install=OSRA)
+    Image.fromarray(rdkit_drawing("CSc1ccccc1", "RGBA")).save(tmp_path / "thioanisole.png")
+    picture = own_size_picture(tmp_path / "thioanisole.png")
+    assert picture.shape == (512, 512, 3)
+    assert osra_smiles(picture) == canonical_smiles("CSc1ccccc1")
+    assert osra_smiles(rdkit_drawing("CSc1ccccc1")) != canonical_smiles("CSc1ccccc1")
+
+
+def test_a_transparent_picture_is_on_white_and_a_grey_one_stays_grey():
+    from PIL import Image
+
+    from attnkit.data.images import own_size_picture
+
+    rgba = np.zeros((4, 4, 4), dtype=np.uint8)
+    rgba[0, 0] = (200, 0, 0, 255)  # one opaque red pixel, the rest transparent black
+    picture = own_size_picture(Image.fromarray(rgba, mode="RGBA"))
+    assert picture[0, 0].tolist() == [200, 0, 0] and (picture[1:] == 255).all()
+    assert own_size_picture(np.full((3, 5), 7, dtype=np.uint8)).shape == (3, 5)
 
 
 @pytest.mark.parametrize("script", [

@@ -197,12 +197,12 @@ def read_flagged_by_osra(results: list[Reading | AttnkitError], images: Sequence
                          names: Sequence[str]) -> list[Reading | AttnkitError]:
     """Each flagged reading replaced by OSRA's molecule where OSRA finds one; every reading
     then names who read it (`Reading.read_by`)."""
-    from attnkit.data.images import own_size_gray
+    from attnkit.data.images import own_size_picture
     from attnkit.pipelines.img2seq.osra import osra_readings
 
     flagged = [i for i, result in enumerate(results)
                if isinstance(result, Reading) and result.flagged]
-    found = osra_readings([lambda i=i: own_size_gray(images[i], names[i]) for i in flagged])
+    found = osra_readings([lambda i=i: own_size_picture(images[i], names[i]) for i in flagged])
     for i, smiles in zip(flagged, found, strict=True):
         if smiles is not None:
             results[i] = results[i].read_by_fallback("osra", smiles)  # type: ignore[union-attr]
