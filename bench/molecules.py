@@ -33,6 +33,7 @@ from pathlib import Path
 from attnkit.data.chem import parse_molecule
 from attnkit.data.image_text import canonical_molecule_rows, load_row_images, read_image_table
 from attnkit.pipelines.img2seq.molecule_metrics import molecule_scores
+from attnkit.pipelines.img2seq.osra import FALLBACKS
 from attnkit.pipelines.img2seq.predictor import ImageReader, read_flagged_by_osra
 
 HERE = Path(__file__).resolve().parent
@@ -139,7 +140,7 @@ def main() -> None:
     parser.add_argument("--sets", type=Path, default=Path("runs/heldout"))
     parser.add_argument("--molecules", type=int, default=500, help="per source, when writing")
     parser.add_argument("--osra", type=int, default=0, help="OSRA on the first N of each set")
-    parser.add_argument("--fallback", choices=("osra",), help="OSRA reads the drawings the "
+    parser.add_argument("--fallback", choices=FALLBACKS, help="OSRA reads the drawings the "
                         "run flags as unsure (`attnkit predict --fallback osra`)")
     parser.add_argument("--styles", nargs="+", choices=STYLES, default=list(STYLES))
     parser.add_argument("--moses-test", type=int, default=2000, help="0: no control")

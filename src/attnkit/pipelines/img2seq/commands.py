@@ -26,6 +26,7 @@ from attnkit.pipelines.arguments import (
     add_device_arguments,
     add_run_arguments,
 )
+from attnkit.pipelines.img2seq.osra import FALLBACKS
 from attnkit.pipelines.records import (
     RecordWriter,
     add_attention_argument,
@@ -63,7 +64,7 @@ def add_search_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--prefer-valid", action="store_true", default=None,
                         help="with a beam, prefer the best output RDKit parses")
     add_device_arguments(parser, "cpu", 250, "images per search batch")
-    parser.add_argument("--fallback", choices=("osra",), help="have OSRA (the osra program) "
+    parser.add_argument("--fallback", choices=FALLBACKS, help="have OSRA (the osra program) "
                         "read the drawings the model flags as unsure, and take its answer "
                         "where it finds a molecule (shipped molecules model)")
 
