@@ -296,9 +296,14 @@ def test_a_drawing_osra_read_shows_who_read_it_and_what_the_model_read(tmp_path,
 
     from attnkit.serve.served import load_served
 
-    from ..pipelines.img2seq.test_osra_fallback import MISREAD, rdkit_drawing, stand_in_osra
+    from ..pipelines.img2seq.test_osra_fallback import (
+        MISREAD,
+        answering,
+        rdkit_drawing,
+        stand_in_osra,
+    )
 
-    stand_in_osra(tmp_path, monkeypatch, "echo CCN")
+    stand_in_osra(tmp_path, monkeypatch, answering(tmp_path, "CCN"))
     image = tmp_path / "triethylamine.png"
     Image.fromarray(rdkit_drawing(MISREAD)).save(image)
     with under_uvicorn(create_app(load_served(["molecules"], fallback="osra"))) as (_, port):

@@ -40,6 +40,24 @@ def canonical_smiles(smiles: str) -> str | None:
     return None if molecule is None else require_rdkit().MolToSmiles(molecule)
 
 
+def molfile_smiles(text: str) -> str | None:
+    """The canonical SMILES of the first record of an MDL molfile / SD file `text`, as drawn: None
+    when RDKit cannot read it or sanitise it (an atom over its valence, say), or when an atom has
+    no element (`*`, `R`). Hydrogens drawn as atoms are folded into their neighbours, also those
+    that fix a double bond's geometry (an imine's N-H: the drawing shows no E/Z there)."""
+    chem = require_rdkit()
+    molecule = chem.MolFromMolBlock(text.split("$$$$")[0], sanitize=True, removeHs=False)
+    if molecule is None or any(atom.GetAtomicNum() == 0 for atom in molecule.GetAtoms()):
+        return None
+    hydrogens = chem.RemoveHsParameters()
+    hydrogens.removeDefiningBondStereo = True
+    try:
+        molecule = chem.RemoveHs(molecule, hydrogens)
+    except (ValueError, RuntimeError):  # RDKit's sanitisation errors
+        return None
+    return canonical_smiles(chem.MolToSmiles(molecule))
+
+
 def same_molecule(first: Any, second: Any) -> bool:
     """Whether two parsed molecules have the same canonical SMILES."""
     chem = require_rdkit()

@@ -1,12 +1,13 @@
 """OSRA as the second reader of the drawings the molecule model flags (`img2seq.osra`).
 
 Oracles from outside the code under test: RDKit's canonical SMILES of the molecule drawn, OSRA's
-own reading, and stand-in `osra` programs whose answers are known. The shipped reader misreads
-triethylamine drawn by RDKit (tributylamine, flagged as unsure) and reads aspirin surely; OSRA
-reads both."""
+own reading, and stand-in `osra` programs whose answers (molfiles RDKit writes) are known. The
+shipped reader misreads triethylamine drawn by RDKit (tributylamine, flagged as unsure) and reads
+aspirin surely; OSRA reads both."""
 
 import json
 import os
+import re
 import stat
 from pathlib import Path
 
@@ -39,6 +40,30 @@ def stand_in_osra(folder: Path, monkeypatch, script: str) -> Path:  # noqa: ANN0
     program.chmod(program.stat().st_mode | stat.S_IEXEC)
     monkeypatch.setenv("PATH", f"{folder}{os.pathsep}{os.environ['PATH']}")
     return folder / "ran"
+
+
+def molfile(smiles: str, hydrogens_on: str = "", sanitize: bool = True) -> str:
+    """RDKit's molfile of `smiles` in 2-D, as OSRA writes one: its hydrogens on atoms of the
+    elements in `hydrogens_on` drawn as atoms, and its double bonds with their geometry as drawn
+    (no "either" mark)."""
+    require_module("rdkit", CHEM)
+    from rdkit import Chem
+    from rdkit.Chem import AllChem
+
+    molecule = Chem.MolFromSmiles(smiles, sanitize=sanitize)
+    molecule.UpdatePropertyCache(strict=False)
+    if hydrogens_on:
+        molecule = Chem.AddHs(molecule, onlyOnAtoms=tuple(
+            atom.GetIdx() for atom in molecule.GetAtoms() if atom.GetSymbol() in hydrogens_on))
+    AllChem.Compute2DCoords(molecule)
+    text = Chem.MolToMolBlock(molecule, kekulize=sanitize)
+    return re.sub(r"(\n *\d+ +\d+  2)  3", r"\1  0", text)
+
+
+def answering(folder: Path, smiles: str) -> str:
+    """A stand-in osra's script that prints the molfile of `smiles`."""
+    (folder / "answer.mol").write_text(molfile(smiles))
+    return f"cat {folder}/answer.mol"
 
 
 def test_osra_reads_a_plain_rdkit_drawing():
@@ -91,22 +116,39 @@ def test_a_transparent_picture_is_on_white_and_a_grey_one_stays_grey():
     assert own_size_picture(np.full((3, 5), 7, dtype=np.uint8)).shape == (3, 5)
 
 
-@pytest.mark.parametrize("script", [
-    'echo "*CCN(CC)CC"',  # an atom OSRA could not name
-    'echo "C1CC("',  # no molecule RDKit parses
-    "exit 3",  # nothing said, a failure
-    "exec sleep 5",  # past its time limit
+@pytest.mark.parametrize("answer", [
+    ("molfile", "*CCN(CC)CC"),  # an atom OSRA could not name
+    ("molfile", "CC(C)(C)(C)(C)C"),  # a carbon with five bonds: a misreading RDKit rejects
+    ("script", 'echo "C1CC("'),  # no molfile
+    ("script", "exit 3"),  # nothing said, a failure
+    ("script", "exec sleep 5"),  # past its time limit
 ])
-def test_osras_failures_keep_the_models_reading(tmp_path, monkeypatch, script):
-    ran = stand_in_osra(tmp_path, monkeypatch, script)
+def test_osras_failures_keep_the_models_reading(tmp_path, monkeypatch, answer):
+    kind, text = answer
+    if kind == "molfile":
+        (tmp_path / "answer.mol").write_text(molfile(text, sanitize=False))
+        text = f"cat {tmp_path}/answer.mol"
+    ran = stand_in_osra(tmp_path, monkeypatch, text)
     assert osra_smiles(rdkit_drawing(MISREAD), timeout=1.0) is None
     assert ran.exists()
+
+
+def test_an_imine_hydrogen_drawn_as_an_atom_gives_no_double_bond_geometry(tmp_path, monkeypatch):
+    """OSRA writes the H of an N-H it sees as an atom; RDKit would read an E/Z geometry of the
+    C=N bond from where that H lies, which no drawing of the molecule states."""
+    require_module("rdkit", CHEM)
+    from rdkit import Chem
+
+    (tmp_path / "answer.mol").write_text(molfile("CCC(C)=N", hydrogens_on="N"))
+    assert "/" in Chem.MolToSmiles(Chem.MolFromMolBlock((tmp_path / "answer.mol").read_text()))
+    stand_in_osra(tmp_path, monkeypatch, f"cat {tmp_path}/answer.mol")
+    assert osra_smiles(rdkit_drawing(MISREAD)) == canonical_smiles("CCC(C)=N")
 
 
 def test_only_flagged_readings_reach_osra(tmp_path, monkeypatch):
     from attnkit.pipelines.img2seq.predictor import ImageReader
 
-    ran = stand_in_osra(tmp_path, monkeypatch, "echo C")
+    ran = stand_in_osra(tmp_path, monkeypatch, answering(tmp_path, "C"))
     reader = ImageReader.from_checkpoint("molecules")
     [sure] = reader.predict([rdkit_drawing(SURE)], fallback="osra")
     assert sure.read_by == "attnkit" and not ran.exists()
@@ -118,7 +160,7 @@ def test_the_cli_reads_flagged_files_with_osra_and_says_who_read_them(tmp_path, 
                                                                      capsys):
     from PIL import Image
 
-    stand_in_osra(tmp_path, monkeypatch, "echo CCN")
+    stand_in_osra(tmp_path, monkeypatch, answering(tmp_path, "CCN"))
     files = []
     for name, smiles in (("misread.png", MISREAD), ("sure.png", SURE)):
         Image.fromarray(rdkit_drawing(smiles)).save(tmp_path / name)
@@ -156,7 +198,7 @@ def test_a_server_sends_only_its_molecule_readers_flagged_drawings_to_osra(tmp_p
     from attnkit.serve.inputs import NamedImage
     from attnkit.serve.served import load_served
 
-    stand_in_osra(tmp_path, monkeypatch, "echo CCN")
+    stand_in_osra(tmp_path, monkeypatch, answering(tmp_path, "CCN"))
     dates, molecules = load_served(["dates", "molecules"], fallback="osra")
     assert dates.fallback is None and molecules.fallback == "osra"
     records = molecules.answer([NamedImage(name, Image.fromarray(rdkit_drawing(smiles)))

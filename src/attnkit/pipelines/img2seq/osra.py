@@ -34,7 +34,7 @@ from pathlib import Path
 
 import numpy as np
 
-from attnkit.data.chem import canonical_smiles, parse_molecule
+from attnkit.data.chem import molfile_smiles
 from attnkit.errors import AttnkitError
 
 FALLBACKS = ("osra",)
@@ -50,24 +50,21 @@ def check_osra() -> None:
 
 def osra_smiles(picture: np.ndarray, timeout: float = OSRA_TIMEOUT) -> str | None:
     """picture (H, W) gray or (H, W, 3) RGB uint8, a drawing at its own size (`data.images.
-    own_size_picture`) -> OSRA's first molecule as RDKit canonical
-    SMILES; None when OSRA finds none that parses (or one with atoms it could not name, `*`),
-    fails or runs past `timeout` seconds."""
+    own_size_picture`) -> OSRA's first molecule, read from its molfile, as RDKit canonical
+    SMILES (`data.chem.molfile_smiles`); None when there is none RDKit reads and sanitises as
+    drawn, one has atoms OSRA could not name, or OSRA fails or runs past `timeout` seconds."""
     from PIL import Image
 
     with tempfile.TemporaryDirectory(prefix="attnkit-osra-") as folder:
         path = Path(folder) / "drawing.png"
         Image.fromarray(np.ascontiguousarray(picture, dtype=np.uint8)).save(path)
         try:
-            result = subprocess.run(["osra", "--", str(path)], capture_output=True, text=True,
-                                    timeout=timeout, stdin=subprocess.DEVNULL, check=False)
+            result = subprocess.run(["osra", "--format", "sdf", "--", str(path)],
+                                    capture_output=True, text=True, timeout=timeout,
+                                    stdin=subprocess.DEVNULL, check=False)
         except (subprocess.TimeoutExpired, OSError):
             return None
-    lines = [line.split()[0] for line in result.stdout.splitlines() if line.strip()]
-    molecule = parse_molecule(lines[0]) if lines else None
-    if molecule is None or any(atom.GetAtomicNum() == 0 for atom in molecule.GetAtoms()):
-        return None
-    return canonical_smiles(lines[0])
+    return molfile_smiles(result.stdout) if result.stdout.strip() else None
 
 
 def osra_readings(drawings: Sequence[Callable[[], np.ndarray]], workers: int = 2,
