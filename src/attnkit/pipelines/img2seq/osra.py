@@ -39,6 +39,9 @@ from attnkit.errors import AttnkitError
 
 FALLBACKS = ("osra",)
 OSRA_TIMEOUT = 30.0  # seconds per image; OSRA reads most drawings in well under a second
+# OSRA's extra thinning and scaling down of low-quality documents (`--jaggy`): chosen on the
+# validation drawings (module docstring)
+OSRA_OPTIONS = ("--jaggy",)
 
 
 def check_osra() -> None:
@@ -59,7 +62,7 @@ def osra_smiles(picture: np.ndarray, timeout: float = OSRA_TIMEOUT) -> str | Non
         path = Path(folder) / "drawing.png"
         Image.fromarray(np.ascontiguousarray(picture, dtype=np.uint8)).save(path)
         try:
-            result = subprocess.run(["osra", "--format", "sdf", "--", str(path)],
+            result = subprocess.run(["osra", *OSRA_OPTIONS, "--format", "sdf", "--", str(path)],
                                     capture_output=True, text=True, timeout=timeout,
                                     stdin=subprocess.DEVNULL, check=False)
         except (subprocess.TimeoutExpired, OSError):
