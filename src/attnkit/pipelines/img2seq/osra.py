@@ -4,18 +4,23 @@ The model's calibrated confidence tells its right readings from its wrong ones (
 0.86-0.99), and OSRA reads other toolkits' plain drawings that the model misses, so the two are
 complementary: with `fallback="osra"` (`attnkit predict/eval molecules --fallback osra`), every
 reading the model flags (confidence below its `decode.flag_below`) is also read by OSRA, and
-OSRA's answer replaces it when OSRA finds a molecule RDKit parses. The record then says
-`"read_by": "osra"`, keeps the model's own output as `"model_output"`, and has no probability,
-confidence, attention or atom positions (OSRA gives none).
+OSRA's answer replaces it when OSRA finds a molecule that RDKit reads and sanitises. The record
+then says `"read_by": "osra"`, keeps the model's own output as `"model_output"`, and has no
+probability, confidence, attention or atom positions (OSRA gives none).
 
 Chosen on validation drawings: 300 of the shipped reader's validation molecules (molecules
 training never saw) in each of six styles (`bench/molecule_styles.py --source val`, then
-`bench/molecule_fallback.py`), exact match of the model alone -> with OSRA on its flagged
-readings (OSRA alone): Open Babel 19.3 -> 39.0 % (35.0), CDK 13.3 -> 20.3 % (14.7), scan-like
-CDK 6.3 -> 10.3 % (6.0), Indigo 29.7 -> 42.3 % (35.3), RDKit 512 px 34.3 -> 68.7 % (71.3), RDKit
-256 px 34.0 -> 38.3 % (17.3); mean 22.8 -> 36.5 %. The model's own flag (0.5) was kept: 0.3 and
-0.8 gave 35.6 and 35.4 %; also asking for OSRA's own confidence (`osra -p`) or a smallest image
-size never raised the mean.
+`bench/molecule_fallback.py`), mean exact match over the six: the model alone 22.8 %, OSRA alone
+33.3 %; the model with OSRA's molecule in place of its flagged readings 35.1 % (OSRA's SMILES),
+36.6 % (OSRA's molfile, sanitised by RDKit: a misreading with an atom over its valence is
+refused), 38.7 % (and OSRA run with `--jaggy`: Open Babel 41.7, CDK 22.0, scan-like CDK 11.0,
+Indigo 55.3, RDKit 512 px 64.7, RDKit 256 px 37.7 %). Also tried and dropped: the model's flag
+at 0.2-0.8 instead of 0.5 (with the molfile: at most the same), OSRA's `--adaptive`, `--unpaper
+1`, `-r 150` and `-r 300` (all below its default), `--jaggy` only on drawings over 512 px (+0.3
+point, not worth a second setting), and keeping OSRA's molecule only when the model finds it
+likely enough (its teacher-forced log-probability, with OSRA's atoms in the model's spatial
+order: at most +0.3 point); earlier, OSRA's own confidence (`osra -p`) and a smallest image
+size.
 
 Only pixels reach OSRA: the image is decoded here (`data.images`, Pillow's plain formats) and
 written as a fresh PNG in its own colours (grey would make coloured labels faint), so a user's
