@@ -11,16 +11,17 @@ probability, confidence, attention or atom positions (OSRA gives none).
 Chosen on validation drawings: 300 of the shipped reader's validation molecules (molecules
 training never saw) in each of six styles (`bench/molecule_styles.py --source val`, then
 `bench/molecule_fallback.py`), mean exact match over the six: the model alone 22.8 %, OSRA alone
-33.3 %; the model with OSRA's molecule in place of its flagged readings 35.1 % (OSRA's SMILES),
-36.6 % (OSRA's molfile, sanitised by RDKit: a misreading with an atom over its valence is
-refused), 38.7 % (and OSRA run with `--jaggy`: Open Babel 41.7, CDK 22.0, scan-like CDK 11.0,
-Indigo 55.3, RDKit 512 px 64.7, RDKit 256 px 37.7 %). Also tried and dropped: the model's flag
-at 0.2-0.8 instead of 0.5 (with the molfile: at most the same), OSRA's `--adaptive`, `--unpaper
-1`, `-r 150` and `-r 300` (all below its default), `--jaggy` only on drawings over 512 px (+0.3
-point, not worth a second setting), and keeping OSRA's molecule only when the model finds it
-likely enough (its teacher-forced log-probability, with OSRA's atoms in the model's spatial
-order: at most +0.3 point); earlier, OSRA's own confidence (`osra -p`) and a smallest image
-size.
+33.3 %; the model with OSRA's molecule in place of its flagged readings 36.5 % (OSRA's SMILES,
+one with an unnamed `*` atom refused), 36.6 % (OSRA's molfile, sanitised by RDKit: the same but
+for two misreadings with an atom over its valence, now refused, and an N-H drawn as an atom,
+which no longer invents a C=N geometry), 38.7 % (and OSRA run with `--jaggy`: Open Babel 41.7,
+CDK 22.0, scan-like CDK 11.0, Indigo 55.3, RDKit 512 px 64.7, RDKit 256 px 37.7 %). Also tried
+and dropped: the model's flag at 0.2-0.8 instead of 0.5 (with the molfile: at most the same),
+OSRA's `--adaptive`, `--unpaper 1`, `-r 150` and `-r 300` (all below its default), `--jaggy`
+only on drawings over 512 px (+0.3 point, not worth a second setting), and keeping OSRA's
+molecule only when the model finds it likely enough (its teacher-forced log-probability, with
+OSRA's atoms in the model's spatial order: at most +0.3 point); earlier, OSRA's own confidence
+(`osra -p`) and a smallest image size.
 
 Only pixels reach OSRA: the image is decoded here (`data.images`, Pillow's plain formats) and
 written as a fresh PNG in its own colours (grey would make coloured labels faint), so a user's
