@@ -55,7 +55,7 @@ def molfile_smiles(text: str) -> str | None:
         molecule = chem.RemoveHs(molecule, hydrogens)
     except (ValueError, RuntimeError):  # RDKit's sanitisation errors
         return None
-    return canonical_smiles(chem.MolToSmiles(molecule))
+    return canonical_smiles(chem.MolToSmiles(molecule))  # read back: a SMILES that parses
 
 
 def same_molecule(first: Any, second: Any) -> bool:

@@ -173,22 +173,24 @@ COLOUR_MODES = ("RGB", "RGBA", "RGBa", "RGBX", "P", "PA", "CMYK", "YCbCr")
 def to_colour(image, name: str = "the image") -> np.ndarray:  # noqa: ANN001 - a PIL image
     """A colour image -> uint8 (H, W, 3) RGB, transparent pixels white; any other mode ->
     `to_grayscale`'s (H, W)."""
-    from PIL import Image
-
     if image.mode not in COLOUR_MODES:
         return to_grayscale(image, name)
-    rgba = image.convert("RGBA")  # a palette's transparent colour becomes alpha
-    white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
-    return np.asarray(Image.alpha_composite(white, rgba).convert("RGB"), dtype=np.uint8)
+    return np.asarray(on_white(image).convert("RGB"), dtype=np.uint8)
 
+
+def on_white(image):  # noqa: ANN001, ANN201 - PIL images
+    """The image as RGBA laid on white: its transparent pixels (alpha, or a palette's
+    transparent colour, which Pillow turns into alpha) become white."""
+    from PIL import Image
+
+    rgba = image.convert("RGBA")
+    return Image.alpha_composite(Image.new("RGBA", rgba.size, (255, 255, 255, 255)), rgba)
 
 
 def to_grayscale(image, name: str = "the image") -> np.ndarray:  # noqa: ANN001 - a PIL image
     """Any Pillow mode -> uint8 (H, W); transparent pixels (an alpha band, or the transparent
     colour of a palette, grayscale or RGB image) become white. A mode Pillow cannot turn into
     grayscale is an AttnkitError naming `name` and the mode."""
-    from PIL import Image
-
     if image.mode in NUMBER_MODES:
         return stretched(np.asarray(image, dtype=np.float64))
     if image.mode == "LAB":
@@ -197,9 +199,7 @@ def to_grayscale(image, name: str = "the image") -> np.ndarray:  # noqa: ANN001 
         image = image.convert("RGBA")  # Pillow turns a transparent colour into alpha
     try:
         if image.mode in ("RGBA", "LA", "RGBa"):
-            rgba = image.convert("RGBA")
-            white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
-            image = Image.alpha_composite(white, rgba)
+            image = on_white(image)
         return np.asarray(image.convert("L"), dtype=np.uint8)
     except ValueError:  # "conversion from <mode> to L not supported"
         raise AttnkitError(f"{name} is in Pillow mode {image.mode}, which attnkit cannot "

@@ -47,8 +47,7 @@ class ServedModel:
         if self.inputs == "image":
             results = self.predictor.predict([item.image for item in inputs],
                                              names=[item.name for item in inputs],
-                                             **({"fallback": self.fallback}
-                                                if self.fallback else {}))
+                                             fallback=self.fallback)
         else:
             results = self.predictor.predict(list(inputs))
         return [result.to_record(include_attention=True) for result in results]

@@ -10,6 +10,7 @@ import os
 import re
 import stat
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -60,9 +61,10 @@ def molfile(smiles: str, hydrogens_on: str = "", sanitize: bool = True) -> str:
     return re.sub(r"(\n *\d+ +\d+  2)  3", r"\1  0", text)
 
 
-def answering(folder: Path, smiles: str) -> str:
-    """A stand-in osra's script that prints the molfile of `smiles`."""
-    (folder / "answer.mol").write_text(molfile(smiles))
+def answering(folder: Path, smiles: str, **options: Any) -> str:
+    """A stand-in osra's script that prints the molfile of `smiles` (`molfile`'s `options`),
+    written to `folder`/answer.mol."""
+    (folder / "answer.mol").write_text(molfile(smiles, **options))
     return f"cat {folder}/answer.mol"
 
 
@@ -125,10 +127,8 @@ def test_a_transparent_picture_is_on_white_and_a_grey_one_stays_grey():
 ])
 def test_osras_failures_keep_the_models_reading(tmp_path, monkeypatch, answer):
     kind, text = answer
-    if kind == "molfile":
-        (tmp_path / "answer.mol").write_text(molfile(text, sanitize=False))
-        text = f"cat {tmp_path}/answer.mol"
-    ran = stand_in_osra(tmp_path, monkeypatch, text)
+    script = answering(tmp_path, text, sanitize=False) if kind == "molfile" else text
+    ran = stand_in_osra(tmp_path, monkeypatch, script)
     assert osra_smiles(rdkit_drawing(MISREAD), timeout=1.0) is None
     assert ran.exists()
 
@@ -139,9 +139,9 @@ def test_an_imine_hydrogen_drawn_as_an_atom_gives_no_double_bond_geometry(tmp_pa
     require_module("rdkit", CHEM)
     from rdkit import Chem
 
-    (tmp_path / "answer.mol").write_text(molfile("CCC(C)=N", hydrogens_on="N"))
+    script = answering(tmp_path, "CCC(C)=N", hydrogens_on="N")
     assert "/" in Chem.MolToSmiles(Chem.MolFromMolBlock((tmp_path / "answer.mol").read_text()))
-    stand_in_osra(tmp_path, monkeypatch, f"cat {tmp_path}/answer.mol")
+    stand_in_osra(tmp_path, monkeypatch, script)
     assert osra_smiles(rdkit_drawing(MISREAD)) == canonical_smiles("CCC(C)=N")
 
 

@@ -73,7 +73,7 @@ def osra_smiles(picture: np.ndarray, timeout: float = OSRA_TIMEOUT) -> str | Non
                                     stdin=subprocess.DEVNULL, check=False)
         except (subprocess.TimeoutExpired, OSError):
             return None
-    return molfile_smiles(result.stdout) if result.stdout.strip() else None
+    return molfile_smiles(result.stdout)
 
 
 def osra_readings(drawings: Sequence[Callable[[], np.ndarray]], workers: int = 2,
